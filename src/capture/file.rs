@@ -1,0 +1,310 @@
+//! Streaming reader for pcap (µs and ns, either byte order) and pcapng
+//! (any number of sections and interfaces, each with its own link type
+//! and timestamp resolution), plain or gzip-compressed.
+
+use super::PacketBatch;
+use flate2::read::MultiGzDecoder;
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+const INITIAL_BUFFER: usize = 1 << 20;
+/// Largest block we grow the read buffer for. Real packets are at most a
+/// few hundred KiB; a larger length field is corruption.
+const MAX_BLOCK: usize = 64 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureFormat {
+    Pcap,
+    PcapNg,
+}
+
+#[derive(Debug)]
+pub enum OpenError {
+    /// The file could not be opened or read.
+    Io(PathBuf, io::Error),
+    /// The file is neither pcap nor pcapng.
+    NotCapture(PathBuf),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Io(p, e) => write!(f, "cannot read {}: {e}", p.display()),
+            OpenError::NotCapture(p) => write!(f, "not a pcap or pcapng file: {}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+#[derive(Debug, Clone, Copy)]
+struct Interface {
+    link_type: u32,
+    /// Timestamp units per second.
+    units_per_sec: u64,
+    /// if_tsoffset: seconds added to every timestamp.
+    offset_secs: i64,
+}
+
+/// Reads packets from a capture file.
+pub struct CaptureReader {
+    inner: Box<dyn PcapReaderIterator + Send>,
+    path: PathBuf,
+    state: FormatState,
+    /// Bytes of the (decompressed) capture consumed so far.
+    offset: u64,
+    finished: bool,
+}
+
+/// What the headers seen so far say about the packets that follow.
+#[derive(Default)]
+struct FormatState {
+    format: Option<CaptureFormat>,
+    pcap_link: u32,
+    pcap_nanos: bool,
+    interfaces: Vec<Interface>,
+    ns_seen: bool,
+}
+
+/// What ended a read early; the packets before it were delivered.
+#[derive(Debug)]
+pub struct ReadWarning {
+    pub offset: u64,
+    pub message: String,
+}
+
+impl CaptureReader {
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let io_err = |e| OpenError::Io(path.to_owned(), e);
+        let file = File::open(path).map_err(io_err)?;
+        let mut file = BufReader::with_capacity(1 << 16, file);
+        let is_gzip = file.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
+        let src: Box<dyn Read + Send> = if is_gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
+        Self::from_reader(src, path)
+    }
+
+    pub fn from_reader(src: Box<dyn Read + Send>, path: &Path) -> Result<Self, OpenError> {
+        let inner = match pcap_parser::create_reader(INITIAL_BUFFER, src) {
+            Ok(r) => r,
+            Err(PcapError::ReadError) => {
+                return Err(OpenError::Io(path.to_owned(), io::Error::other("read failed")))
+            }
+            Err(_) => return Err(OpenError::NotCapture(path.to_owned())),
+        };
+        let mut r = CaptureReader {
+            inner,
+            path: path.to_owned(),
+            state: FormatState::default(),
+            offset: 0,
+            finished: false,
+        };
+        // Read up to the first packet so that format, link types and
+        // timestamp resolution are known before any output is written.
+        r.prime()?;
+        Ok(r)
+    }
+
+    fn prime(&mut self) -> Result<(), OpenError> {
+        // The first block is the pcap header or the pcapng section header.
+        match self.inner.next() {
+            Ok((n, block)) => {
+                self.state.note_block(&block);
+                self.inner.consume(n);
+                self.offset += n as u64;
+            }
+            Err(_) => return Err(OpenError::NotCapture(self.path.clone())),
+        }
+        Ok(())
+    }
+
+    pub fn format(&self) -> CaptureFormat {
+        self.state.format.unwrap_or(CaptureFormat::Pcap)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Link type of a pcap file (pcapng: of its first interface, if known).
+    pub fn link_type(&self) -> u32 {
+        match self.format() {
+            CaptureFormat::Pcap => self.state.pcap_link,
+            CaptureFormat::PcapNg => self.state.interfaces.first().map_or(1, |i| i.link_type),
+        }
+    }
+
+    /// 9 when the capture has nanosecond (or finer) timestamps, else 6.
+    pub fn timestamp_digits(&self) -> u32 {
+        if self.state.pcap_nanos || self.state.ns_seen { 9 } else { 6 }
+    }
+
+    /// Link type and units-per-second of each pcapng interface seen so far.
+    pub fn interfaces(&self) -> Vec<(u32, u64)> {
+        self.state.interfaces.iter().map(|i| (i.link_type, i.units_per_sec)).collect()
+    }
+
+    /// Appends packets to `batch` until it holds `max_packets` or
+    /// `max_bytes`. Returns `Ok(false)` once the capture has ended; a
+    /// corrupt or truncated tail ends it with a warning instead.
+    pub fn fill(&mut self, batch: &mut PacketBatch, max_packets: usize, max_bytes: usize) -> Result<bool, ReadWarning> {
+        while !self.finished && batch.len() < max_packets && batch.byte_len() < max_bytes {
+            if let Err(w) = self.next_into(batch) {
+                self.finished = true;
+                return Err(w);
+            }
+        }
+        Ok(!self.finished)
+    }
+
+    fn warning(&self, message: String) -> ReadWarning {
+        ReadWarning { offset: self.offset, message: format!("{}: {message}", self.path.display()) }
+    }
+
+    /// Reads one block; a packet block goes into `batch`.
+    fn next_into(&mut self, batch: &mut PacketBatch) -> Result<(), ReadWarning> {
+        loop {
+            match self.inner.next() {
+                Ok((n, block)) => {
+                    if !self.state.push_packet(&block, batch) {
+                        self.state.note_block(&block);
+                    }
+                    self.inner.consume(n);
+                    self.offset += n as u64;
+                    return Ok(());
+                }
+                Err(PcapError::Eof) => {
+                    self.finished = true;
+                    return Ok(());
+                }
+                Err(PcapError::Incomplete(_)) => {
+                    if self.inner.refill().is_err() {
+                        return Err(self.warning("read error".into()));
+                    }
+                }
+                Err(PcapError::BufferTooSmall) => {
+                    let size = self.inner.data().len().max(INITIAL_BUFFER) * 2;
+                    if size > MAX_BLOCK || !self.inner.grow(size) {
+                        return Err(self.warning(format!(
+                            "block at byte offset {} is larger than {MAX_BLOCK} bytes; stopping",
+                            self.offset
+                        )));
+                    }
+                    if self.inner.refill().is_err() {
+                        return Err(self.warning("read error".into()));
+                    }
+                }
+                Err(PcapError::UnexpectedEof) => {
+                    return Err(self.warning(format!(
+                        "truncated last packet at byte offset {} ignored",
+                        self.offset
+                    )));
+                }
+                Err(e) => {
+                    let kind = match e {
+                        PcapError::ReadError => "read error".to_string(),
+                        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => format!("malformed block ({k:?})"),
+                        _ => "malformed data".to_string(),
+                    };
+                    return Err(self.warning(format!("{kind} at byte offset {}; stopping", self.offset)));
+                }
+            }
+        }
+    }
+
+}
+
+impl FormatState {
+    fn note_block(&mut self, block: &PcapBlockOwned) {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                self.format = Some(CaptureFormat::Pcap);
+                self.pcap_link = h.network.0 as u32;
+                self.pcap_nanos = h.is_nanosecond_precision();
+            }
+            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                // A new section starts a new interface list.
+                self.format = Some(CaptureFormat::PcapNg);
+                self.interfaces.clear();
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                let units = pcap_parser::pcapng::build_ts_resolution(idb.if_tsresol).unwrap_or(1_000_000);
+                if units > 1_000_000 {
+                    self.ns_seen = true;
+                }
+                self.interfaces.push(Interface {
+                    link_type: idb.linktype.0 as u32,
+                    units_per_sec: units.max(1),
+                    offset_secs: idb.if_tsoffset,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn push_packet(&mut self, block: &PcapBlockOwned, batch: &mut PacketBatch) -> bool {
+        match block {
+            PcapBlockOwned::Legacy(b) => {
+                let frac = i64::from(b.ts_usec);
+                let ns = if self.pcap_nanos { frac } else { frac * 1000 };
+                let ts = i64::from(b.ts_sec) * 1_000_000_000 + ns;
+                let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
+                batch.push(ts, self.pcap_link, 0, b.origlen, data);
+                true
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                let iface = self.interfaces.get(epb.if_id as usize).copied();
+                let (link, units, offset) = match iface {
+                    Some(i) => (i.link_type, i.units_per_sec, i.offset_secs),
+                    // An EPB naming a missing interface: keep the packet,
+                    // under a link type nothing decodes, so it lands in unknown.pcap.
+                    None => (u32::MAX, 1_000_000, 0),
+                };
+                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let ts = to_nanos(raw, units, offset);
+                batch.push(ts, link, epb.if_id, epb.origlen, epb.packet_data());
+                true
+            }
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                // SPBs have no timestamp and belong to interface 0.
+                let link = self.interfaces.first().map_or(u32::MAX, |i| i.link_type);
+                batch.push(0, link, 0, spb.origlen, spb.packet_data());
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Converts a pcapng timestamp to nanoseconds without overflow.
+fn to_nanos(raw: u64, units_per_sec: u64, offset_secs: i64) -> i64 {
+    let secs = raw / units_per_sec;
+    let frac = raw % units_per_sec;
+    let frac_ns = (u128::from(frac) * 1_000_000_000 / u128::from(units_per_sec)) as i64;
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1_000_000_000).saturating_add(offset_secs);
+    secs.saturating_mul(1_000_000_000).saturating_add(frac_ns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nanos_from_various_resolutions() {
+        assert_eq!(to_nanos(1_500_000, 1_000_000, 0), 1_500_000_000);
+        assert_eq!(to_nanos(3, 1_000_000_000, 10), 10_000_000_003);
+        assert_eq!(to_nanos(1 << 20 | 1 << 19, 1 << 20, 0), 1_500_000_000);
+        assert_eq!(to_nanos(u64::MAX, 1, 0), i64::MAX / 1_000_000_000 * 1_000_000_000);
+    }
+
+    #[test]
+    fn garbage_is_not_a_capture() {
+        let src = Box::new(io::Cursor::new(b"hello world, this is not a capture file at all".to_vec()));
+        assert!(matches!(CaptureReader::from_reader(src, Path::new("t")), Err(OpenError::NotCapture(_))));
+        let empty = Box::new(io::Cursor::new(Vec::new()));
+        assert!(matches!(CaptureReader::from_reader(empty, Path::new("t")), Err(OpenError::NotCapture(_))));
+    }
+}

@@ -1,0 +1,72 @@
+//! Capture input: pcap and pcapng files, plain or gzipped, read as a
+//! stream with pcap-parser; and the pcap/pcapng writer for errors.pcap and
+//! unknown.pcap.
+
+pub mod dump;
+pub mod file;
+
+/// One packet in a [`PacketBatch`]: where its bytes are and what they are.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketMeta {
+    /// Nanoseconds since the Unix epoch.
+    pub timestamp: i64,
+    /// LINKTYPE_* of the interface the packet came from.
+    pub link_type: u32,
+    /// Interface number (pcapng), 0 for pcap.
+    pub interface: u32,
+    /// Length on the wire.
+    pub orig_len: u32,
+    start: usize,
+    len: usize,
+}
+
+/// Packets copied out of the reader into one arena, so that a batch
+/// crosses threads with two allocations instead of one per packet.
+#[derive(Default)]
+pub struct PacketBatch {
+    /// Position of the batch in the capture, starting at 0.
+    pub seq: u64,
+    /// 6 or 9: fraction digits of the capture's timestamps, as known when
+    /// the batch was read.
+    pub timestamp_digits: u32,
+    /// Index of the first packet of the batch in the capture.
+    pub first_packet: u64,
+    data: Vec<u8>,
+    packets: Vec<PacketMeta>,
+}
+
+impl PacketBatch {
+    pub fn with_capacity(packets: usize, bytes: usize) -> Self {
+        PacketBatch { seq: 0, timestamp_digits: 6, first_packet: 0, data: Vec::with_capacity(bytes), packets: Vec::with_capacity(packets) }
+    }
+
+    pub fn push(&mut self, timestamp: i64, link_type: u32, interface: u32, orig_len: u32, bytes: &[u8]) {
+        let start = self.data.len();
+        self.data.extend_from_slice(bytes);
+        self.packets.push(PacketMeta { timestamp, link_type, interface, orig_len, start, len: bytes.len() });
+    }
+
+    pub fn len(&self) -> usize {
+        self.packets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty()
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn meta(&self, i: usize) -> Option<&PacketMeta> {
+        self.packets.get(i)
+    }
+
+    pub fn bytes(&self, m: &PacketMeta) -> &[u8] {
+        self.data.get(m.start..m.start + m.len).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&PacketMeta, &[u8])> {
+        self.packets.iter().map(move |m| (m, self.bytes(m)))
+    }
+}

@@ -1,0 +1,241 @@
+//! The `.ncap` container: a (usually gzipped) stream of varint
+//! length-delimited protobuf messages, the first being a `Header`.
+//! No other file knows this byte layout.
+
+use crate::schema::pb;
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use prost::Message;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Largest record a reader accepts: a length prefix claiming more is
+/// treated as corruption, never as a reason to allocate.
+pub const MAX_RECORD_SIZE: usize = 16 << 20;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Output file name of a record type.
+pub fn file_name(type_name: &str, compress: bool) -> String {
+    if compress { format!("{type_name}.ncap.gz") } else { format!("{type_name}.ncap") }
+}
+
+enum Sink {
+    Gzip(GzEncoder<Box<dyn Write + Send>>),
+    Plain(Box<dyn Write + Send>),
+}
+
+/// Writes one record type's file.
+pub struct RecordWriter {
+    sink: Sink,
+    path: PathBuf,
+    records: u64,
+}
+
+impl RecordWriter {
+    /// Creates `dir/<Type>.ncap[.gz]` and writes `header` into it.
+    pub fn create(dir: &Path, header: &pb::Header, compress: bool, buffered: bool) -> io::Result<Self> {
+        let path = dir.join(file_name(&header.r#type, compress));
+        let file = File::create(&path)?;
+        let inner: Box<dyn Write + Send> =
+            if buffered { Box::new(BufWriter::with_capacity(1 << 20, file)) } else { Box::new(file) };
+        let sink = if compress {
+            Sink::Gzip(GzEncoder::new(inner, Compression::fast()))
+        } else {
+            Sink::Plain(inner)
+        };
+        let mut w = RecordWriter { sink, path, records: 0 };
+        w.write_raw(&header.encode_length_delimited_to_vec())?;
+        Ok(w)
+    }
+
+    /// Appends records that are already length-delimited protobuf bytes.
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Gzip(w) => w.write_all(bytes),
+            Sink::Plain(w) => w.write_all(bytes),
+        }
+    }
+
+    pub fn add_count(&mut self, n: u64) {
+        self.records += n;
+    }
+
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Completes the gzip stream and flushes everything to disk.
+    pub fn finish(self) -> io::Result<()> {
+        match self.sink {
+            Sink::Gzip(w) => w.finish()?.flush(),
+            Sink::Plain(mut w) => w.flush(),
+        }
+    }
+}
+
+/// Why reading a container stopped early.
+#[derive(Debug)]
+pub struct ReadError {
+    pub path: PathBuf,
+    /// 1-based number of the record that could not be read (the header is record 0).
+    pub record: u64,
+    /// Offset in the uncompressed stream where that record starts.
+    pub offset: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: record {} at byte offset {} (uncompressed): {}",
+            self.path.display(),
+            self.record,
+            self.offset,
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Reads records one at a time from a `.ncap` or `.ncap.gz` file,
+/// recognised by content (gzip magic), not by name.
+pub struct RecordReader {
+    src: Box<dyn BufRead + Send>,
+    path: PathBuf,
+    next_record: u64,
+    offset: u64,
+    header: pb::Header,
+}
+
+impl RecordReader {
+    pub fn open(path: &Path) -> Result<Self, ReadError> {
+        let fail = |reason: String| ReadError { path: path.to_owned(), record: 0, offset: 0, reason };
+        let file = File::open(path).map_err(|e| fail(e.to_string()))?;
+        let mut file = BufReader::with_capacity(1 << 16, file);
+        let magic = file.fill_buf().map_err(|e| fail(e.to_string()))?;
+        let src: Box<dyn BufRead + Send> = if magic.starts_with(&GZIP_MAGIC) {
+            Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)))
+        } else {
+            Box::new(file)
+        };
+        Self::from_reader(src, path)
+    }
+
+    pub fn from_reader(src: Box<dyn BufRead + Send>, path: &Path) -> Result<Self, ReadError> {
+        let mut r = RecordReader { src, path: path.to_owned(), next_record: 0, offset: 0, header: pb::Header::default() };
+        let mut buf = Vec::new();
+        match r.next_raw(&mut buf) {
+            Ok(true) => {}
+            Ok(false) => return Err(r.error(0, "empty file: no netcap header".into())),
+            Err(e) => return Err(e),
+        }
+        r.header = pb::Header::decode(buf.as_slice())
+            .map_err(|e| r.error(0, format!("not a netcap file: bad header: {e}")))?;
+        if r.header.r#type.is_empty() || crate::schema::message(&r.header.r#type).is_none() {
+            return Err(r.error(0, format!("not a netcap file: unknown record type {:?}", r.header.r#type)));
+        }
+        Ok(r)
+    }
+
+    pub fn header(&self) -> &pb::Header {
+        &self.header
+    }
+
+    fn error(&self, offset: u64, reason: String) -> ReadError {
+        ReadError { path: self.path.clone(), record: self.next_record, offset, reason }
+    }
+
+    /// Reads the next record's bytes into `buf`. `Ok(false)` at a clean end.
+    pub fn next_raw(&mut self, buf: &mut Vec<u8>) -> Result<bool, ReadError> {
+        let start = self.offset;
+        let len = match read_varint(&mut self.src) {
+            Ok(None) => return Ok(false),
+            Ok(Some((len, n))) => {
+                self.offset += n;
+                len
+            }
+            Err(reason) => return Err(self.error(start, reason)),
+        };
+        if len > MAX_RECORD_SIZE as u64 {
+            return Err(self.error(start, format!("record length {len} exceeds the limit of {MAX_RECORD_SIZE} bytes")));
+        }
+        buf.clear();
+        let got = (&mut self.src).take(len).read_to_end(buf).map_err(|e| self.error(start, e.to_string()))?;
+        if (got as u64) < len {
+            return Err(self.error(start, format!("truncated record: length {len}, only {got} bytes left")));
+        }
+        self.offset += len;
+        self.next_record += 1;
+        Ok(true)
+    }
+}
+
+/// Reads a protobuf varint; `Ok(None)` at end of input before its first byte.
+fn read_varint(r: &mut dyn BufRead) -> Result<Option<(u64, u64)>, String> {
+    let mut value = 0u64;
+    for i in 0..10u32 {
+        let mut byte = [0u8];
+        match r.read(&mut byte) {
+            Ok(0) if i == 0 => return Ok(None),
+            Ok(0) => return Err("truncated length prefix".into()),
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        value |= u64::from(byte[0] & 0x7f) << (7 * i);
+        if byte[0] & 0x80 == 0 {
+            return Ok(Some((value, u64::from(i) + 1)));
+        }
+    }
+    Err("length prefix longer than 10 bytes".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> pb::Header {
+        pb::Header { r#type: "UDP".into(), version: "test".into(), ..Default::default() }
+    }
+
+    fn roundtrip(compress: bool) {
+        let dir = std::env::temp_dir().join(format!("netcap-container-{}-{compress}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut w = RecordWriter::create(&dir, &header(), compress, true).expect("create");
+        let rec = pb::Udp { src_port: 53, ..Default::default() };
+        w.write_raw(&rec.encode_length_delimited_to_vec()).expect("write");
+        let path = w.path().to_owned();
+        w.finish().expect("finish");
+        let mut r = RecordReader::open(&path).expect("open");
+        assert_eq!(r.header().r#type, "UDP");
+        let mut buf = Vec::new();
+        assert!(r.next_raw(&mut buf).expect("record"));
+        assert_eq!(pb::Udp::decode(buf.as_slice()).expect("decode").src_port, 53);
+        assert!(!r.next_raw(&mut buf).expect("clean end"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn roundtrip_gzip_and_plain() {
+        roundtrip(true);
+        roundtrip(false);
+    }
+
+    #[test]
+    fn huge_length_is_an_error_not_an_allocation() {
+        let mut bytes = header().encode_length_delimited_to_vec();
+        bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]); // ~4 GiB
+        let mut r = RecordReader::from_reader(Box::new(io::Cursor::new(bytes)), Path::new("x")).expect("header");
+        let e = r.next_raw(&mut Vec::new()).expect_err("must refuse");
+        assert!(e.reason.contains("exceeds"), "{e}");
+        assert_eq!(e.record, 1);
+    }
+}

@@ -1,0 +1,53 @@
+//! Ethernet II frames (IEEE 802.3 with an EtherType).
+
+use super::wire::{be16, entropy, mac_string};
+use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use crate::schema::pb;
+
+pub const HEADER_LEN: usize = 14;
+pub const ETHERTYPE_IPV4: u16 = 0x0800;
+pub const ETHERTYPE_ARP: u16 = 0x0806;
+pub const ETHERTYPE_VLAN: u16 = 0x8100;
+pub const ETHERTYPE_IPV6: u16 = 0x86dd;
+pub const ETHERTYPE_QINQ: u16 = 0x88a8;
+pub const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+
+/// A frame whose 14-byte header is known to be present.
+#[derive(Clone, Copy)]
+pub struct EthernetFrame<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> EthernetFrame<'a> {
+    pub fn new_checked(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if buf.len() < HEADER_LEN {
+            return Err(DecodeError::truncated("Ethernet", HEADER_LEN, buf.len()));
+        }
+        Ok(EthernetFrame { buf })
+    }
+    pub fn dst(&self) -> &'a [u8] {
+        self.buf.get(0..6).unwrap_or_default()
+    }
+    pub fn src(&self) -> &'a [u8] {
+        self.buf.get(6..12).unwrap_or_default()
+    }
+    pub fn ethertype(&self) -> u16 {
+        be16(self.buf, 12)
+    }
+    /// Everything after the header, padding and trailer included.
+    pub fn payload(&self) -> &'a [u8] {
+        self.buf.get(HEADER_LEN..).unwrap_or_default()
+    }
+}
+
+pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
+    let Some(f) = &l.ethernet else { return };
+    out.emit(&pb::Ethernet {
+        timestamp: l.timestamp,
+        src_mac: mac_string(f.src()),
+        dst_mac: mac_string(f.dst()),
+        ethernet_type: i32::from(f.ethertype()),
+        payload_entropy: entropy(f.payload()),
+        payload_size: f.payload().len() as i32,
+    });
+}

@@ -1,0 +1,202 @@
+//! IPv4 (RFC 791) with its options.
+
+use super::wire::{be16, entropy, ipv4_string, u8_at};
+use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
+use crate::schema::pb;
+
+const MIN_HEADER_LEN: usize = 20;
+
+/// An IPv4 packet whose header (options included) is known to be present.
+#[derive(Clone, Copy)]
+pub struct Ipv4Packet<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Ipv4Packet<'a> {
+    pub fn new_checked(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if buf.len() < MIN_HEADER_LEN {
+            return Err(DecodeError::truncated("IPv4", MIN_HEADER_LEN, buf.len()));
+        }
+        let p = Ipv4Packet { buf };
+        if p.version() != 4 {
+            return Err(DecodeError { layer: "IPv4", kind: ErrorKind::BadVersion(p.version()) });
+        }
+        let hlen = p.header_len();
+        if hlen < MIN_HEADER_LEN {
+            return Err(DecodeError { layer: "IPv4", kind: ErrorKind::BadHeaderLength(hlen) });
+        }
+        if hlen > buf.len() {
+            return Err(DecodeError::truncated("IPv4", hlen, buf.len()));
+        }
+        Ok(p)
+    }
+
+    /// A total length shorter than the header leaves no payload to decode;
+    /// the header itself is still reported.
+    pub fn check_total_length(&self) -> Result<(), DecodeError> {
+        let total = usize::from(self.total_len());
+        if total != 0 && total < self.header_len() {
+            return Err(DecodeError { layer: "IPv4", kind: ErrorKind::BadTotalLength(total) });
+        }
+        Ok(())
+    }
+
+    pub fn version(&self) -> u8 {
+        u8_at(self.buf, 0) >> 4
+    }
+    pub fn ihl(&self) -> u8 {
+        u8_at(self.buf, 0) & 0x0f
+    }
+    pub fn header_len(&self) -> usize {
+        usize::from(self.ihl()) * 4
+    }
+    pub fn tos(&self) -> u8 {
+        u8_at(self.buf, 1)
+    }
+    pub fn total_len(&self) -> u16 {
+        be16(self.buf, 2)
+    }
+    pub fn id(&self) -> u16 {
+        be16(self.buf, 4)
+    }
+    /// The three flag bits (reserved, DF, MF).
+    pub fn flags(&self) -> u8 {
+        u8_at(self.buf, 6) >> 5
+    }
+    /// Fragment offset in 8-byte units, as on the wire.
+    pub fn frag_offset(&self) -> u16 {
+        be16(self.buf, 6) & 0x1fff
+    }
+    pub fn ttl(&self) -> u8 {
+        u8_at(self.buf, 8)
+    }
+    pub fn protocol(&self) -> u8 {
+        u8_at(self.buf, 9)
+    }
+    pub fn checksum(&self) -> u16 {
+        be16(self.buf, 10)
+    }
+    pub fn src(&self) -> &'a [u8] {
+        self.buf.get(12..16).unwrap_or_default()
+    }
+    pub fn dst(&self) -> &'a [u8] {
+        self.buf.get(16..20).unwrap_or_default()
+    }
+    pub fn options(&self) -> &'a [u8] {
+        self.buf.get(MIN_HEADER_LEN..self.header_len()).unwrap_or_default()
+    }
+    /// Payload length as the header declares it (a total length of 0,
+    /// seen with TCP segmentation offload, means "what was captured").
+    pub fn payload_len(&self) -> usize {
+        match usize::from(self.total_len()) {
+            0 => self.buf.len().saturating_sub(self.header_len()),
+            total => total.saturating_sub(self.header_len()),
+        }
+    }
+    /// The captured payload, cut at the declared length (drops Ethernet padding).
+    pub fn payload(&self) -> &'a [u8] {
+        let start = self.header_len();
+        let end = (start + self.payload_len()).min(self.buf.len());
+        self.buf.get(start..end).unwrap_or_default()
+    }
+}
+
+/// Splits IPv4 options into (options, padding after End of Option List).
+/// A malformed option ends the list; its bytes are kept as its data.
+pub fn parse_options(mut opts: &[u8]) -> (Vec<pb::IPv4Option>, &[u8]) {
+    let mut out = Vec::new();
+    while let Some(&kind) = opts.first() {
+        match kind {
+            0 => {
+                out.push(pb::IPv4Option { option_type: 0, option_length: 1, option_data: Vec::new() });
+                return (out, opts.get(1..).unwrap_or_default());
+            }
+            1 => {
+                out.push(pb::IPv4Option { option_type: 1, option_length: 1, option_data: Vec::new() });
+                opts = opts.get(1..).unwrap_or_default();
+            }
+            _ => {
+                let len = usize::from(u8_at(opts, 1));
+                let (data, rest) = if len >= 2 && len <= opts.len() {
+                    (opts.get(2..len).unwrap_or_default(), opts.get(len..).unwrap_or_default())
+                } else {
+                    (opts.get(2..).unwrap_or_default(), &[][..])
+                };
+                out.push(pb::IPv4Option {
+                    option_type: i32::from(kind),
+                    option_length: len as i32,
+                    option_data: data.to_vec(),
+                });
+                opts = rest;
+            }
+        }
+    }
+    (out, &[])
+}
+
+pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
+    let Some(p) = &l.ipv4 else { return };
+    let (options, padding) = parse_options(p.options());
+    out.emit(&pb::IPv4 {
+        timestamp: l.timestamp,
+        version: i32::from(p.version()),
+        ihl: i32::from(p.ihl()),
+        tos: i32::from(p.tos()),
+        length: i32::from(p.total_len()),
+        id: i32::from(p.id()),
+        flags: i32::from(p.flags()),
+        frag_offset: i32::from(p.frag_offset()),
+        ttl: i32::from(p.ttl()),
+        protocol: i32::from(p.protocol()),
+        checksum: i32::from(p.checksum()),
+        src_ip: ipv4_string(p.src()),
+        dst_ip: ipv4_string(p.dst()),
+        padding: padding.to_vec(),
+        options,
+        payload_entropy: entropy(p.payload()),
+        payload_size: p.payload_len() as i32,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: [u8; 20] = [
+        0x45, 0x00, 0x00, 0x1c, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11, 0xb1, 0xe6, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+
+    #[test]
+    fn fixed_fields() {
+        let mut pkt = HEADER.to_vec();
+        pkt.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 0, 0]); // 8 payload bytes + 2 padding
+        let p = Ipv4Packet::new_checked(&pkt).expect("valid");
+        assert_eq!((p.version(), p.ihl(), p.total_len(), p.id()), (4, 5, 28, 0x1c46));
+        assert_eq!((p.flags(), p.frag_offset(), p.ttl(), p.protocol()), (2, 0, 64, 17));
+        assert_eq!(p.payload(), &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(p.payload_len(), 8);
+    }
+
+    #[test]
+    fn rejects_bad_headers() {
+        assert!(Ipv4Packet::new_checked(&HEADER[..19]).is_err());
+        let mut v6 = HEADER;
+        v6[0] = 0x65;
+        assert!(Ipv4Packet::new_checked(&v6).is_err());
+        let mut ihl = HEADER;
+        ihl[0] = 0x46; // 24-byte header in a 20-byte buffer
+        assert!(Ipv4Packet::new_checked(&ihl).is_err());
+    }
+
+    #[test]
+    fn options_and_padding() {
+        // Router Alert (type 148, length 4), NOP, EOL, two padding bytes.
+        let (opts, padding) = parse_options(&[148, 4, 0, 0, 1, 0, 0xaa, 0xbb]);
+        let kinds: Vec<i32> = opts.iter().map(|o| o.option_type).collect();
+        assert_eq!(kinds, vec![148, 1, 0]);
+        assert_eq!(padding, &[0xaa, 0xbb]);
+        // A length running past the header ends parsing without panicking.
+        let (opts, _) = parse_options(&[7, 200, 1]);
+        assert_eq!(opts.len(), 1);
+    }
+}

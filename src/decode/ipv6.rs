@@ -1,0 +1,125 @@
+//! IPv6 (RFC 8200) fixed header; extension headers without records of
+//! their own (routing, destination options) are skipped here.
+
+use super::wire::{be16, be32, entropy, ipv6_string, u8_at};
+use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
+use crate::schema::pb;
+
+pub const HEADER_LEN: usize = 40;
+pub const NEXT_HOP_BY_HOP: u8 = 0;
+pub const NEXT_ROUTING: u8 = 43;
+pub const NEXT_FRAGMENT: u8 = 44;
+pub const NEXT_NONE: u8 = 59;
+pub const NEXT_DESTINATION_OPTIONS: u8 = 60;
+
+/// An IPv6 packet whose fixed header is known to be present.
+#[derive(Clone, Copy)]
+pub struct Ipv6Packet<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Ipv6Packet<'a> {
+    pub fn new_checked(buf: &'a [u8]) -> Result<Self, DecodeError> {
+        if buf.len() < HEADER_LEN {
+            return Err(DecodeError::truncated("IPv6", HEADER_LEN, buf.len()));
+        }
+        let p = Ipv6Packet { buf };
+        if p.version() != 6 {
+            return Err(DecodeError { layer: "IPv6", kind: ErrorKind::BadVersion(p.version()) });
+        }
+        Ok(p)
+    }
+    pub fn version(&self) -> u8 {
+        u8_at(self.buf, 0) >> 4
+    }
+    pub fn traffic_class(&self) -> u8 {
+        ((be16(self.buf, 0) >> 4) & 0xff) as u8
+    }
+    pub fn flow_label(&self) -> u32 {
+        be32(self.buf, 0) & 0x000f_ffff
+    }
+    pub fn payload_len(&self) -> u16 {
+        be16(self.buf, 4)
+    }
+    pub fn next_header(&self) -> u8 {
+        u8_at(self.buf, 6)
+    }
+    pub fn hop_limit(&self) -> u8 {
+        u8_at(self.buf, 7)
+    }
+    pub fn src(&self) -> &'a [u8] {
+        self.buf.get(8..24).unwrap_or_default()
+    }
+    pub fn dst(&self) -> &'a [u8] {
+        self.buf.get(24..40).unwrap_or_default()
+    }
+    /// Declared payload length; 0 (a jumbogram) means "what was captured".
+    pub fn declared_payload_len(&self) -> usize {
+        match self.payload_len() {
+            0 => self.buf.len().saturating_sub(HEADER_LEN),
+            n => usize::from(n),
+        }
+    }
+    /// Captured bytes after the fixed header, cut at the declared length.
+    pub fn payload(&self) -> &'a [u8] {
+        let end = (HEADER_LEN + self.declared_payload_len()).min(self.buf.len());
+        self.buf.get(HEADER_LEN..end).unwrap_or_default()
+    }
+}
+
+/// Skips a generic extension header (next header, length in 8-byte units
+/// not counting the first 8): returns the next header and what follows.
+pub fn skip_extension(buf: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
+    if buf.len() < 2 {
+        return Err(DecodeError::truncated("IPv6Extension", 2, buf.len()));
+    }
+    let len = (usize::from(u8_at(buf, 1)) + 1) * 8;
+    match buf.get(len..) {
+        Some(rest) => Ok((u8_at(buf, 0), rest)),
+        None => Err(DecodeError::truncated("IPv6Extension", len, buf.len())),
+    }
+}
+
+pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
+    let Some(p) = &l.ipv6 else { return };
+    out.emit(&pb::IPv6 {
+        timestamp: l.timestamp,
+        version: i32::from(p.version()),
+        traffic_class: i32::from(p.traffic_class()),
+        flow_label: p.flow_label() as i32,
+        length: i32::from(p.payload_len()),
+        next_header: i32::from(p.next_header()),
+        hop_limit: i32::from(p.hop_limit()),
+        src_ip: ipv6_string(p.src()),
+        dst_ip: ipv6_string(p.dst()),
+        payload_entropy: entropy(p.payload()),
+        payload_size: p.declared_payload_len() as i32,
+        hop_by_hop: l.ipv6_hop_by_hop.map(|h| super::ipv6_hop_by_hop::record(l.timestamp, &h)),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_fields() {
+        let mut pkt = vec![0x6a, 0xb1, 0x23, 0x45, 0, 4, 17, 64];
+        pkt.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        pkt.extend_from_slice(&[0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        pkt.extend_from_slice(&[1, 2, 3, 4, 9, 9]); // 4 payload bytes + 2 trailer
+        let p = Ipv6Packet::new_checked(&pkt).expect("valid");
+        assert_eq!(p.traffic_class(), 0xab);
+        assert_eq!(p.flow_label(), 0x12345);
+        assert_eq!((p.next_header(), p.hop_limit()), (17, 64));
+        assert_eq!(p.payload(), &[1, 2, 3, 4]);
+        assert_eq!(ipv6_string(p.src()), "fe80::1");
+        assert!(Ipv6Packet::new_checked(&pkt[..39]).is_err());
+    }
+
+    #[test]
+    fn skip_extension_checks_length() {
+        assert_eq!(skip_extension(&[6, 0, 0, 0, 0, 0, 0, 0, 0xaa]), Ok((6, &[0xaa][..])));
+        assert!(skip_extension(&[6, 1, 0, 0, 0, 0, 0, 0]).is_err());
+    }
+}

@@ -1,0 +1,80 @@
+//! Link layers that carry no record of their own: BSD null/loopback and
+//! Linux "cooked" captures (SLL, SLL2). They only tell what follows.
+
+use super::wire::{be16, be32};
+use super::DecodeError;
+
+pub const AF_INET: u32 = 2;
+
+/// AF_INET6 differs between systems: Linux 10, NetBSD/OpenBSD 24,
+/// FreeBSD 28, macOS 30. A null-link capture may come from any of them.
+pub fn is_af_inet6(family: u32) -> bool {
+    matches!(family, 10 | 24 | 28 | 30)
+}
+
+/// Reads the 4-byte address family of a DLT_NULL (`network_order` false:
+/// the writer's byte order, so we accept both) or DLT_LOOP (big-endian) header.
+pub fn null_family(buf: &[u8], network_order: bool) -> Result<(u32, &[u8]), DecodeError> {
+    let payload = buf.get(4..).ok_or(DecodeError::truncated("Loopback", 4, buf.len()))?;
+    let be = be32(buf, 0);
+    let family = if network_order || be <= 0xffff { be } else { be.swap_bytes() };
+    Ok((family, payload))
+}
+
+/// The parts of a Linux cooked header that matter for dispatch.
+pub struct SllHeader<'a> {
+    pub arphrd: u16,
+    /// EtherType for most ARPHRD types.
+    pub protocol: u16,
+    pub payload: &'a [u8],
+}
+
+const ARPHRD_NETLINK: u16 = 824;
+const ARPHRD_IPGRE: u16 = 778;
+const ARPHRD_FRAD: u16 = 770;
+
+impl SllHeader<'_> {
+    /// True when `protocol` is an EtherType. For netlink, FRAD and GRE
+    /// devices, and for the Linux pseudo-protocols below 0x0600 (802.3,
+    /// 802.2 LLC, CAN, ...), it is something else.
+    pub fn carries_ethertype(&self) -> bool {
+        !matches!(self.arphrd, ARPHRD_NETLINK | ARPHRD_IPGRE | ARPHRD_FRAD) && self.protocol >= 0x0600
+    }
+}
+
+/// Parses SLL (16 bytes) or SLL2 (20 bytes).
+pub fn sll(buf: &[u8], v2: bool) -> Result<SllHeader<'_>, DecodeError> {
+    let (name, len) = if v2 { ("LinuxSLL2", 20) } else { ("LinuxSLL", 16) };
+    let payload = buf.get(len..).ok_or(DecodeError::truncated(name, len, buf.len()))?;
+    Ok(if v2 {
+        SllHeader { arphrd: be16(buf, 8), protocol: be16(buf, 0), payload }
+    } else {
+        SllHeader { arphrd: be16(buf, 2), protocol: be16(buf, 14), payload }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_family_accepts_both_byte_orders() {
+        assert_eq!(null_family(&[2, 0, 0, 0, 0x45], false).map(|r| r.0), Ok(2));
+        assert_eq!(null_family(&[0, 0, 0, 2], false).map(|r| r.0), Ok(2));
+        assert_eq!(null_family(&[0, 0, 0, 30], true).map(|r| r.0), Ok(30));
+        assert!(null_family(&[0, 0], false).is_err());
+    }
+
+    #[test]
+    fn sll_reads_protocol_from_the_right_offset() {
+        let mut v1 = [0u8; 16];
+        v1[14] = 0x08;
+        let h = sll(&v1, false).map(|h| h.protocol);
+        assert_eq!(h, Ok(0x0800));
+        let mut v2 = [0u8; 20];
+        v2[0] = 0x86;
+        v2[1] = 0xdd;
+        assert_eq!(sll(&v2, true).map(|h| h.protocol), Ok(0x86dd));
+        assert!(sll(&v2[..19], true).is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! TCP (RFC 9293) header, options and payload.
+
+use super::wire::{be16, be32, entropy, u8_at};
+use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
+use crate::schema::pb;
+
+pub const IP_PROTOCOL: u8 = 6;
+const MIN_HEADER_LEN: usize = 20;
+
+/// A TCP segment whose header (options included) is known to be present.
+#[derive(Clone, Copy)]
+pub struct TcpSegment<'a> {
+    buf: &'a [u8],
+    /// Segment length as the IP header declares it (may exceed `buf`
+    /// when the capture was cut by a snap length).
+    declared_len: usize,
+}
+
+impl<'a> TcpSegment<'a> {
+    pub fn new_checked(buf: &'a [u8], declared_len: usize) -> Result<Self, DecodeError> {
+        if buf.len() < MIN_HEADER_LEN {
+            return Err(DecodeError::truncated("TCP", MIN_HEADER_LEN, buf.len()));
+        }
+        let s = TcpSegment { buf, declared_len };
+        let hlen = s.header_len();
+        if hlen < MIN_HEADER_LEN {
+            return Err(DecodeError { layer: "TCP", kind: ErrorKind::BadHeaderLength(hlen) });
+        }
+        if hlen > buf.len() {
+            return Err(DecodeError::truncated("TCP", hlen, buf.len()));
+        }
+        Ok(s)
+    }
+    pub fn src_port(&self) -> u16 {
+        be16(self.buf, 0)
+    }
+    pub fn dst_port(&self) -> u16 {
+        be16(self.buf, 2)
+    }
+    pub fn seq(&self) -> u32 {
+        be32(self.buf, 4)
+    }
+    pub fn ack(&self) -> u32 {
+        be32(self.buf, 8)
+    }
+    pub fn data_offset(&self) -> u8 {
+        u8_at(self.buf, 12) >> 4
+    }
+    pub fn header_len(&self) -> usize {
+        usize::from(self.data_offset()) * 4
+    }
+    /// The nine flag bits: NS in bit 8, then CWR ECE URG ACK PSH RST SYN FIN.
+    pub fn flags(&self) -> u16 {
+        be16(self.buf, 12) & 0x01ff
+    }
+    pub fn window(&self) -> u16 {
+        be16(self.buf, 14)
+    }
+    pub fn checksum(&self) -> u16 {
+        be16(self.buf, 16)
+    }
+    pub fn urgent(&self) -> u16 {
+        be16(self.buf, 18)
+    }
+    pub fn options(&self) -> &'a [u8] {
+        self.buf.get(MIN_HEADER_LEN..self.header_len()).unwrap_or_default()
+    }
+    /// Captured payload bytes.
+    pub fn payload(&self) -> &'a [u8] {
+        self.buf.get(self.header_len()..).unwrap_or_default()
+    }
+    /// Payload length as declared by the IP header (tshark's `tcp.len`).
+    pub fn payload_len(&self) -> usize {
+        self.declared_len.max(self.buf.len()).saturating_sub(self.header_len())
+    }
+}
+
+/// Splits TCP options into (options, padding after End of Option List).
+/// A malformed option (length < 2 or past the header) ends the list.
+pub fn parse_options(mut opts: &[u8]) -> (Vec<pb::TcpOption>, &[u8]) {
+    let mut out = Vec::new();
+    while let Some(&kind) = opts.first() {
+        match kind {
+            0 => {
+                out.push(pb::TcpOption { option_type: 0, option_length: 1, option_data: Vec::new() });
+                return (out, opts.get(1..).unwrap_or_default());
+            }
+            1 => {
+                out.push(pb::TcpOption { option_type: 1, option_length: 1, option_data: Vec::new() });
+                opts = opts.get(1..).unwrap_or_default();
+            }
+            _ => {
+                let len = usize::from(u8_at(opts, 1));
+                let (data, rest) = if len >= 2 && len <= opts.len() {
+                    (opts.get(2..len).unwrap_or_default(), opts.get(len..).unwrap_or_default())
+                } else {
+                    (opts.get(2..).unwrap_or_default(), &[][..])
+                };
+                out.push(pb::TcpOption {
+                    option_type: i32::from(kind),
+                    option_length: len as i32,
+                    option_data: data.to_vec(),
+                });
+                opts = rest;
+            }
+        }
+    }
+    (out, &[])
+}
+
+pub fn encode(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
+    let Some(s) = &l.tcp else { return };
+    let (options, padding) = parse_options(s.options());
+    let f = s.flags();
+    out.emit(&pb::Tcp {
+        timestamp: l.timestamp,
+        src_port: i32::from(s.src_port()),
+        dst_port: i32::from(s.dst_port()),
+        seq_num: s.seq(),
+        ack_num: s.ack(),
+        data_offset: i32::from(s.data_offset()),
+        fin: f & 0x001 != 0,
+        syn: f & 0x002 != 0,
+        rst: f & 0x004 != 0,
+        psh: f & 0x008 != 0,
+        ack: f & 0x010 != 0,
+        urg: f & 0x020 != 0,
+        ece: f & 0x040 != 0,
+        cwr: f & 0x080 != 0,
+        ns: f & 0x100 != 0,
+        window: i32::from(s.window()),
+        checksum: i32::from(s.checksum()),
+        urgent: i32::from(s.urgent()),
+        padding: padding.to_vec(),
+        options,
+        payload_entropy: entropy(s.payload()),
+        payload_size: s.payload_len() as i32,
+        payload: if cfg.include_payload { s.payload().to_vec() } else { Vec::new() },
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syn_with_mss() {
+        let mut seg = vec![0x30, 0x39, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0x12, 0x34, 0, 0];
+        seg.extend_from_slice(&[2, 4, 0x05, 0xb4]);
+        let s = TcpSegment::new_checked(&seg, seg.len()).expect("valid");
+        assert_eq!((s.src_port(), s.dst_port(), s.seq()), (12345, 80, 1));
+        assert_eq!((s.data_offset(), s.flags()), (6, 0x002));
+        let (opts, pad) = parse_options(s.options());
+        assert_eq!(opts[0].option_type, 2);
+        assert_eq!(opts[0].option_data, vec![0x05, 0xb4]);
+        assert!(pad.is_empty());
+        assert_eq!(s.payload_len(), 0);
+    }
+
+    #[test]
+    fn rejects_short_and_bad_offsets() {
+        let seg = [0u8; 20];
+        assert!(TcpSegment::new_checked(&seg, 20).is_err()); // data offset 0
+        let mut big = [0u8; 20];
+        big[12] = 0xf0; // 60-byte header in 20 bytes
+        assert!(TcpSegment::new_checked(&big, 20).is_err());
+        assert!(TcpSegment::new_checked(&seg[..19], 19).is_err());
+    }
+
+    #[test]
+    fn payload_len_follows_ip_when_capture_is_cut() {
+        let mut seg = [0u8; 30];
+        seg[12] = 0x50;
+        let s = TcpSegment::new_checked(&seg, 1480).expect("valid");
+        assert_eq!(s.payload().len(), 10);
+        assert_eq!(s.payload_len(), 1460);
+    }
+}

@@ -1,0 +1,64 @@
+//! Timestamp text without a date library: nanoseconds since the Unix
+//! epoch to `seconds.fraction` or ISO 8601 UTC, always zero-padded (Go
+//! Netcap printed 137 µs as `.137`, which sorted and compared wrongly).
+
+/// `1499255023.848884` (digits = 6) or `1499255023.848884123` (digits = 9).
+pub fn epoch_string(ns: i64, digits: u32) -> String {
+    let (secs, frac) = split(ns);
+    match digits {
+        9 => format!("{secs}.{frac:09}"),
+        _ => format!("{secs}.{:06}", frac / 1000),
+    }
+}
+
+/// `2012-03-16T13:30:07.100000Z`, with 6 or 9 fraction digits.
+pub fn utc_string(ns: i64, digits: u32) -> String {
+    let (secs, frac) = split(ns);
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let (hh, mm, ss) = (tod / 3600, tod % 3600 / 60, tod % 60);
+    match digits {
+        9 => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:09}Z"),
+        _ => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:06}Z", frac / 1000),
+    }
+}
+
+/// Whole seconds (floored) and the non-negative nanosecond remainder.
+fn split(ns: i64) -> (i64, i64) {
+    (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000))
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01
+/// (Howard Hinnant's `civil_from_days` algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_is_zero_padded() {
+        assert_eq!(epoch_string(1_499_255_023_000_137_000, 6), "1499255023.000137");
+        assert_eq!(epoch_string(1_499_255_023_000_137_001, 9), "1499255023.000137001");
+        assert_eq!(epoch_string(-1, 9), "-1.999999999");
+    }
+
+    #[test]
+    fn utc_matches_known_dates() {
+        assert_eq!(utc_string(1_331_904_607_100_000_000, 6), "2012-03-16T13:30:07.100000Z");
+        assert_eq!(utc_string(0, 9), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(utc_string(951_782_400_000_000_000, 6), "2000-02-29T00:00:00.000000Z");
+    }
+}
