@@ -6,3 +6,8 @@ pub mod schema;
 pub mod capture;
 pub mod container;
 pub mod timefmt;
+pub mod cli;
+pub mod pipeline;
+
+/// Version written into every file header and printed by `-version`.
+pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));

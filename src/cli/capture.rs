@@ -1,0 +1,198 @@
+//! `netcap -r traffic.pcap` / `netcap capture -r ...`: capture file to
+//! per-type record files.
+
+use super::EXIT_USAGE;
+use crate::decode::registry::{self, ENCODERS};
+use crate::decode::EncodeConfig;
+use crate::pipeline::{self, CaptureOptions, Summary};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Parser};
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netcap",
+    version = crate::VERSION,
+    about = "Turns packet captures into typed protobuf audit records (<Type>.ncap.gz)",
+    after_help = "Go Netcap's single-dash spellings work too: -r, -out, -workers, -comp=false, -comp false."
+)]
+pub struct CaptureArgs {
+    /// Capture file to read: pcap or pcapng, optionally gzip-compressed.
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+
+    /// Output directory (created if absent).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+
+    /// Decoding workers (default: number of cores).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Packets buffered per worker channel.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    pub pbuf: usize,
+
+    /// Gzip the record files (.ncap.gz); false writes .ncap.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub comp: bool,
+
+    /// Buffer writes; false writes each batch straight to the file.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub buf: bool,
+
+    /// Only these record types (comma-separated).
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub include: Vec<String>,
+
+    /// All record types but these (comma-separated).
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+
+    /// List the record types (encoders) and exit.
+    #[arg(long)]
+    pub encoders: bool,
+
+    /// Keep payload bytes in TCP and UDP records.
+    #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub payload: bool,
+
+    /// No progress bar and no summary table.
+    #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub quiet: bool,
+}
+
+/// Resolves -include/-exclude to encoder indexes, or names the bad one.
+pub fn select_encoders(include: &[String], exclude: &[String]) -> Result<Vec<usize>, String> {
+    let lookup = |name: &String| {
+        registry::find(name.trim()).ok_or_else(|| {
+            let all: Vec<&str> = ENCODERS.iter().map(|e| e.name).collect();
+            format!("unknown encoder {:?}; available: {}", name.trim(), all.join(", "))
+        })
+    };
+    let included: Vec<usize> = include.iter().filter(|n| !n.trim().is_empty()).map(lookup).collect::<Result<_, _>>()?;
+    let excluded: Vec<usize> = exclude.iter().filter(|n| !n.trim().is_empty()).map(lookup).collect::<Result<_, _>>()?;
+    Ok((0..ENCODERS.len())
+        .filter(|i| included.is_empty() || included.contains(i))
+        .filter(|i| !excluded.contains(i))
+        .collect())
+}
+
+pub fn main(args: Vec<OsString>) -> i32 {
+    let args = match CaptureArgs::try_parse_from(std::iter::once(OsString::from("netcap")).chain(args)) {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    if args.encoders {
+        for e in ENCODERS {
+            println!("+ {}", e.name);
+        }
+        return 0;
+    }
+    let Some(input) = args.read.clone() else {
+        eprintln!("netcap: nothing to do: give a capture with -r FILE (see --help)");
+        return EXIT_USAGE;
+    };
+    if !input.exists() {
+        eprintln!("netcap: no such file: {}", input.display());
+        return EXIT_USAGE;
+    }
+    let encoders = match select_encoders(&args.include, &args.exclude) {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("netcap: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    install_signal_handlers(&stop);
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = CaptureOptions {
+        input: input.clone(),
+        out_dir: args.out.clone(),
+        workers,
+        packet_buffer: args.pbuf,
+        compress: args.comp,
+        buffered: args.buf,
+        encoders,
+        config: EncodeConfig { include_payload: args.payload },
+        progress: !args.quiet && std::io::stderr().is_terminal(),
+        stop,
+    };
+    match pipeline::run(&opts) {
+        Ok(summary) => {
+            for w in &summary.warnings {
+                eprintln!("netcap: warning: {w}");
+            }
+            if !args.quiet {
+                print_summary(&summary, &opts);
+            }
+            0
+        }
+        Err(e) => {
+            if e.downcast_ref::<crate::capture::file::OpenError>().is_some_and(|o| {
+                matches!(o, crate::capture::file::OpenError::NotCapture(_))
+            }) {
+                eprintln!("netcap: {e}");
+                return EXIT_USAGE;
+            }
+            eprintln!("netcap: {e:#}");
+            1
+        }
+    }
+}
+
+/// SIGINT/SIGTERM set `stop` (the pipeline drains and closes its files);
+/// a second one ends the process at once.
+fn install_signal_handlers(stop: &Arc<AtomicBool>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        // The conditional shutdown must be registered first: it fires only
+        // when `stop` is already set, i.e. on the second signal.
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(stop));
+        let _ = signal_hook::flag::register(sig, Arc::clone(stop));
+    }
+}
+
+fn print_summary(s: &Summary, opts: &CaptureOptions) {
+    let secs = s.elapsed.as_secs_f64().max(1e-9);
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    table.set_header(vec!["Record type", "Records"]);
+    for (name, n) in &s.records {
+        table.add_row(vec![name.to_string(), n.to_string()]);
+    }
+    eprintln!("{table}");
+    eprintln!(
+        "{} packets ({} bytes) from {} in {:.3}s ({:.0} packets/s) with {} workers{}",
+        s.packets,
+        s.bytes,
+        opts.input.display(),
+        secs,
+        s.packets as f64 / secs,
+        opts.workers.max(1),
+        if s.interrupted { " — interrupted, files closed cleanly" } else { "" }
+    );
+    let list = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+    };
+    if s.errors > 0 {
+        eprintln!("{} packets with decode errors ({}) → errors.log, errors.pcap", s.errors, list(&s.error_kinds));
+    }
+    if s.unknown > 0 {
+        eprintln!("{} packets with unknown protocols ({}) → unknown.pcap", s.unknown, list(&s.unknown_kinds));
+    }
+    eprintln!("output in {}", opts.out_dir.display());
+}

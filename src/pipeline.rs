@@ -1,0 +1,412 @@
+//! The capture pipeline:
+//!
+//! ```text
+//! reader thread ──batch k──▶ worker k % N ──result k──▶ merge/writer thread ──▶ <Type>.ncap.gz
+//!  (pcap-parser)   bounded     (decode once,   bounded     (takes results in      errors.log/.pcap
+//!                  channels     run encoders)  channels     batch order)           unknown.pcap
+//! ```
+//!
+//! Packets travel in batches (one arena per batch) to keep channel traffic
+//! and allocation off the per-packet path. Batches go round-robin to the
+//! workers; the writer receives result k from worker k % N, so it sees
+//! packets in capture order without a reorder buffer, and every output
+//! file is byte-identical for any number of workers. That writer thread is
+//! also where stateful stages (flows, TCP reassembly) attach: they get
+//! every packet in capture order.
+//!
+//! Why this cannot deadlock: the writer only waits for result k, whose
+//! batch the reader has already sent; worker k % N has delivered all its
+//! earlier results (the writer consumed them), so nothing blocks it.
+
+use crate::capture::dump::{DumpFormat, PacketDump};
+use crate::capture::file::{CaptureFormat, CaptureReader};
+use crate::capture::PacketBatch;
+use crate::container::RecordWriter;
+use crate::decode::registry::ENCODERS;
+use crate::decode::{wire, EncodeConfig, Emitter, Layers, Outcome};
+use crate::schema::pb;
+use crate::timefmt;
+use anyhow::{Context, Result};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Packets per batch.
+pub const BATCH_PACKETS: usize = 256;
+/// A batch is also cut when its packet bytes pass this size.
+const BATCH_BYTES: usize = 1 << 20;
+
+pub struct CaptureOptions {
+    pub input: PathBuf,
+    pub out_dir: PathBuf,
+    pub workers: usize,
+    /// Packets buffered per worker channel.
+    pub packet_buffer: usize,
+    pub compress: bool,
+    pub buffered: bool,
+    /// Indexes into [`ENCODERS`] of the encoders to run.
+    pub encoders: Vec<usize>,
+    pub config: EncodeConfig,
+    /// Show a progress bar (the caller decides: stderr is a terminal, not -quiet).
+    pub progress: bool,
+    /// Set by SIGINT/SIGTERM: stop reading, drain, close every file.
+    pub stop: Arc<AtomicBool>,
+}
+
+/// What a run did, for the summary table and for tests.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub packets: u64,
+    pub bytes: u64,
+    /// Records written per type, in registry order; types with none omitted.
+    pub records: Vec<(&'static str, u64)>,
+    pub errors: u64,
+    pub unknown: u64,
+    /// Error kinds with counts, as in the summary of errors.log.
+    pub error_kinds: BTreeMap<String, u64>,
+    /// Unknown protocols with counts ("EtherType 0x88cc").
+    pub unknown_kinds: BTreeMap<String, u64>,
+    /// Problems with the input file itself (e.g. a truncated last packet).
+    pub warnings: Vec<String>,
+    pub interrupted: bool,
+    pub elapsed: Duration,
+}
+
+/// A packet the writer must log: errors go to errors.log and errors.pcap,
+/// unknowns to unknown.pcap.
+enum Problem {
+    Error { packet: usize, kind: String, entry: String },
+    Unknown { packet: usize, kind: String },
+}
+
+struct BatchResult {
+    batch: PacketBatch,
+    /// Length-delimited records per selected encoder.
+    records: Vec<Vec<u8>>,
+    counts: Vec<u64>,
+    problems: Vec<Problem>,
+}
+
+pub fn run(opts: &CaptureOptions) -> Result<Summary> {
+    let start = Instant::now();
+    let reader = CaptureReader::open(&opts.input)?;
+    std::fs::create_dir_all(&opts.out_dir)
+        .with_context(|| format!("cannot create output directory {}", opts.out_dir.display()))?;
+
+    let workers = opts.workers.max(1);
+    let capacity = opts.packet_buffer.div_ceil(BATCH_PACKETS).max(1);
+    let mut input_txs = Vec::with_capacity(workers);
+    let mut result_rxs = Vec::with_capacity(workers);
+    let mut handles = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (in_tx, in_rx) = bounded::<PacketBatch>(capacity);
+        let (out_tx, out_rx) = bounded::<BatchResult>(capacity);
+        let encoders = opts.encoders.clone();
+        let config = opts.config;
+        handles.push(std::thread::spawn(move || worker(in_rx, out_tx, &encoders, &config)));
+        input_txs.push(in_tx);
+        result_rxs.push(out_rx);
+    }
+
+    let dump_format = |reader: &CaptureReader| match reader.format() {
+        CaptureFormat::Pcap => DumpFormat::Pcap { link_type: reader.link_type(), nanos: reader.timestamp_digits() == 9 },
+        CaptureFormat::PcapNg => DumpFormat::PcapNg,
+    };
+    let mut sink = Sink {
+        out_dir: opts.out_dir.clone(),
+        input_source: opts.input.display().to_string(),
+        compress: opts.compress,
+        buffered: opts.buffered,
+        include_payload: opts.config.include_payload,
+        encoders: opts.encoders.clone(),
+        writers: opts.encoders.iter().map(|_| None).collect(),
+        errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
+        errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), dump_format(&reader)),
+        unknown_pcap: PacketDump::new(&opts.out_dir.join("unknown.pcap"), dump_format(&reader)),
+        summary: Summary::default(),
+    };
+
+    let stop = opts.stop.clone();
+    let reader_thread = std::thread::spawn(move || read_batches(reader, input_txs, &stop));
+
+    let progress = progress_bar(opts.progress);
+    let mut write_result = Ok(());
+    for seq in 0usize.. {
+        let Ok(result) = result_rxs[seq % workers].recv() else { break };
+        if write_result.is_ok() {
+            write_result = sink.write(result);
+            progress.set_position(sink.summary.packets);
+        }
+        // After a write error keep draining, so the reader and workers finish.
+    }
+    progress.finish_and_clear();
+
+    let (warnings, interrupted) = reader_thread.join().map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
+    for h in handles {
+        h.join().map_err(|_| anyhow::anyhow!("worker thread panicked"))?;
+    }
+    write_result?;
+    let mut summary = sink.finish()?;
+    summary.warnings = warnings;
+    summary.interrupted = interrupted;
+    summary.elapsed = start.elapsed();
+    Ok(summary)
+}
+
+/// Reads batches and deals them round-robin. Returns warnings about the
+/// input and whether it stopped on a signal.
+fn read_batches(mut reader: CaptureReader, txs: Vec<Sender<PacketBatch>>, stop: &AtomicBool) -> (Vec<String>, bool) {
+    let mut warnings = Vec::new();
+    let mut packets = 0u64;
+    let mut interrupted = false;
+    for seq in 0u64.. {
+        if stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        let mut batch = PacketBatch::with_capacity(BATCH_PACKETS, 256 << 10);
+        batch.seq = seq;
+        batch.first_packet = packets;
+        let more = match reader.fill(&mut batch, BATCH_PACKETS, BATCH_BYTES) {
+            Ok(more) => more,
+            Err(w) => {
+                warnings.push(w.message);
+                false
+            }
+        };
+        batch.timestamp_digits = reader.timestamp_digits();
+        packets += batch.len() as u64;
+        if !batch.is_empty() {
+            let worker = (seq % txs.len() as u64) as usize;
+            if txs[worker].send(batch).is_err() {
+                break;
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    (warnings, interrupted)
+}
+
+fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, encoders: &[usize], config: &EncodeConfig) {
+    for batch in rx {
+        let mut records: Vec<Vec<u8>> = encoders.iter().map(|_| Vec::new()).collect();
+        let mut counts = vec![0u64; encoders.len()];
+        let mut problems = Vec::new();
+        let mut marks: Vec<(usize, u64)> = Vec::with_capacity(encoders.len());
+        for (index, (meta, data)) in batch.iter().enumerate() {
+            marks.clear();
+            marks.extend(records.iter().zip(&counts).map(|(r, c)| (r.len(), *c)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                let layers = Layers::decode(meta.link_type, meta.timestamp, data);
+                for (slot, &e) in encoders.iter().enumerate() {
+                    let mut out = Emitter::new(&mut records[slot], &mut counts[slot]);
+                    (ENCODERS[e].encode)(&layers, config, &mut out);
+                }
+                // Layer names are only needed (and only joined) for errors.log.
+                let names = match layers.outcome {
+                    Outcome::Error(_) => layers.layer_names().join(", "),
+                    _ => String::new(),
+                };
+                (layers.outcome, names)
+            }));
+            match outcome {
+                Ok((Outcome::Complete, _)) => {}
+                Ok((Outcome::Unknown { what, value }, _)) => {
+                    problems.push(Problem::Unknown { packet: index, kind: unknown_kind(what, value) });
+                }
+                Ok((Outcome::Error(e), layers)) => {
+                    let kind = format!("{}: {}", e.layer, e.kind.name());
+                    problems.push(Problem::Error {
+                        packet: index,
+                        kind,
+                        entry: error_entry(meta.timestamp, &e.to_string(), &layers, data),
+                    });
+                }
+                Err(panic) => {
+                    // A bug, never an expected outcome: undo this packet's
+                    // partial output, log it and keep going.
+                    for ((r, c), &(len, count)) in records.iter_mut().zip(counts.iter_mut()).zip(&marks) {
+                        r.truncate(len);
+                        *c = count;
+                    }
+                    let msg = panic_message(&panic);
+                    problems.push(Problem::Error {
+                        packet: index,
+                        kind: "panic in decoder".into(),
+                        entry: error_entry(meta.timestamp, &format!("panic in decoder: {msg}"), "", data),
+                    });
+                }
+            }
+        }
+        if tx.send(BatchResult { batch, records, counts, problems }).is_err() {
+            return;
+        }
+    }
+}
+
+fn unknown_kind(what: &str, value: u32) -> String {
+    match what {
+        "EtherType" => format!("{what} 0x{value:04x}"),
+        _ => format!("{what} {value}"),
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// One errors.log entry: UTC time, the error, the layers decoded before
+/// it, and a hex dump of the packet.
+fn error_entry(timestamp: i64, error: &str, layers: &str, data: &[u8]) -> String {
+    let mut s = format!("{}\nError: {error}\n", timefmt::utc_string(timestamp, 9));
+    s.push_str("Layers: ");
+    s.push_str(if layers.is_empty() { "(none)" } else { layers });
+    s.push('\n');
+    wire::hex_dump(data, &mut s);
+    s.push('\n');
+    s
+}
+
+fn progress_bar(show: bool) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} packets  {per_sec}  {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Everything the writer thread owns.
+struct Sink {
+    out_dir: PathBuf,
+    input_source: String,
+    compress: bool,
+    buffered: bool,
+    include_payload: bool,
+    encoders: Vec<usize>,
+    writers: Vec<Option<RecordWriter>>,
+    errors_log: ErrorLog,
+    errors_pcap: PacketDump,
+    unknown_pcap: PacketDump,
+    summary: Summary,
+}
+
+impl Sink {
+    fn write(&mut self, result: BatchResult) -> Result<()> {
+        let batch = &result.batch;
+        self.summary.packets += batch.len() as u64;
+        self.summary.bytes += batch.iter().map(|(m, _)| u64::from(m.orig_len)).sum::<u64>();
+        for (slot, bytes) in result.records.iter().enumerate() {
+            if bytes.is_empty() {
+                continue;
+            }
+            let writer = match &mut self.writers[slot] {
+                Some(w) => w,
+                empty => {
+                    let header = pb::Header {
+                        r#type: ENCODERS[self.encoders[slot]].name.to_string(),
+                        version: crate::VERSION.to_string(),
+                        input_source: self.input_source.clone(),
+                        created: now_nanos(),
+                        contains_payloads: self.include_payload,
+                        timestamp_digits: batch.timestamp_digits,
+                    };
+                    let w = RecordWriter::create(&self.out_dir, &header, self.compress, self.buffered)
+                        .with_context(|| format!("cannot create record file in {}", self.out_dir.display()))?;
+                    empty.insert(w)
+                }
+            };
+            writer.write_raw(bytes).with_context(|| format!("cannot write {}", writer.path().display()))?;
+            writer.add_count(result.counts[slot]);
+        }
+        for problem in &result.problems {
+            let (packet, is_error) = match problem {
+                Problem::Error { packet, kind, entry } => {
+                    self.summary.errors += 1;
+                    *self.summary.error_kinds.entry(kind.clone()).or_default() += 1;
+                    self.errors_log.write(entry)?;
+                    (*packet, true)
+                }
+                Problem::Unknown { packet, kind } => {
+                    self.summary.unknown += 1;
+                    *self.summary.unknown_kinds.entry(kind.clone()).or_default() += 1;
+                    (*packet, false)
+                }
+            };
+            let Some(meta) = batch.meta(packet).copied() else { continue };
+            let dump = if is_error { &mut self.errors_pcap } else { &mut self.unknown_pcap };
+            dump.write(meta.timestamp, meta.link_type, meta.interface, meta.orig_len, batch.bytes(&meta))
+                .with_context(|| format!("cannot write {}", dump.path().display()))?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Summary> {
+        for (slot, w) in self.writers.into_iter().enumerate() {
+            if let Some(w) = w {
+                let path = w.path().to_owned();
+                self.summary.records.push((ENCODERS[self.encoders[slot]].name, w.records()));
+                w.finish().with_context(|| format!("cannot finish {}", path.display()))?;
+            }
+        }
+        self.errors_log.finish(&self.summary.error_kinds)?;
+        self.errors_pcap.finish()?;
+        self.unknown_pcap.finish()?;
+        Ok(self.summary)
+    }
+}
+
+/// errors.log, created on the first error.
+struct ErrorLog {
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+impl ErrorLog {
+    fn new(path: PathBuf) -> Self {
+        ErrorLog { path, out: None }
+    }
+
+    fn write(&mut self, entry: &str) -> Result<()> {
+        if self.out.is_none() {
+            let f = File::create(&self.path).with_context(|| format!("cannot create {}", self.path.display()))?;
+            self.out = Some(BufWriter::new(f));
+        }
+        if let Some(out) = &mut self.out {
+            out.write_all(entry.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Appends the summary of error kinds with their counts.
+    fn finish(self, kinds: &BTreeMap<String, u64>) -> Result<()> {
+        let Some(mut out) = self.out else { return Ok(()) };
+        writeln!(out, "--- summary of {} error kinds ---", kinds.len())?;
+        for (kind, count) in kinds {
+            writeln!(out, "{kind}: {count}")?;
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+fn now_nanos() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
