@@ -1,0 +1,229 @@
+//! Writes `testdata/sample.pcap`: a small capture the project makes itself,
+//! with one or more packets of every protocol netcap decodes (and a few it
+//! must report as errors or unknown), all with correct checksums so that
+//! Wireshark shows them as clean. `tests/testdata.rs` checks that the
+//! committed file is exactly what this program writes.
+//!
+//! Run: `cargo run --example make_testdata [-- OUT.pcap]`
+
+use netcap::capture::dump::{DumpFormat, PacketDump};
+
+const MAC_A: [u8; 6] = [0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c];
+const MAC_B: [u8; 6] = [0x3c, 0x52, 0x82, 0x01, 0x02, 0x03];
+const IP_A: [u8; 4] = [192, 168, 10, 2];
+const IP_B: [u8; 4] = [93, 184, 216, 34];
+const IP6_A: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x1b, 0x21, 0xff, 0xfe, 0x0a, 0x0b, 0x0c];
+const IP6_B: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01];
+
+fn checksum(chunks: &[&[u8]]) -> u16 {
+    let mut sum = 0u32;
+    let mut odd: Option<u8> = None;
+    for chunk in chunks {
+        for &b in chunk.iter() {
+            match odd.take() {
+                Some(hi) => sum += u32::from(u16::from_be_bytes([hi, b])),
+                None => odd = Some(b),
+            }
+        }
+    }
+    if let Some(hi) = odd {
+        sum += u32::from(u16::from_be_bytes([hi, 0]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn ethernet(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    if f.len() < 60 {
+        f.resize(60, 0); // minimum frame size: padding netcap must not count as IP payload
+    }
+    f
+}
+
+fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, id: u16, ttl: u8, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let hlen = 20 + options.len();
+    let mut h = vec![0x40 | (hlen / 4) as u8, 0x10];
+    h.extend_from_slice(&((hlen + payload.len()) as u16).to_be_bytes());
+    h.extend_from_slice(&id.to_be_bytes());
+    h.extend_from_slice(&[0x40, 0x00, ttl, proto, 0, 0]);
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    h.extend_from_slice(options);
+    let c = checksum(&[&h]);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    h.extend_from_slice(payload);
+    h
+}
+
+fn ipv6(src: [u8; 16], dst: [u8; 16], next: u8, hop_limit: u8, payload: &[u8]) -> Vec<u8> {
+    let mut h = vec![0x60, 0x00, 0x12, 0x34];
+    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    h.extend_from_slice(&[next, hop_limit]);
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    h.extend_from_slice(payload);
+    h
+}
+
+/// TCP or UDP checksum over the IPv4 pseudo header.
+fn l4_checksum_v4(src: [u8; 4], dst: [u8; 4], proto: u8, segment: &[u8]) -> u16 {
+    let len = (segment.len() as u16).to_be_bytes();
+    checksum(&[&src, &dst, &[0, proto], &len, segment])
+}
+
+fn l4_checksum_v6(src: [u8; 16], dst: [u8; 16], proto: u8, segment: &[u8]) -> u16 {
+    let len = (segment.len() as u32).to_be_bytes();
+    checksum(&[&src, &dst, &len, &[0, 0, 0, proto], segment])
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tcp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let hlen = 20 + options.len();
+    let mut s = Vec::new();
+    s.extend_from_slice(&sport.to_be_bytes());
+    s.extend_from_slice(&dport.to_be_bytes());
+    s.extend_from_slice(&seq.to_be_bytes());
+    s.extend_from_slice(&ack.to_be_bytes());
+    s.extend_from_slice(&[((hlen / 4) as u8) << 4, flags]);
+    s.extend_from_slice(&64240u16.to_be_bytes());
+    s.extend_from_slice(&[0, 0, 0, 0]);
+    s.extend_from_slice(options);
+    s.extend_from_slice(payload);
+    let c = l4_checksum_v4(src, dst, 6, &s);
+    s[16..18].copy_from_slice(&c.to_be_bytes());
+    s
+}
+
+fn udp_v4(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut s = Vec::new();
+    s.extend_from_slice(&sport.to_be_bytes());
+    s.extend_from_slice(&dport.to_be_bytes());
+    s.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    s.extend_from_slice(&[0, 0]);
+    s.extend_from_slice(payload);
+    let c = l4_checksum_v4(src, dst, 17, &s);
+    s[6..8].copy_from_slice(&c.to_be_bytes());
+    s
+}
+
+fn icmpv6(src: [u8; 16], dst: [u8; 16], body: &[u8]) -> Vec<u8> {
+    let mut m = body.to_vec();
+    let c = l4_checksum_v6(src, dst, 58, &m);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    m
+}
+
+fn dns_query() -> Vec<u8> {
+    let mut q = vec![0x1a, 0x2b, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in ["www", "example", "com"] {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    q
+}
+
+/// The packets, in capture order.
+fn packets() -> Vec<Vec<u8>> {
+    let mut p = Vec::new();
+    let mss = [2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 0, 0]; // MSS, NOP, window scale, SACK permitted, EOL pad
+    let syn = tcp(IP_A, IP_B, 51000, 80, 1000, 0, 0x02, &mss, &[]);
+    p.push(ethernet(MAC_B, MAC_A, 0x0800, &ipv4(IP_A, IP_B, 6, 0x1001, 64, &[], &syn)));
+    let synack = tcp(IP_B, IP_A, 80, 51000, 5000, 1001, 0x12, &[2, 4, 0x05, 0xb4], &[]);
+    p.push(ethernet(MAC_A, MAC_B, 0x0800, &ipv4(IP_B, IP_A, 6, 0x2001, 56, &[], &synack)));
+    let get = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\nUser-Agent: netcap-test\r\n\r\n";
+    let data = tcp(IP_A, IP_B, 51000, 80, 1001, 5001, 0x18, &[], get);
+    p.push(ethernet(MAC_B, MAC_A, 0x0800, &ipv4(IP_A, IP_B, 6, 0x1002, 64, &[], &data)));
+    let fin = tcp(IP_A, IP_B, 51000, 80, 1001 + get.len() as u32, 5001, 0x11, &[], &[]);
+    p.push(ethernet(MAC_B, MAC_A, 0x0800, &ipv4(IP_A, IP_B, 6, 0x1003, 64, &[], &fin)));
+    // UDP DNS query with an IPv4 Router Alert option (type 148).
+    let dns = udp_v4(IP_A, [192, 168, 10, 1], 53000, 53, &dns_query());
+    p.push(ethernet(MAC_B, MAC_A, 0x0800, &ipv4(IP_A, [192, 168, 10, 1], 17, 0x1004, 64, &[148, 4, 0, 0], &dns)));
+    // ARP request.
+    let mut arp = vec![0, 1, 8, 0, 6, 4, 0, 1];
+    arp.extend_from_slice(&MAC_A);
+    arp.extend_from_slice(&IP_A);
+    arp.extend_from_slice(&[0; 6]);
+    arp.extend_from_slice(&[192, 168, 10, 1]);
+    p.push(ethernet([0xff; 6], MAC_A, 0x0806, &arp));
+    // ICMP echo request inside an 802.1Q tag (priority 5, VLAN 100).
+    let mut echo = vec![8, 0, 0, 0, 0x12, 0x34, 0, 1];
+    echo.extend_from_slice(b"abcdefghijklmnop");
+    let c = checksum(&[&echo]);
+    echo[2..4].copy_from_slice(&c.to_be_bytes());
+    let mut tagged = vec![0xa0, 0x64, 0x08, 0x00];
+    tagged.extend_from_slice(&ipv4(IP_A, IP_B, 1, 0x1005, 64, &[], &echo));
+    p.push(ethernet(MAC_B, MAC_A, 0x8100, &tagged));
+    // ICMPv6 echo request.
+    let ping6 = icmpv6(IP6_A, IP6_B, &[128, 0, 0, 0, 0x0b, 0xad, 0, 7, b'n', b'c']);
+    p.push(ethernet(MAC_B, MAC_A, 0x86dd, &ipv6(IP6_A, IP6_B, 58, 64, &ping6)));
+    // Neighbor solicitation with a source link-layer address option.
+    let target = IP6_B;
+    let mut ns = vec![135, 0, 0, 0, 0, 0, 0, 0];
+    ns.extend_from_slice(&target);
+    ns.extend_from_slice(&[1, 1]);
+    ns.extend_from_slice(&MAC_A);
+    let ns = icmpv6(IP6_A, IP6_B, &ns);
+    p.push(ethernet(MAC_B, MAC_A, 0x86dd, &ipv6(IP6_A, IP6_B, 58, 255, &ns)));
+    // Neighbor advertisement (router, solicited, override) with a target link-layer option.
+    let mut na = vec![136, 0, 0, 0, 0xe0, 0, 0, 0];
+    na.extend_from_slice(&target);
+    na.extend_from_slice(&[2, 1]);
+    na.extend_from_slice(&MAC_B);
+    let na = icmpv6(IP6_B, IP6_A, &na);
+    p.push(ethernet(MAC_A, MAC_B, 0x86dd, &ipv6(IP6_B, IP6_A, 58, 255, &na)));
+    // Router solicitation, then a router advertisement with a prefix option.
+    let all_routers = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    let rs = icmpv6(IP6_A, all_routers, &[133, 0, 0, 0, 0, 0, 0, 0]);
+    p.push(ethernet([0x33, 0x33, 0, 0, 0, 2], MAC_A, 0x86dd, &ipv6(IP6_A, all_routers, 58, 255, &rs)));
+    let all_nodes = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let mut ra = vec![134, 0, 0, 0, 64, 0x80, 0x07, 0x08, 0, 0, 0x75, 0x30, 0, 0, 0x03, 0xe8];
+    ra.extend_from_slice(&[3, 4, 64, 0xc0, 0, 0x27, 0x8d, 0, 0, 0x09, 0x3a, 0x80, 0, 0, 0, 0]);
+    ra.extend_from_slice(&IP6_B);
+    let ra = icmpv6(IP6_B, all_nodes, &ra);
+    p.push(ethernet([0x33, 0x33, 0, 0, 0, 1], MAC_B, 0x86dd, &ipv6(IP6_B, all_nodes, 58, 255, &ra)));
+    // MLDv2 report behind a Hop-by-Hop header with Router Alert.
+    let mld_dst = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16];
+    let mld = icmpv6(IP6_A, mld_dst, &[143, 0, 0, 0, 0, 0, 0, 0]);
+    let mut hbh = vec![58, 0, 5, 2, 0, 0, 1, 0];
+    hbh.extend_from_slice(&mld);
+    p.push(ethernet([0x33, 0x33, 0, 0, 0, 0x16], MAC_A, 0x86dd, &ipv6(IP6_A, mld_dst, 0, 1, &hbh)));
+    // First fragment of a UDP datagram behind an IPv6 Fragment header.
+    let mut frag = vec![17, 0, 0x00, 0x01, 0xca, 0xfe, 0xba, 0xbe];
+    let mut udp6 = vec![0xc3, 0x50, 0x00, 0x35, 0x00, 0x28, 0, 0];
+    udp6.extend_from_slice(&[0x55; 16]);
+    frag.extend_from_slice(&udp6);
+    p.push(ethernet(MAC_B, MAC_A, 0x86dd, &ipv6(IP6_A, IP6_B, 44, 64, &frag)));
+    // Truncated TCP header (12 bytes): an error for errors.log and errors.pcap.
+    let mut bad = tcp(IP_A, IP_B, 51001, 443, 1, 0, 0x02, &[], &[]);
+    bad.truncate(12);
+    let mut bad_ip = ipv4(IP_A, IP_B, 6, 0x1006, 64, &[], &bad);
+    bad_ip.truncate(32);
+    let mut f = ethernet(MAC_B, MAC_A, 0x0800, &bad_ip);
+    f.truncate(14 + 32);
+    p.push(f);
+    // LLDP (EtherType 0x88cc): no decoder yet, so unknown.pcap.
+    p.push(ethernet([0x01, 0x80, 0xc2, 0, 0, 0x0e], MAC_A, 0x88cc, &[0x02, 0x07, 0x04, 0, 0x1b, 0x21, 0x0a, 0x0b, 0x0c, 0, 0]));
+    p
+}
+
+fn main() -> std::io::Result<()> {
+    let out = std::env::args().nth(1).unwrap_or_else(|| "testdata/sample.pcap".to_string());
+    let mut dump = PacketDump::new(std::path::Path::new(&out), DumpFormat::Pcap { link_type: 1, nanos: false });
+    // 2017-07-05T11:30:23.848884Z, then one packet every 1.000137 s.
+    let start: i64 = 1_499_254_223_848_884_000;
+    for (i, frame) in packets().iter().enumerate() {
+        let ts = start + i as i64 * 1_000_137_000;
+        dump.write(ts, 1, 0, frame.len() as u32, frame)?;
+    }
+    dump.finish()?;
+    eprintln!("wrote {out}");
+    Ok(())
+}
