@@ -1,8 +1,8 @@
 //! Writes `testdata/sample.pcap`: a small capture the project makes itself,
 //! with one or more packets of every protocol netcap decodes (and a few it
 //! must report as errors or unknown), all with correct checksums so that
-//! Wireshark shows them as clean. `tests/testdata.rs` checks that the
-//! committed file is exactly what this program writes.
+//! Wireshark shows them as clean. tests/capture.rs asserts the records
+//! netcap makes of it; regenerate the file with this program after a change.
 //!
 //! Run: `cargo run --example make_testdata [-- OUT.pcap]`
 

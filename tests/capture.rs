@@ -1,0 +1,365 @@
+//! End-to-end tests of `netcap -r CAPTURE`: the files it writes, their
+//! order and determinism, the flags, and bad input.
+//!
+//! Expected values for testdata/sample.pcap come from the packets'
+//! construction (examples/make_testdata.rs) and were confirmed with tshark;
+//! field-by-field agreement with tshark over all shared captures is
+//! tests/tshark_diff.rs.
+
+use netcap::container::RecordReader;
+use netcap::schema::pb;
+use prost::Message;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared(rel: &str) -> PathBuf {
+    let p = repo().join("../shared").join(rel);
+    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
+    p
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("netcap-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn netcap(args: &[&str]) -> Output {
+    Command::new(NETCAP).args(args).output().expect("netcap runs")
+}
+
+fn run_ok(args: &[&str]) -> Output {
+    let out = netcap(args);
+    assert!(
+        out.status.success(),
+        "netcap {args:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn read_records<M: Message + Default>(path: &Path) -> (pb::Header, Vec<M>) {
+    let mut r = RecordReader::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let header = r.header().clone();
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
+        out.push(M::decode(buf.as_slice()).expect("record decodes"));
+    }
+    (header, out)
+}
+
+fn sample_run(name: &str, extra: &[&str]) -> PathBuf {
+    let out = temp_dir(name);
+    let sample = repo().join("testdata/sample.pcap");
+    let mut args = vec!["-r", sample.to_str().expect("utf-8 path"), "-out", out.to_str().expect("utf-8"), "-quiet"];
+    args.extend_from_slice(extra);
+    run_ok(&args);
+    out
+}
+
+const START: i64 = 1_499_254_223_848_884_000;
+const STEP: i64 = 1_000_137_000;
+
+#[test]
+fn sample_records_have_the_constructed_values() {
+    let out = sample_run("sample", &[]);
+
+    let (h, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap.gz"));
+    assert_eq!(h.r#type, "TCP");
+    assert_eq!(h.version, netcap::VERSION);
+    assert!(h.input_source.ends_with("testdata/sample.pcap"));
+    assert_eq!(h.timestamp_digits, 6);
+    assert!(!h.contains_payloads);
+    assert_eq!(tcp.len(), 4);
+    let syn = &tcp[0];
+    assert_eq!(syn.timestamp, START);
+    assert_eq!((syn.src_port, syn.dst_port, syn.seq_num, syn.ack_num), (51000, 80, 1000, 0));
+    assert!(syn.syn && !syn.ack && !syn.fin && !syn.rst && !syn.psh);
+    assert_eq!(syn.data_offset, 8);
+    assert_eq!(syn.window, 64240);
+    let kinds: Vec<i32> = syn.options.iter().map(|o| o.option_type).collect();
+    assert_eq!(kinds, vec![2, 1, 3, 4, 0]);
+    assert_eq!(syn.options[0].option_data, vec![0x05, 0xb4]);
+    assert_eq!(syn.padding, vec![0], "one byte after End of Option List");
+    let get = &tcp[2];
+    assert_eq!(get.timestamp, START + 2 * STEP);
+    assert!(get.psh && get.ack);
+    assert_eq!(get.payload_size, 72);
+    assert!(get.payload.is_empty(), "payload only with -payload");
+    assert!(get.payload_entropy > 3.5 && get.payload_entropy < 5.0, "{}", get.payload_entropy);
+    assert!(tcp[3].fin && tcp[3].ack);
+
+    let (_, ip) = read_records::<pb::IPv4>(&out.join("IPv4.ncap.gz"));
+    assert_eq!(ip.len(), 7, "six complete IPv4 packets and the one with a truncated TCP header");
+    assert_eq!((ip[0].src_ip.as_str(), ip[0].dst_ip.as_str()), ("192.168.10.2", "93.184.216.34"));
+    assert_eq!((ip[0].version, ip[0].ihl, ip[0].tos, ip[0].length), (4, 5, 0x10, 52));
+    assert_eq!((ip[0].id, ip[0].flags, ip[0].ttl, ip[0].protocol), (0x1001, 2, 64, 6));
+    assert_eq!(ip[0].payload_size, 32);
+    let dns_ip = &ip[4];
+    assert_eq!(dns_ip.ihl, 6);
+    assert_eq!(dns_ip.options.len(), 1);
+    assert_eq!((dns_ip.options[0].option_type, dns_ip.options[0].option_length), (148, 4));
+
+    let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
+    assert_eq!(udp.len(), 2, "the DNS query and the first IPv6 fragment");
+    assert_eq!((udp[0].src_port, udp[0].dst_port, udp[0].length, udp[0].payload_size), (53000, 53, 41, 33));
+
+    let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
+    assert_eq!(eth.len(), 16);
+    assert_eq!(eth[0].src_mac, "00:1b:21:0a:0b:0c");
+    assert_eq!(eth[0].dst_mac, "3c:52:82:01:02:03");
+    assert_eq!(eth[5].ethernet_type, 0x0806);
+    let ts: Vec<i64> = eth.iter().map(|e| e.timestamp).collect();
+    let expected: Vec<i64> = (0..16).map(|i| START + i * STEP).collect();
+    assert_eq!(ts, expected, "records in capture order with exact timestamps");
+
+    let (_, arp) = read_records::<pb::Arp>(&out.join("ARP.ncap.gz"));
+    assert_eq!(arp.len(), 1);
+    assert_eq!((arp[0].operation, arp[0].src_prot_address.as_str()), (1, "192.168.10.2"));
+    assert_eq!((arp[0].src_hw_address.as_str(), arp[0].dst_prot_address.as_str()), ("00:1b:21:0a:0b:0c", "192.168.10.1"));
+
+    let (_, vlan) = read_records::<pb::Dot1Q>(&out.join("Dot1Q.ncap.gz"));
+    assert_eq!(vlan.len(), 1);
+    assert_eq!((vlan[0].priority, vlan[0].drop_eligible, vlan[0].vlan_identifier, vlan[0].r#type), (5, false, 100, 0x0800));
+
+    let (_, icmp) = read_records::<pb::IcmPv4>(&out.join("ICMPv4.ncap.gz"));
+    assert_eq!((icmp[0].type_code, icmp[0].id, icmp[0].seq), (8 << 8, 0x1234, 1));
+
+    let (_, echo6) = read_records::<pb::IcmPv6Echo>(&out.join("ICMPv6Echo.ncap.gz"));
+    assert_eq!((echo6[0].identifier, echo6[0].seq_number), (0x0bad, 7));
+    let (_, icmp6) = read_records::<pb::IcmPv6>(&out.join("ICMPv6.ncap.gz"));
+    let types: Vec<i32> = icmp6.iter().map(|r| r.type_code >> 8).collect();
+    assert_eq!(types, vec![128, 135, 136, 133, 134, 143]);
+
+    let (_, ns) = read_records::<pb::IcmPv6NeighborSolicitation>(&out.join("ICMPv6NeighborSolicitation.ncap.gz"));
+    assert_eq!(ns[0].target_address, "2001:db8::1");
+    assert_eq!((ns[0].options[0].r#type, ns[0].options[0].length), (1, 1));
+    assert_eq!(ns[0].options[0].data, vec![0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c]);
+    let (_, na) = read_records::<pb::IcmPv6NeighborAdvertisement>(&out.join("ICMPv6NeighborAdvertisement.ncap.gz"));
+    assert_eq!((na[0].flags, na[0].target_address.as_str()), (0xe0, "2001:db8::1"));
+    let (_, ra) = read_records::<pb::IcmPv6RouterAdvertisement>(&out.join("ICMPv6RouterAdvertisement.ncap.gz"));
+    assert_eq!((ra[0].hop_limit, ra[0].flags, ra[0].router_lifetime), (64, 0x80, 1800));
+    assert_eq!((ra[0].reachable_time, ra[0].retrans_timer), (30000, 1000));
+    assert_eq!(ra[0].options[0].r#type, 3);
+    let (_, rs) = read_records::<pb::IcmPv6RouterSolicitation>(&out.join("ICMPv6RouterSolicitation.ncap.gz"));
+    assert_eq!(rs.len(), 1);
+
+    let (_, ip6) = read_records::<pb::IPv6>(&out.join("IPv6.ncap.gz"));
+    assert_eq!((ip6[0].traffic_class, ip6[0].flow_label, ip6[0].hop_limit), (0, 0x1234, 64));
+    assert_eq!(ip6[0].src_ip, "fe80::21b:21ff:fe0a:b0c");
+    let with_hbh: Vec<&pb::IPv6> = ip6.iter().filter(|r| r.hop_by_hop.is_some()).collect();
+    assert_eq!(with_hbh.len(), 1);
+    let (_, hbh) = read_records::<pb::IPv6HopByHop>(&out.join("IPv6HopByHop.ncap.gz"));
+    let opts: Vec<(i32, i32)> = hbh[0].options.iter().map(|o| (o.option_type, o.option_length)).collect();
+    assert_eq!(opts, vec![(5, 2), (1, 0)]);
+    let (_, frag) = read_records::<pb::IPv6Fragment>(&out.join("IPv6Fragment.ncap.gz"));
+    assert_eq!((frag[0].next_header, frag[0].fragment_offset, frag[0].more_fragments), (17, 0, true));
+    assert_eq!(frag[0].identification, 0xcafebabe);
+
+    // The truncated TCP header is an error; LLDP is unknown.
+    let log = std::fs::read_to_string(out.join("errors.log")).expect("errors.log");
+    assert!(log.starts_with("2017-07-05T11:30:37.850802000Z\nError: TCP: truncated header: need 20 bytes, have 12\nLayers: Ethernet, IPv4\n00000000  3c 52 82"), "{log}");
+    assert!(log.ends_with("--- summary of 1 error kinds ---\nTCP: truncated: 1\n"), "{log}");
+    for (file, ts) in [("errors.pcap", START + 14 * STEP), ("unknown.pcap", START + 15 * STEP)] {
+        let mut r = netcap::capture::file::CaptureReader::open(&out.join(file)).expect("a readable capture");
+        assert_eq!(r.link_type(), 1, "{file} keeps the input's link type");
+        let mut batch = netcap::capture::PacketBatch::with_capacity(4, 4096);
+        while r.fill(&mut batch, 16, 1 << 20).expect("clean file") {}
+        assert_eq!(batch.len(), 1, "{file}");
+        assert_eq!(batch.meta(0).map(|m| m.timestamp), Some(ts), "{file}");
+    }
+}
+
+#[test]
+fn payload_flag_keeps_payload_bytes() {
+    let out = sample_run("payload", &["-payload"]);
+    let (h, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap.gz"));
+    assert!(h.contains_payloads);
+    assert!(tcp[2].payload.starts_with(b"GET /index.html HTTP/1.1\r\n"));
+    assert_eq!(tcp[2].payload.len(), 72);
+    let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
+    assert_eq!(&udp[0].payload[..4], &[0x1a, 0x2b, 0x01, 0x00]);
+}
+
+#[test]
+fn include_exclude_and_uncompressed_output() {
+    let out = sample_run("include", &["-include", "TCP,udp", "-comp=false", "-buf", "false"]);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).expect("dir").map(|e| e.expect("entry").file_name().into_string().expect("utf-8")).collect();
+    names.sort();
+    // errors.pcap/.log and unknown.pcap do not depend on the encoders.
+    assert_eq!(names, ["TCP.ncap", "UDP.ncap", "errors.log", "errors.pcap", "unknown.pcap"]);
+    let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap"));
+    assert_eq!(tcp.len(), 4);
+    let raw = std::fs::read(out.join("TCP.ncap")).expect("file");
+    assert_ne!(&raw[..2], &[0x1f, 0x8b], "-comp=false writes no gzip");
+
+    let out = sample_run("exclude", &["--exclude", "Ethernet,IPv4,IPv6,TCP,UDP,ICMPv6", "-comp", "false"]);
+    assert!(!out.join("Ethernet.ncap").exists());
+    assert!(out.join("ARP.ncap").exists());
+    assert!(out.join("ICMPv6Echo.ncap").exists(), "sub-types still decode when their parent is excluded");
+}
+
+#[test]
+fn encoders_lists_every_record_type_of_the_schema() {
+    let out = run_ok(&["-encoders"]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let listed: Vec<&str> = text.lines().map(|l| l.trim_start_matches("+ ")).collect();
+    assert_eq!(listed.len(), 16);
+    for name in &listed {
+        assert!(netcap::schema::message(name).is_some(), "{name} has no message in the schema");
+    }
+    let schema_records: Vec<String> = netcap::schema::pool()
+        .all_messages()
+        .filter(|m| m.fields().any(|f| f.name() == "Timestamp") && m.fields().len() > 2 || m.name() == "IPv6HopByHop")
+        .map(|m| m.name().to_string())
+        .collect();
+    for name in schema_records {
+        assert!(listed.contains(&name.as_str()), "{name} is in the schema but has no encoder");
+    }
+}
+
+#[test]
+fn bad_flags_and_bad_files_exit_2_with_a_clear_message() {
+    let out = netcap(&["-r", "testdata/sample.pcap", "-include", "TCP,Bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown encoder \"Bogus\"") && err.contains("ICMPv6RouterAdvertisement"), "{err}");
+
+    let not_capture = repo().join("Cargo.toml");
+    let out = netcap(&["-r", not_capture.to_str().expect("utf-8"), "-out", temp_dir("notcap").to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), format!("netcap: not a pcap or pcapng file: {}", not_capture.display()));
+
+    let out = netcap(&["-r", "/no/such/capture.pcap"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file: /no/such/capture.pcap"));
+}
+
+/// Reads every record file of a run (uncompressed) without its header,
+/// whose creation time differs between runs.
+fn output_without_headers(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir).expect("dir").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let bytes = std::fs::read(&p).expect("read");
+            if name.ends_with(".ncap") {
+                let mut r = RecordReader::open(&p).expect("container");
+                let mut all = Vec::new();
+                let mut buf = Vec::new();
+                while r.next_raw(&mut buf).expect("record") {
+                    all.extend_from_slice(&buf);
+                    all.push(0xff);
+                }
+                (name, all)
+            } else {
+                (name, bytes)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn output_is_identical_for_any_number_of_workers() {
+    let capture = shared("bench/base.pcap.gz");
+    let mut runs = Vec::new();
+    for workers in ["1", "2", "3"] {
+        let out = temp_dir(&format!("workers{workers}"));
+        run_ok(&[
+            "-r",
+            capture.to_str().expect("utf-8"),
+            "-out",
+            out.to_str().expect("utf-8"),
+            "-workers",
+            workers,
+            "-pbuf",
+            "300",
+            "-comp=false",
+            "-quiet",
+        ]);
+        runs.push(output_without_headers(&out));
+    }
+    assert!(runs[0].len() >= 10, "base.pcap.gz yields many record types: {:?}", runs[0].iter().map(|r| &r.0).collect::<Vec<_>>());
+    assert_eq!(runs[0], runs[1], "1 vs 2 workers");
+    assert_eq!(runs[0], runs[2], "1 vs 3 workers");
+}
+
+#[test]
+fn gzipped_and_nanosecond_captures() {
+    // A gzip-compressed pcap (the benchmark capture).
+    let out = temp_dir("gz");
+    run_ok(&["-r", shared("bench/base.pcap.gz").to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"]);
+    let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
+    assert!(eth.len() > 20_000, "{}", eth.len());
+
+    // Nanosecond pcaps keep all nine digits.
+    let manifest = std::fs::read_to_string(shared("pcaps/MANIFEST.tsv")).expect("manifest");
+    let ns_files: Vec<&str> =
+        manifest.lines().filter(|l| l.split('\t').nth(12) == Some("nsecpcap")).filter_map(|l| l.split('\t').next()).collect();
+    assert!(!ns_files.is_empty(), "the shared set has nanosecond pcaps");
+    for f in ns_files {
+        let out = temp_dir("ns");
+        run_ok(&["-r", shared(&format!("pcaps/{f}")).to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"]);
+        let Some(first) = std::fs::read_dir(&out).expect("dir").map(|e| e.expect("e").path()).find(|p| p.to_string_lossy().ends_with(".ncap.gz"))
+        else {
+            continue;
+        };
+        let r = RecordReader::open(&first).expect("open");
+        assert_eq!(r.header().timestamp_digits, 9, "{f}");
+    }
+}
+
+#[test]
+fn sigint_stops_cleanly_with_complete_files() {
+    // A capture long enough to still be running when the signal arrives:
+    // the benchmark capture, replicated.
+    let dir = temp_dir("sigint");
+    let big = dir.join("big.pcap");
+    {
+        let mut reader = netcap::capture::file::CaptureReader::open(&shared("bench/base.pcap.gz")).expect("open");
+        let mut batch = netcap::capture::PacketBatch::with_capacity(1 << 15, 32 << 20);
+        while reader.fill(&mut batch, 1 << 16, 64 << 20).expect("clean") {}
+        let mut dump = netcap::capture::dump::PacketDump::new(&big, netcap::capture::dump::DumpFormat::Pcap { link_type: 1, nanos: false });
+        for copy in 0..20i64 {
+            for (m, data) in batch.iter() {
+                dump.write(m.timestamp + copy * 600_000_000_000, m.link_type, 0, m.orig_len, data).expect("write");
+            }
+        }
+        dump.finish().expect("flush");
+    }
+    let out = dir.join("out");
+    let child = Command::new(NETCAP)
+        .args(["-r", big.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{err}");
+    assert!(err.contains("interrupted, files closed cleanly"), "the run must still have been going: {err}");
+    let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
+    assert!(!eth.is_empty() && eth.len() < 20 * 24_000, "{}", eth.len());
+    for f in std::fs::read_dir(&out).expect("dir") {
+        let p = f.expect("entry").path();
+        if p.to_string_lossy().ends_with(".ncap.gz") {
+            let mut r = RecordReader::open(&p).expect("open");
+            let mut buf = Vec::new();
+            while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("incomplete file after SIGINT: {e}")) {}
+        }
+    }
+}
