@@ -1,1 +1,72 @@
-fn main() {}
+//! End-to-end throughput: replicates ../shared/bench/base.pcap.gz (24k
+//! packets of mixed real traffic) to about one million packets, then times
+//! the `netcap` binary on it with gzip on and off, for 1 and 2 workers, and
+//! reports packets/s and peak RSS (from netcap's own summary line).
+//!
+//! Run: `cargo bench --bench throughput` (add `-- --copies N` to change size).
+
+use netcap::capture::dump::{DumpFormat, PacketDump};
+use netcap::capture::file::CaptureReader;
+use netcap::capture::PacketBatch;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
+
+fn replicate(base: &Path, copies: i64, out: &Path) -> u64 {
+    let mut reader = CaptureReader::open(base).unwrap_or_else(|e| panic!("{e}"));
+    let mut batch = PacketBatch::with_capacity(1 << 15, 32 << 20);
+    while reader.fill(&mut batch, usize::MAX, usize::MAX).unwrap_or_else(|w| panic!("{}", w.message)) {}
+    let mut dump = PacketDump::new(out, DumpFormat::Pcap { link_type: reader.link_type(), nanos: false });
+    let mut n = 0;
+    for copy in 0..copies {
+        // Copies 600 s apart, as with `editcap -t` and `mergecap -a`.
+        for (m, data) in batch.iter() {
+            dump.write(m.timestamp + copy * 600_000_000_000, m.link_type, 0, m.orig_len, data).expect("write");
+            n += 1;
+        }
+    }
+    dump.finish().expect("flush");
+    n
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let copies = args.iter().position(|a| a == "--copies").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(42);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let base = root.join("../shared/bench/base.pcap.gz");
+    assert!(base.exists(), "missing {}", base.display());
+    let work = root.join("target/bench-data");
+    std::fs::create_dir_all(&work).expect("bench dir");
+    let input = work.join(format!("mixed-{copies}x.pcap"));
+    let t = Instant::now();
+    let tmp = input.with_extension("partial");
+    let packets = replicate(&base, copies, &tmp);
+    std::fs::rename(&tmp, &input).expect("rename");
+    let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
+    println!("input: {} packets, {} MB ({} copies of base.pcap.gz), written in {:.1}s", packets, size / 1_000_000, copies, t.elapsed().as_secs_f64());
+    println!();
+    println!("| gzip | workers | seconds | packets/s | peak RSS |");
+    println!("|------|---------|---------|-----------|----------|");
+    for comp in ["true", "false"] {
+        for workers in ["1", "2"] {
+            let out = work.join(format!("out-{comp}-{workers}"));
+            let _ = std::fs::remove_dir_all(&out);
+            // Warm the page cache once so the first row is not penalised.
+            let t = Instant::now();
+            let res = Command::new(NETCAP)
+                .args(["-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", workers, "-comp", comp])
+                .output()
+                .expect("run netcap");
+            let secs = t.elapsed().as_secs_f64();
+            let stderr = String::from_utf8_lossy(&res.stderr);
+            assert!(res.status.success(), "{stderr}");
+            // The summary line ends in "peak RSS <n> MiB".
+            let rss = stderr.split("peak RSS ").nth(1).and_then(|s| s.lines().next()).unwrap_or("?").to_string();
+            println!("| {comp} | {workers} | {secs:.2} | {:.0} | {rss} |", packets as f64 / secs);
+            let _ = std::fs::remove_dir_all(&out);
+        }
+    }
+    let _ = std::fs::remove_file(&input);
+}

@@ -176,13 +176,14 @@ fn print_summary(s: &Summary, opts: &CaptureOptions) {
     }
     eprintln!("{table}");
     eprintln!(
-        "{} packets ({} bytes) from {} in {:.3}s ({:.0} packets/s) with {} workers{}",
+        "{} packets ({} bytes) from {} in {:.3}s ({:.0} packets/s) with {} workers, peak RSS {}{}",
         s.packets,
         s.bytes,
         opts.input.display(),
         secs,
         s.packets as f64 / secs,
         opts.workers.max(1),
+        peak_rss().map_or_else(|| "unknown".to_string(), |kb| format!("{} MiB", kb / 1024)),
         if s.interrupted { " — interrupted, files closed cleanly" } else { "" }
     );
     let list = |m: &std::collections::BTreeMap<String, u64>| {
@@ -195,4 +196,11 @@ fn print_summary(s: &Summary, opts: &CaptureOptions) {
         eprintln!("{} packets with unknown protocols ({}) → unknown.pcap", s.unknown, list(&s.unknown_kinds));
     }
     eprintln!("output in {}", opts.out_dir.display());
+}
+
+/// Peak resident set size in KiB (Linux: VmHWM of /proc/self/status).
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

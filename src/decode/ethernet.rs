@@ -1,6 +1,6 @@
 //! Ethernet II frames (IEEE 802.3 with an EtherType).
 
-use super::wire::{be16, entropy, mac_string};
+use super::wire::{be16, mac_string};
 use super::{DecodeError, EncodeConfig, Emitter, Layers};
 use crate::schema::pb;
 
@@ -47,7 +47,7 @@ pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
         src_mac: mac_string(f.src()),
         dst_mac: mac_string(f.dst()),
         ethernet_type: i32::from(f.ethertype()),
-        payload_entropy: entropy(f.payload()),
+        payload_entropy: l.entropy.entropy(f.payload()),
         payload_size: f.payload().len() as i32,
     });
 }

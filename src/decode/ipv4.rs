@@ -1,6 +1,6 @@
 //! IPv4 (RFC 791) with its options.
 
-use super::wire::{be16, entropy, ipv4_string, u8_at};
+use super::wire::{be16, ipv4_string, u8_at};
 use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
 use crate::schema::pb;
 
@@ -153,7 +153,7 @@ pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
         dst_ip: ipv4_string(p.dst()),
         padding: padding.to_vec(),
         options,
-        payload_entropy: entropy(p.payload()),
+        payload_entropy: l.entropy.entropy(p.payload()),
         payload_size: p.payload_len() as i32,
     });
 }

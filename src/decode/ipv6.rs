@@ -1,7 +1,7 @@
 //! IPv6 (RFC 8200) fixed header; extension headers without records of
 //! their own (routing, destination options) are skipped here.
 
-use super::wire::{be16, be32, entropy, ipv6_string, u8_at};
+use super::wire::{be16, be32, ipv6_string, u8_at};
 use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
 use crate::schema::pb;
 
@@ -92,7 +92,7 @@ pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
         hop_limit: i32::from(p.hop_limit()),
         src_ip: ipv6_string(p.src()),
         dst_ip: ipv6_string(p.dst()),
-        payload_entropy: entropy(p.payload()),
+        payload_entropy: l.entropy.entropy(p.payload()),
         payload_size: p.declared_payload_len() as i32,
         hop_by_hop: l.ipv6_hop_by_hop.map(|h| super::ipv6_hop_by_hop::record(l.timestamp, &h)),
     });

@@ -114,6 +114,8 @@ pub struct Layers<'a> {
     pub icmpv4: Option<icmpv4::Icmpv4Packet<'a>>,
     pub icmpv6: Option<icmpv6::Icmpv6Packet<'a>>,
     pub outcome: Outcome,
+    /// Shares byte counts between the payload entropies of nested layers.
+    pub entropy: wire::EntropyMemo<'a>,
     /// Names of the layers decoded so far, in order (for errors.log).
     names: [&'static str; 12],
     depth: usize,
@@ -158,6 +160,7 @@ impl<'a> Layers<'a> {
             icmpv4: None,
             icmpv6: None,
             outcome: Outcome::Complete,
+            entropy: wire::EntropyMemo::new(frame),
             names: [""; 12],
             depth: 0,
         };

@@ -1,6 +1,6 @@
 //! TCP (RFC 9293) header, options and payload.
 
-use super::wire::{be16, be32, entropy, u8_at};
+use super::wire::{be16, be32, u8_at};
 use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
 use crate::schema::pb;
 
@@ -133,7 +133,7 @@ pub fn encode(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
         urgent: i32::from(s.urgent()),
         padding: padding.to_vec(),
         options,
-        payload_entropy: entropy(s.payload()),
+        payload_entropy: l.entropy.entropy(s.payload()),
         payload_size: s.payload_len() as i32,
         payload: if cfg.include_payload { s.payload().to_vec() } else { Vec::new() },
     });

@@ -1,6 +1,6 @@
 //! UDP (RFC 768).
 
-use super::wire::{be16, entropy};
+use super::wire::be16;
 use super::{DecodeError, EncodeConfig, Emitter, Layers};
 use crate::schema::pb;
 
@@ -55,7 +55,7 @@ pub fn encode(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
         dst_port: i32::from(d.dst_port()),
         length: i32::from(d.length()),
         checksum: i32::from(d.checksum()),
-        payload_entropy: entropy(d.payload()),
+        payload_entropy: l.entropy.entropy(d.payload()),
         payload_size: d.payload_len() as i32,
         payload: if cfg.include_payload { d.payload().to_vec() } else { Vec::new() },
     });
