@@ -1,0 +1,53 @@
+//! Per-packet cost of decoding and running every encoder, on the packets
+//! of the benchmark capture (mixed real traffic). Complements the
+//! end-to-end `throughput` bench, which includes reading and writing.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use netcap::capture::file::CaptureReader;
+use netcap::capture::PacketBatch;
+use netcap::decode::registry::ENCODERS;
+use netcap::decode::{EncodeConfig, Emitter, Layers};
+use std::hint::black_box;
+use std::path::PathBuf;
+
+fn packets() -> PacketBatch {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/base.pcap.gz");
+    let mut reader = CaptureReader::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut batch = PacketBatch::with_capacity(1 << 15, 32 << 20);
+    while reader.fill(&mut batch, usize::MAX, usize::MAX).unwrap_or_else(|w| panic!("{}", w.message)) {}
+    batch
+}
+
+fn bench(c: &mut Criterion) {
+    let batch = packets();
+    let cfg = EncodeConfig::default();
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Elements(batch.len() as u64));
+    group.sample_size(10);
+    group.bench_function("layers only", |b| {
+        b.iter(|| {
+            for (m, data) in batch.iter() {
+                black_box(Layers::decode(m.link_type, m.timestamp, data).outcome);
+            }
+        })
+    });
+    group.bench_function("layers + all encoders", |b| {
+        let mut bufs: Vec<Vec<u8>> = ENCODERS.iter().map(|_| Vec::with_capacity(1 << 20)).collect();
+        let mut counts = vec![0u64; ENCODERS.len()];
+        b.iter(|| {
+            bufs.iter_mut().for_each(Vec::clear);
+            for (m, data) in batch.iter() {
+                let layers = Layers::decode(m.link_type, m.timestamp, data);
+                for (i, e) in ENCODERS.iter().enumerate() {
+                    let mut out = Emitter::new(&mut bufs[i], &mut counts[i]);
+                    (e.encode)(&layers, &cfg, &mut out);
+                }
+            }
+            black_box(&bufs);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
