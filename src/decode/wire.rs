@@ -40,18 +40,85 @@ pub fn mac_string(bytes: &[u8]) -> String {
     s
 }
 
+/// Dotted quad. Written by hand: `Ipv4Addr`'s Display goes through the
+/// formatting machinery and cost more than decoding the whole packet.
 pub fn ipv4_string(b: &[u8]) -> String {
-    match b {
-        [a, b, c, d] => std::net::Ipv4Addr::new(*a, *b, *c, *d).to_string(),
-        _ => hex_string(b),
+    let [a, b, c, d] = b else { return hex_string(b) };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in [a, b, c, d].into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        push_decimal(&mut s, *octet);
     }
+    s
 }
 
-/// RFC 5952 text form, as tshark prints `ipv6.src`.
+fn push_decimal(s: &mut String, v: u8) {
+    if v >= 100 {
+        s.push((b'0' + v / 100) as char);
+    }
+    if v >= 10 {
+        s.push((b'0' + v / 10 % 10) as char);
+    }
+    s.push((b'0' + v % 10) as char);
+}
+
+/// RFC 5952 text form, as tshark prints `ipv6.src`: lowercase, no
+/// leading zeros, the longest run of two or more zero groups (the first
+/// on a tie) as `::`. Hand-written for speed like [`ipv4_string`];
+/// IPv4-mapped addresses (rare) go to std for their dotted tail.
 pub fn ipv6_string(b: &[u8]) -> String {
-    match <[u8; 16]>::try_from(b) {
-        Ok(a) => std::net::Ipv6Addr::from(a).to_string(),
-        Err(_) => hex_string(b),
+    let Ok(a) = <[u8; 16]>::try_from(b) else { return hex_string(b) };
+    let addr = std::net::Ipv6Addr::from(a);
+    let g = addr.segments();
+    if g[..5] == [0; 5] && g[5] == 0xffff {
+        return addr.to_string();
+    }
+    let (mut best, mut best_len, mut run, mut run_len) = (8, 0, 0, 0);
+    for (i, &seg) in g.iter().enumerate() {
+        if seg == 0 {
+            if run_len == 0 {
+                run = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                best = run;
+                best_len = run_len;
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    if best_len < 2 {
+        best = 8;
+    }
+    let mut s = String::with_capacity(39);
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            s.push_str("::");
+            i += best_len;
+            continue;
+        }
+        if i > 0 && i != best + best_len {
+            s.push(':');
+        }
+        push_hex_u16(&mut s, g[i]);
+        i += 1;
+    }
+    s
+}
+
+fn push_hex_u16(s: &mut String, v: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let d = (v >> shift) & 0xf;
+        if d != 0 || started || shift == 0 {
+            s.push(HEX[d as usize] as char);
+            started = true;
+        }
     }
 }
 
@@ -80,53 +147,91 @@ pub fn entropy(data: &[u8]) -> f64 {
 /// additive, so the histogram of an enclosing or overlapping slice of the
 /// same packet is found by adding and removing the difference only: one
 /// packet's Ethernet, IP and TCP payloads cost one full pass, not three.
+/// The sum of c*log2(c) is kept up to date across small changes, so
+/// those do not cost another pass over the 256 counts either.
 #[derive(Clone)]
 pub struct Histogram {
     counts: [u32; 256],
     total: usize,
+    /// sum over counts of c*log2(c), when `sum_valid`.
+    sum: f64,
+    sum_valid: bool,
 }
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: [0; 256], total: 0 }
+        Histogram { counts: [0; 256], total: 0, sum: 0.0, sum_valid: true }
     }
 }
 
+/// Below this many bytes a change updates the running sum byte by byte.
+const TRACKED_CHANGE: usize = 128;
+
 impl Histogram {
     pub fn add(&mut self, data: &[u8]) {
-        for &b in data {
-            self.counts[b as usize] += 1;
+        if self.sum_valid && data.len() < TRACKED_CHANGE {
+            let t = c_log2_c_table();
+            for &b in data {
+                let c = &mut self.counts[b as usize];
+                self.sum += c_log2_c_in(t, *c + 1) - c_log2_c_in(t, *c);
+                *c += 1;
+            }
+        } else {
+            for &b in data {
+                self.counts[b as usize] += 1;
+            }
+            self.sum_valid = false;
         }
         self.total += data.len();
     }
 
     /// Removes bytes that were added before (callers guarantee it).
     pub fn remove(&mut self, data: &[u8]) {
+        let tracked = self.sum_valid && data.len() < TRACKED_CHANGE;
+        let t = c_log2_c_table();
         for &b in data {
             let c = &mut self.counts[b as usize];
-            *c = c.saturating_sub(1);
+            if *c > 0 {
+                if tracked {
+                    self.sum += c_log2_c_in(t, *c - 1) - c_log2_c_in(t, *c);
+                }
+                *c -= 1;
+            }
+        }
+        if !tracked {
+            self.sum_valid = false;
         }
         self.total = self.total.saturating_sub(data.len());
     }
 
-    /// H = log2(n) - (1/n) * sum(c * log2 c), with c * log2 c from a table
-    /// for the small counts that packets produce.
-    pub fn entropy(&self) -> f64 {
+    /// H = log2(n) - (1/n) * sum(c * log2 c).
+    pub fn entropy(&mut self) -> f64 {
         if self.total == 0 {
             return 0.0;
         }
-        let table = c_log2_c_table();
-        let mut sum = 0.0;
-        for &c in self.counts.iter() {
-            if c > 1 {
-                sum += match table.get(c as usize) {
-                    Some(v) => *v,
-                    None => f64::from(c) * f64::from(c).log2(),
-                };
-            }
+        if !self.sum_valid {
+            let t = c_log2_c_table();
+            self.sum = self.counts.iter().map(|&c| c_log2_c_in(t, c)).sum();
+            self.sum_valid = true;
         }
         let n = self.total as f64;
-        (n.log2() - sum / n).max(0.0)
+        (n.log2() - self.sum / n).max(0.0)
+    }
+
+    fn reset(&mut self) {
+        self.counts = [0; 256];
+        self.total = 0;
+        self.sum = 0.0;
+        self.sum_valid = true;
+    }
+}
+
+/// c * log2(c), from a table for the small counts that packets produce.
+#[inline]
+fn c_log2_c_in(table: &[f64], c: u32) -> f64 {
+    match table.get(c as usize) {
+        Some(v) => *v,
+        None => f64::from(c) * f64::from(c).log2(),
     }
 }
 
@@ -138,15 +243,25 @@ fn c_log2_c_table() -> &'static [f64] {
 }
 
 /// Entropy of slices of one packet buffer, reusing the histogram of the
-/// previous slice (see [`Histogram`]).
+/// previous slice (see [`Histogram`]). Updated in place: a histogram is
+/// a kilobyte, too big to move around per call.
 pub struct EntropyMemo<'a> {
     frame: &'a [u8],
-    memo: std::cell::RefCell<Option<(usize, usize, Histogram)>>,
+    memo: std::cell::RefCell<MemoState>,
+}
+
+#[derive(Default)]
+struct MemoState {
+    /// Range of `frame` that `hist` counts, when `valid`.
+    valid: bool,
+    start: usize,
+    end: usize,
+    hist: Histogram,
 }
 
 impl<'a> EntropyMemo<'a> {
     pub fn new(frame: &'a [u8]) -> Self {
-        EntropyMemo { frame, memo: std::cell::RefCell::new(None) }
+        EntropyMemo { frame, memo: std::cell::RefCell::new(MemoState::default()) }
     }
 
     /// Entropy of `data`, which should be a sub-slice of the frame (any
@@ -158,32 +273,30 @@ impl<'a> EntropyMemo<'a> {
         if data.is_empty() || start > self.frame.len() || end > self.frame.len() {
             return entropy(data);
         }
-        let mut memo = self.memo.borrow_mut();
-        let hist = match memo.take() {
-            Some((ms, me, mut h)) if start.abs_diff(ms) + end.abs_diff(me) < data.len() && ms < end && start < me => {
-                let f = self.frame;
-                // Grow or shrink each end to the new range.
-                if start < ms {
-                    h.add(f.get(start..ms).unwrap_or_default());
-                } else {
-                    h.remove(f.get(ms..start).unwrap_or_default());
-                }
-                if end > me {
-                    h.add(f.get(me..end).unwrap_or_default());
-                } else {
-                    h.remove(f.get(end..me).unwrap_or_default());
-                }
-                h
+        let mut m = self.memo.borrow_mut();
+        let f = self.frame;
+        let overlapping = m.valid && m.start < end && start < m.end;
+        if overlapping && start.abs_diff(m.start) + end.abs_diff(m.end) < data.len() {
+            // Grow or shrink each end to the new range.
+            let (ms, me) = (m.start, m.end);
+            if start < ms {
+                m.hist.add(f.get(start..ms).unwrap_or_default());
+            } else {
+                m.hist.remove(f.get(ms..start).unwrap_or_default());
             }
-            _ => {
-                let mut h = Histogram::default();
-                h.add(data);
-                h
+            if end > me {
+                m.hist.add(f.get(me..end).unwrap_or_default());
+            } else {
+                m.hist.remove(f.get(end..me).unwrap_or_default());
             }
-        };
-        let e = hist.entropy();
-        *memo = Some((start, end, hist));
-        e
+        } else {
+            m.hist.reset();
+            m.hist.add(data);
+        }
+        m.valid = true;
+        m.start = start;
+        m.end = end;
+        m.hist.entropy()
     }
 }
 
@@ -253,5 +366,23 @@ mod tests {
         assert_eq!(mac_string(&[0, 0x1b, 0x21, 0xab, 0xcd, 0xef]), "00:1b:21:ab:cd:ef");
         assert_eq!(ipv6_string(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), "fe80::1");
         assert_eq!(ipv4_string(&[10, 0, 0, 1]), "10.0.0.1");
+        let samples: [[u16; 8]; 9] = [
+            [0; 8],
+            [0, 0, 0, 0, 0, 0, 0, 1],
+            [0x2001, 0xdb8, 0, 0, 1, 0, 0, 1],
+            [0x2001, 0xdb8, 0, 1, 0, 0, 0, 0],
+            [0xfe80, 0, 0, 0, 0x21b, 0x21ff, 0xfe0a, 0xb0c],
+            [1, 0, 1, 0, 1, 0, 1, 0],
+            [0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304],
+            [0xffff; 8],
+            [0, 0, 1, 0, 0, 0, 1, 0],
+        ];
+        for g in samples {
+            let a = std::net::Ipv6Addr::new(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+            assert_eq!(ipv6_string(&a.octets()), a.to_string());
+        }
+        for v in [0u8, 9, 10, 99, 100, 199, 255] {
+            assert_eq!(ipv4_string(&[v, v, 0, 255]), std::net::Ipv4Addr::new(v, v, 0, 255).to_string());
+        }
     }
 }
