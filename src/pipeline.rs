@@ -18,9 +18,8 @@
 //! batch the reader has already sent; worker k % N has delivered all its
 //! earlier results (the writer consumed them), so nothing blocks it.
 
-use crate::capture::dump::{DumpFormat, PacketDump};
-use crate::capture::file::{CaptureFormat, CaptureReader};
-use crate::capture::PacketBatch;
+use crate::capture::dump::PacketDump;
+use crate::capture::{CaptureStats, PacketBatch, PacketSource};
 use crate::container::RecordWriter;
 use crate::decode::registry::ENCODERS;
 use crate::decode::{wire, EncodeConfig, Emitter, Layers, Outcome};
@@ -43,7 +42,8 @@ pub const BATCH_PACKETS: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
 
 pub struct CaptureOptions {
-    pub input: PathBuf,
+    /// The capture file or interface, as the header's InputSource.
+    pub source_name: String,
     pub out_dir: PathBuf,
     pub workers: usize,
     /// Packets buffered per worker channel.
@@ -75,6 +75,8 @@ pub struct Summary {
     /// Problems with the input file itself (e.g. a truncated last packet).
     pub warnings: Vec<String>,
     pub interrupted: bool,
+    /// Kernel counters of a live capture.
+    pub capture_stats: Option<CaptureStats>,
     pub elapsed: Duration,
 }
 
@@ -93,9 +95,8 @@ struct BatchResult {
     problems: Vec<Problem>,
 }
 
-pub fn run(opts: &CaptureOptions) -> Result<Summary> {
+pub fn run(source: Box<dyn PacketSource>, opts: &CaptureOptions) -> Result<Summary> {
     let start = Instant::now();
-    let reader = CaptureReader::open(&opts.input)?;
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("cannot create output directory {}", opts.out_dir.display()))?;
 
@@ -114,26 +115,22 @@ pub fn run(opts: &CaptureOptions) -> Result<Summary> {
         result_rxs.push(out_rx);
     }
 
-    let dump_format = |reader: &CaptureReader| match reader.format() {
-        CaptureFormat::Pcap => DumpFormat::Pcap { link_type: reader.link_type(), nanos: reader.timestamp_digits() == 9 },
-        CaptureFormat::PcapNg => DumpFormat::PcapNg,
-    };
     let mut sink = Sink {
         out_dir: opts.out_dir.clone(),
-        input_source: opts.input.display().to_string(),
+        input_source: opts.source_name.clone(),
         compress: opts.compress,
         buffered: opts.buffered,
         include_payload: opts.config.include_payload,
         encoders: opts.encoders.clone(),
         writers: opts.encoders.iter().map(|_| None).collect(),
         errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
-        errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), dump_format(&reader)),
-        unknown_pcap: PacketDump::new(&opts.out_dir.join("unknown.pcap"), dump_format(&reader)),
+        errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), source.dump_format()),
+        unknown_pcap: PacketDump::new(&opts.out_dir.join("unknown.pcap"), source.dump_format()),
         summary: Summary::default(),
     };
 
     let stop = opts.stop.clone();
-    let reader_thread = std::thread::spawn(move || read_batches(reader, input_txs, &stop));
+    let reader_thread = std::thread::spawn(move || read_batches(source, input_txs, &stop));
 
     let progress = progress_bar(opts.progress);
     let mut write_result = Ok(());
@@ -147,7 +144,7 @@ pub fn run(opts: &CaptureOptions) -> Result<Summary> {
     }
     progress.finish_and_clear();
 
-    let (warnings, interrupted) = reader_thread.join().map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
+    let (warnings, interrupted, capture_stats) = reader_thread.join().map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
     for h in handles {
         h.join().map_err(|_| anyhow::anyhow!("worker thread panicked"))?;
     }
@@ -155,17 +152,24 @@ pub fn run(opts: &CaptureOptions) -> Result<Summary> {
     let mut summary = sink.finish()?;
     summary.warnings = warnings;
     summary.interrupted = interrupted;
+    summary.capture_stats = capture_stats;
     summary.elapsed = start.elapsed();
     Ok(summary)
 }
 
 /// Reads batches and deals them round-robin. Returns warnings about the
-/// input and whether it stopped on a signal.
-fn read_batches(mut reader: CaptureReader, txs: Vec<Sender<PacketBatch>>, stop: &AtomicBool) -> (Vec<String>, bool) {
+/// input, whether it stopped on a signal, and live-capture statistics.
+fn read_batches(
+    mut reader: Box<dyn PacketSource>,
+    txs: Vec<Sender<PacketBatch>>,
+    stop: &AtomicBool,
+) -> (Vec<String>, bool, Option<CaptureStats>) {
     let mut warnings = Vec::new();
     let mut packets = 0u64;
     let mut interrupted = false;
-    for seq in 0u64.. {
+    // Counts sent batches only: the writer expects batch k from worker k % N.
+    let mut seq = 0u64;
+    loop {
         if stop.load(Ordering::Relaxed) {
             interrupted = true;
             break;
@@ -187,12 +191,13 @@ fn read_batches(mut reader: CaptureReader, txs: Vec<Sender<PacketBatch>>, stop: 
             if txs[worker].send(batch).is_err() {
                 break;
             }
+            seq += 1;
         }
         if !more {
             break;
         }
     }
-    (warnings, interrupted)
+    (warnings, interrupted, reader.stats())
 }
 
 fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, encoders: &[usize], config: &EncodeConfig) {

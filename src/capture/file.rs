@@ -2,7 +2,8 @@
 //! (any number of sections and interfaces, each with its own link type
 //! and timestamp resolution), plain or gzip-compressed.
 
-use super::PacketBatch;
+use super::dump::DumpFormat;
+use super::{PacketBatch, PacketSource, ReadWarning};
 use flate2::read::MultiGzDecoder;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
@@ -68,13 +69,6 @@ struct FormatState {
     pcap_nanos: bool,
     interfaces: Vec<Interface>,
     ns_seen: bool,
-}
-
-/// What ended a read early; the packets before it were delivered.
-#[derive(Debug)]
-pub struct ReadWarning {
-    pub offset: u64,
-    pub message: String,
 }
 
 impl CaptureReader {
@@ -275,6 +269,23 @@ impl FormatState {
                 true
             }
             _ => false,
+        }
+    }
+}
+
+impl PacketSource for CaptureReader {
+    fn fill(&mut self, batch: &mut PacketBatch, max_packets: usize, max_bytes: usize) -> Result<bool, ReadWarning> {
+        CaptureReader::fill(self, batch, max_packets, max_bytes)
+    }
+
+    fn timestamp_digits(&self) -> u32 {
+        CaptureReader::timestamp_digits(self)
+    }
+
+    fn dump_format(&self) -> DumpFormat {
+        match self.format() {
+            CaptureFormat::Pcap => DumpFormat::Pcap { link_type: self.link_type(), nanos: self.timestamp_digits() == 9 },
+            CaptureFormat::PcapNg => DumpFormat::PcapNg,
         }
     }
 }

@@ -2,8 +2,47 @@
 //! stream with pcap-parser; and the pcap/pcapng writer for errors.pcap and
 //! unknown.pcap.
 
+#[cfg(feature = "libpcap")]
+pub mod bpf;
 pub mod dump;
 pub mod file;
+#[cfg(feature = "libpcap")]
+pub mod live;
+
+use dump::DumpFormat;
+
+/// Where packets come from: a capture file or a live interface. The
+/// pipeline's reader thread only sees this trait.
+pub trait PacketSource: Send {
+    /// Appends packets to `batch` until it holds `max_packets` or
+    /// `max_bytes`, or (live capture) a read timeout passes. Returns
+    /// `Ok(false)` once the input has ended; a corrupt or truncated tail
+    /// ends it with a warning instead.
+    fn fill(&mut self, batch: &mut PacketBatch, max_packets: usize, max_bytes: usize) -> Result<bool, ReadWarning>;
+    /// 6 or 9: fraction digits of the timestamps.
+    fn timestamp_digits(&self) -> u32;
+    /// How errors.pcap and unknown.pcap are written for this input.
+    fn dump_format(&self) -> DumpFormat;
+    /// Kernel statistics of a live capture, when available.
+    fn stats(&mut self) -> Option<CaptureStats> {
+        None
+    }
+}
+
+/// Packets the kernel delivered and dropped during a live capture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaptureStats {
+    pub received: u64,
+    pub dropped: u64,
+    pub if_dropped: u64,
+}
+
+/// What ended a read early; the packets before it were delivered.
+#[derive(Debug)]
+pub struct ReadWarning {
+    pub offset: u64,
+    pub message: String,
+}
 
 /// One packet in a [`PacketBatch`]: where its bytes are and what they are.
 #[derive(Debug, Clone, Copy)]
@@ -68,5 +107,19 @@ impl PacketBatch {
 
     pub fn iter(&self) -> impl Iterator<Item = (&PacketMeta, &[u8])> {
         self.packets.iter().map(move |m| (m, self.bytes(m)))
+    }
+
+    /// Keeps only the packets for which `keep` is true (BPF on files).
+    pub fn retain(&mut self, mut keep: impl FnMut(&PacketMeta, &[u8]) -> bool) {
+        let mut kept = PacketBatch::with_capacity(self.packets.len(), self.data.len());
+        kept.seq = self.seq;
+        kept.timestamp_digits = self.timestamp_digits;
+        kept.first_packet = self.first_packet;
+        for (m, data) in self.iter() {
+            if keep(m, data) {
+                kept.push(m.timestamp, m.link_type, m.interface, m.orig_len, data);
+            }
+        }
+        *self = kept;
     }
 }

@@ -2,6 +2,8 @@
 //! per-type record files.
 
 use super::EXIT_USAGE;
+use crate::capture::file::CaptureReader;
+use crate::capture::PacketSource;
 use crate::decode::registry::{self, ENCODERS};
 use crate::decode::EncodeConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
@@ -24,6 +26,28 @@ pub struct CaptureArgs {
     /// Capture file to read: pcap or pcapng, optionally gzip-compressed.
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Option<PathBuf>,
+
+    /// Capture live from this network interface (needs the `libpcap` feature).
+    #[arg(long, value_name = "NAME", conflicts_with = "read")]
+    pub iface: Option<String>,
+
+    /// List the capture devices and exit (needs the `libpcap` feature).
+    #[arg(long)]
+    pub interfaces: bool,
+
+    /// Berkeley Packet Filter expression (tcpdump syntax), live or on files
+    /// (needs the `libpcap` feature).
+    #[arg(long, value_name = "EXPR")]
+    pub bpf: Option<String>,
+
+    /// Put the interface into promiscuous mode (live capture).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub promisc: bool,
+
+    /// Bytes captured per packet (live capture).
+    #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
+    pub snaplen: i32,
 
     /// Output directory (created if absent).
     #[arg(long, value_name = "DIR", default_value = ".")]
@@ -101,16 +125,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
         return 0;
     }
-    let Some(input) = args.read.clone() else {
-        eprintln!("netcap: nothing to do: give a capture with -r FILE (see --help)");
-        return EXIT_USAGE;
-    };
-    if !input.exists() {
-        eprintln!("netcap: no such file: {}", input.display());
-        return EXIT_USAGE;
+    if args.interfaces {
+        return list_interfaces();
     }
     let encoders = match select_encoders(&args.include, &args.exclude) {
         Ok(e) => e,
+        Err(msg) => {
+            eprintln!("netcap: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    let (source, source_name) = match open_source(&args) {
+        Ok(s) => s,
         Err(msg) => {
             eprintln!("netcap: {msg}");
             return EXIT_USAGE;
@@ -120,7 +146,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     install_signal_handlers(&stop);
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let opts = CaptureOptions {
-        input: input.clone(),
+        source_name,
         out_dir: args.out.clone(),
         workers,
         packet_buffer: args.pbuf,
@@ -131,7 +157,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         progress: !args.quiet && std::io::stderr().is_terminal(),
         stop,
     };
-    match pipeline::run(&opts) {
+    match pipeline::run(source, &opts) {
         Ok(summary) => {
             for w in &summary.warnings {
                 eprintln!("netcap: warning: {w}");
@@ -142,12 +168,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
             0
         }
         Err(e) => {
-            if e.downcast_ref::<crate::capture::file::OpenError>().is_some_and(|o| {
-                matches!(o, crate::capture::file::OpenError::NotCapture(_))
-            }) {
-                eprintln!("netcap: {e}");
-                return EXIT_USAGE;
-            }
             eprintln!("netcap: {e:#}");
             1
         }
@@ -179,7 +199,7 @@ fn print_summary(s: &Summary, opts: &CaptureOptions) {
         "{} packets ({} bytes) from {} in {:.3}s ({:.0} packets/s) with {} workers, peak RSS {}{}",
         s.packets,
         s.bytes,
-        opts.input.display(),
+        opts.source_name,
         secs,
         s.packets as f64 / secs,
         opts.workers.max(1),
@@ -195,6 +215,9 @@ fn print_summary(s: &Summary, opts: &CaptureOptions) {
     if s.unknown > 0 {
         eprintln!("{} packets with unknown protocols ({}) → unknown.pcap", s.unknown, list(&s.unknown_kinds));
     }
+    if let Some(k) = s.capture_stats {
+        eprintln!("kernel: {} packets received, {} dropped, {} dropped by the interface", k.received, k.dropped, k.if_dropped);
+    }
     eprintln!("output in {}", opts.out_dir.display());
 }
 
@@ -203,4 +226,78 @@ fn peak_rss() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What `-iface`, `-interfaces` and `-bpf` say in a build without libpcap.
+pub const NO_LIBPCAP: &str = "this netcap was built without libpcap, which live capture (-iface, -interfaces) and \
+-bpf need: install libpcap-dev and rebuild with `cargo build --release --features libpcap`";
+
+/// Opens the capture file or interface, with the BPF filter if any.
+/// Errors are usage errors (exit 2): missing file, not a capture, no such
+/// interface, no permission, invalid filter.
+fn open_source(args: &CaptureArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+    if let Some(iface) = &args.iface {
+        return open_live(iface, args);
+    }
+    let Some(input) = &args.read else {
+        return Err("nothing to do: give a capture with -r FILE or an interface with -iface NAME (see --help)".into());
+    };
+    if !input.exists() {
+        return Err(format!("no such file: {}", input.display()));
+    }
+    let reader = CaptureReader::open(input).map_err(|e| e.to_string())?;
+    let name = input.display().to_string();
+    match &args.bpf {
+        None => Ok((Box::new(reader), name)),
+        Some(expr) => filter_file(Box::new(reader), expr).map(|s| (s, name)),
+    }
+}
+
+#[cfg(feature = "libpcap")]
+fn filter_file(reader: Box<CaptureReader>, expr: &str) -> Result<Box<dyn PacketSource>, String> {
+    let link = reader.link_type();
+    Ok(Box::new(crate::capture::bpf::Filtered::new(reader, expr, link)?))
+}
+
+#[cfg(not(feature = "libpcap"))]
+fn filter_file(_reader: Box<CaptureReader>, _expr: &str) -> Result<Box<dyn PacketSource>, String> {
+    Err(NO_LIBPCAP.into())
+}
+
+#[cfg(feature = "libpcap")]
+fn open_live(iface: &str, args: &CaptureArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+    use crate::capture::live::{LiveCapture, LiveOptions};
+    let opts = LiveOptions { interface: iface, promisc: args.promisc, snaplen: args.snaplen, bpf: args.bpf.as_deref() };
+    Ok((Box::new(LiveCapture::open(&opts)?), iface.to_string()))
+}
+
+#[cfg(not(feature = "libpcap"))]
+fn open_live(_iface: &str, _args: &CaptureArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+    Err(NO_LIBPCAP.into())
+}
+
+#[cfg(feature = "libpcap")]
+fn list_interfaces() -> i32 {
+    match crate::capture::live::interfaces() {
+        Ok(list) => {
+            for (name, desc) in list {
+                if desc.is_empty() {
+                    println!("{name}");
+                } else {
+                    println!("{name}\t{desc}");
+                }
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("netcap: cannot list interfaces: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+#[cfg(not(feature = "libpcap"))]
+fn list_interfaces() -> i32 {
+    eprintln!("netcap: {NO_LIBPCAP}");
+    EXIT_USAGE
 }
