@@ -20,13 +20,12 @@
 
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
-use crate::container::RecordWriter;
+use crate::sink::RecordSink;
 use crate::decode::registry::ENCODERS;
 use crate::decode::{wire, EncodeConfig, Emitter, Layers, Outcome};
-use crate::schema::pb;
 use crate::timefmt;
 use anyhow::{Context, Result};
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -40,6 +39,8 @@ use std::time::{Duration, Instant};
 pub const BATCH_PACKETS: usize = 256;
 /// A batch is also cut when its packet bytes pass this size.
 const BATCH_BYTES: usize = 1 << 20;
+/// Longest wait of the writer thread before it lets the sink act on time.
+const TICK: Duration = Duration::from_millis(250);
 
 pub struct CaptureOptions {
     /// The capture file or interface, as the header's InputSource.
@@ -48,8 +49,6 @@ pub struct CaptureOptions {
     pub workers: usize,
     /// Packets buffered per worker channel.
     pub packet_buffer: usize,
-    pub compress: bool,
-    pub buffered: bool,
     /// Indexes into [`ENCODERS`] of the encoders to run.
     pub encoders: Vec<usize>,
     pub config: EncodeConfig,
@@ -95,7 +94,7 @@ struct BatchResult {
     problems: Vec<Problem>,
 }
 
-pub fn run(source: Box<dyn PacketSource>, opts: &CaptureOptions) -> Result<Summary> {
+pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &CaptureOptions) -> Result<Summary> {
     let start = Instant::now();
     std::fs::create_dir_all(&opts.out_dir)
         .with_context(|| format!("cannot create output directory {}", opts.out_dir.display()))?;
@@ -116,13 +115,8 @@ pub fn run(source: Box<dyn PacketSource>, opts: &CaptureOptions) -> Result<Summa
     }
 
     let mut sink = Sink {
-        out_dir: opts.out_dir.clone(),
-        input_source: opts.source_name.clone(),
-        compress: opts.compress,
-        buffered: opts.buffered,
-        include_payload: opts.config.include_payload,
         encoders: opts.encoders.clone(),
-        writers: opts.encoders.iter().map(|_| None).collect(),
+        records,
         errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
         errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), source.dump_format()),
         unknown_pcap: PacketDump::new(&opts.out_dir.join("unknown.pcap"), source.dump_format()),
@@ -134,8 +128,20 @@ pub fn run(source: Box<dyn PacketSource>, opts: &CaptureOptions) -> Result<Summa
 
     let progress = progress_bar(opts.progress);
     let mut write_result = Ok(());
-    for seq in 0usize.. {
-        let Ok(result) = result_rxs[seq % workers].recv() else { break };
+    let mut seq = 0usize;
+    loop {
+        let result = match result_rxs[seq % workers].recv_timeout(TICK) {
+            Ok(r) => r,
+            // Quiet input (live capture): let the sink flush by time.
+            Err(RecvTimeoutError::Timeout) => {
+                if write_result.is_ok() {
+                    write_result = sink.records.tick();
+                }
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        seq += 1;
         if write_result.is_ok() {
             write_result = sink.write(result);
             progress.set_position(sink.summary.packets);
@@ -297,13 +303,8 @@ fn progress_bar(show: bool) -> indicatif::ProgressBar {
 
 /// Everything the writer thread owns.
 struct Sink {
-    out_dir: PathBuf,
-    input_source: String,
-    compress: bool,
-    buffered: bool,
-    include_payload: bool,
     encoders: Vec<usize>,
-    writers: Vec<Option<RecordWriter>>,
+    records: Box<dyn RecordSink>,
     errors_log: ErrorLog,
     errors_pcap: PacketDump,
     unknown_pcap: PacketDump,
@@ -319,24 +320,8 @@ impl Sink {
             if bytes.is_empty() {
                 continue;
             }
-            let writer = match &mut self.writers[slot] {
-                Some(w) => w,
-                empty => {
-                    let header = pb::Header {
-                        r#type: ENCODERS[self.encoders[slot]].name.to_string(),
-                        version: crate::VERSION.to_string(),
-                        input_source: self.input_source.clone(),
-                        created: now_nanos(),
-                        contains_payloads: self.include_payload,
-                        timestamp_digits: batch.timestamp_digits,
-                    };
-                    let w = RecordWriter::create(&self.out_dir, &header, self.compress, self.buffered)
-                        .with_context(|| format!("cannot create record file in {}", self.out_dir.display()))?;
-                    empty.insert(w)
-                }
-            };
-            writer.write_raw(bytes).with_context(|| format!("cannot write {}", writer.path().display()))?;
-            writer.add_count(result.counts[slot]);
+            let name = ENCODERS[self.encoders[slot]].name;
+            self.records.write(name, batch.timestamp_digits, bytes, result.counts[slot])?;
         }
         for problem in &result.problems {
             let (packet, is_error) = match problem {
@@ -361,13 +346,7 @@ impl Sink {
     }
 
     fn finish(mut self) -> Result<Summary> {
-        for (slot, w) in self.writers.into_iter().enumerate() {
-            if let Some(w) = w {
-                let path = w.path().to_owned();
-                self.summary.records.push((ENCODERS[self.encoders[slot]].name, w.records()));
-                w.finish().with_context(|| format!("cannot finish {}", path.display()))?;
-            }
-        }
+        self.summary.records = self.records.finish()?;
         self.errors_log.finish(&self.summary.error_kinds)?;
         self.errors_pcap.finish()?;
         self.unknown_pcap.finish()?;
@@ -409,9 +388,3 @@ impl ErrorLog {
     }
 }
 
-fn now_nanos() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
-}

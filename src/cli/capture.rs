@@ -7,6 +7,7 @@ use crate::capture::PacketSource;
 use crate::decode::registry::{self, ENCODERS};
 use crate::decode::EncodeConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
+use crate::sink::{FileSink, RunInfo};
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Parser};
 use std::ffi::OsString;
@@ -150,14 +151,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         out_dir: args.out.clone(),
         workers,
         packet_buffer: args.pbuf,
-        compress: args.comp,
-        buffered: args.buf,
         encoders,
         config: EncodeConfig { include_payload: args.payload },
         progress: !args.quiet && std::io::stderr().is_terminal(),
         stop,
     };
-    match pipeline::run(source, &opts) {
+    let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.payload };
+    let records = Box::new(FileSink::new(args.out.clone(), args.comp, args.buf, info));
+    match pipeline::run(source, records, &opts) {
         Ok(summary) => {
             for w in &summary.warnings {
                 eprintln!("netcap: warning: {w}");
