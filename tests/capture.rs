@@ -363,3 +363,19 @@ fn sigint_stops_cleanly_with_complete_files() {
         }
     }
 }
+
+#[test]
+fn truncated_last_packet_is_a_warning_not_a_failure() {
+    let dir = temp_dir("truncated");
+    let bytes = std::fs::read(repo().join("testdata/sample.pcap")).expect("sample");
+    let cut = dir.join("cut.pcap");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).expect("write");
+    let out = dir.join("out");
+    let res = netcap(&["-r", cut.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{err}");
+    assert!(err.contains("warning:") && err.contains("truncated last packet"), "{err}");
+    assert!(err.contains("15 packets ("), "every complete packet is decoded: {err}");
+    let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
+    assert_eq!(eth.len(), 15);
+}
