@@ -113,6 +113,8 @@ pub struct RecordReader {
     path: PathBuf,
     next_record: u64,
     offset: u64,
+    /// Where the record last returned by `next_raw` starts.
+    last_start: u64,
     header: pb::Header,
 }
 
@@ -131,7 +133,7 @@ impl RecordReader {
     }
 
     pub fn from_reader(src: Box<dyn BufRead + Send>, path: &Path) -> Result<Self, ReadError> {
-        let mut r = RecordReader { src, path: path.to_owned(), next_record: 0, offset: 0, header: pb::Header::default() };
+        let mut r = RecordReader { src, path: path.to_owned(), next_record: 0, offset: 0, last_start: 0, header: pb::Header::default() };
         let mut buf = Vec::new();
         match r.next_raw(&mut buf) {
             Ok(true) => {}
@@ -148,6 +150,19 @@ impl RecordReader {
 
     pub fn header(&self) -> &pb::Header {
         &self.header
+    }
+
+    /// Number (1-based; the header is 0) and uncompressed byte offset of
+    /// the record last returned by [`next_raw`](Self::next_raw), so that
+    /// a reader that finds its contents malformed can say where it is.
+    pub fn last_record(&self) -> (u64, u64) {
+        (self.next_record.saturating_sub(1), self.last_start)
+    }
+
+    /// A [`ReadError`] about the record last returned by `next_raw`.
+    pub fn record_error(&self, reason: String) -> ReadError {
+        let (record, offset) = self.last_record();
+        ReadError { path: self.path.clone(), record, offset, reason }
     }
 
     fn error(&self, offset: u64, reason: String) -> ReadError {
@@ -174,6 +189,7 @@ impl RecordReader {
             return Err(self.error(start, format!("truncated record: length {len}, only {got} bytes left")));
         }
         self.offset += len;
+        self.last_start = start;
         self.next_record += 1;
         Ok(true)
     }

@@ -8,6 +8,7 @@ pub mod container;
 pub mod timefmt;
 pub mod cli;
 pub mod pipeline;
+pub mod output;
 pub mod sink;
 
 /// Version written into every file header and printed by `-version`.

@@ -5,6 +5,7 @@
 //! and nowhere else, so every subcommand accepts both spellings.
 
 pub mod capture;
+pub mod read;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -63,20 +64,38 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     let first = rest.first().and_then(|a| a.to_str()).unwrap_or("");
     match first {
         "capture" => capture::main(rest.into_iter().skip(1).collect()),
-        "label" | "sensor" | "server" | "read" => {
+        "read" => read::main(rest.into_iter().skip(1).collect()),
+        "label" | "sensor" | "server" => {
             eprintln!("netcap {first}: not available in this version of netcap yet");
             EXIT_USAGE
         }
         _ => {
-            if let Some(path) = input_path(&rest) {
-                if is_record_file(Path::new(&path)) {
-                    eprintln!("netcap: reading .ncap files is not available in this version of netcap yet");
-                    return EXIT_USAGE;
-                }
+            if wants_read(&rest) {
+                return read::main(rest);
             }
             capture::main(rest)
         }
     }
+}
+
+/// Whether top-level arguments (already normalised) ask for `read`
+/// rather than `capture`: `-check`, or `-r` of a record file. A record
+/// file is recognised by content; a file named `.ncap`/`.ncap.gz` that
+/// is not a capture goes to `read` too, so that its damage is reported
+/// as a record file's.
+fn wants_read(args: &[OsString]) -> bool {
+    if args.iter().any(|a| a.to_str().is_some_and(|s| s == "--check" || s.starts_with("--check="))) {
+        return true;
+    }
+    let Some(path) = input_path(args) else { return false };
+    let path = Path::new(&path);
+    if is_record_file(path) {
+        return true;
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (name.ends_with(".ncap") || name.ends_with(".ncap.gz"))
+        && path.is_file()
+        && crate::capture::file::CaptureReader::open(path).is_err()
 }
 
 /// The value of `-r`/`--r`/`--read` in `args`, if any.

@@ -1,0 +1,423 @@
+//! A record type's layout, compiled once from its descriptor, and a
+//! decoder that reads protobuf wire data against it without allocating.
+//!
+//! Decoding keeps every value as a [`Wire`] that points into the record's
+//! bytes (strings and bytes are not copied); nested messages are decoded
+//! only when they are printed. Nothing here knows a record type: field
+//! names, kinds and numbers all come from the schema's descriptors.
+
+use prost_reflect::{Kind as PKind, MessageDescriptor};
+use std::collections::HashMap;
+
+/// Deepest nesting of messages inside a record that is printed; deeper
+/// data is refused rather than recursed into.
+pub const MAX_DEPTH: usize = 32;
+
+/// A field's protobuf type; messages by index into [`Schema::messages`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Double,
+    Float,
+    Int32,
+    Int64,
+    UInt32,
+    UInt64,
+    SInt32,
+    SInt64,
+    Fixed32,
+    Fixed64,
+    SFixed32,
+    SFixed64,
+    Bool,
+    String,
+    Bytes,
+    Enum,
+    Message(usize),
+}
+
+impl Kind {
+    /// The wire type a single value of this kind is encoded with.
+    fn wire_type(self) -> u8 {
+        match self {
+            Kind::Double | Kind::Fixed64 | Kind::SFixed64 => 1,
+            Kind::Float | Kind::Fixed32 | Kind::SFixed32 => 5,
+            Kind::String | Kind::Bytes | Kind::Message(_) => 2,
+            _ => 0,
+        }
+    }
+
+    /// Scalars a repeated field may pack into one length-delimited value.
+    fn packable(self) -> bool {
+        !matches!(self, Kind::String | Kind::Bytes | Kind::Message(_))
+    }
+}
+
+/// One field of a message, in declaration order.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub number: u32,
+    pub kind: Kind,
+    /// A list (`repeated`, maps included).
+    pub repeated: bool,
+    /// Nanoseconds since the epoch, by the schema's convention: an int64
+    /// field whose name starts with `Timestamp`.
+    pub timestamp: bool,
+}
+
+/// A message's fields and a lookup from field number to position.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub name: String,
+    pub fields: Vec<Field>,
+    /// Field number → index in `fields` for small numbers (the common case).
+    dense: Vec<u16>,
+    sparse: HashMap<u32, u16>,
+}
+
+const NONE: u16 = u16::MAX;
+const DENSE_LIMIT: u32 = 1024;
+
+impl Message {
+    fn index_of(&self, number: u32) -> Option<usize> {
+        let i = if number < DENSE_LIMIT {
+            *self.dense.get(number as usize)?
+        } else {
+            *self.sparse.get(&number)?
+        };
+        (i != NONE).then_some(i as usize)
+    }
+
+    /// Position of the field called `name`.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+/// A record type and every message type reachable from it.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// `messages[0]` is the record type itself.
+    pub messages: Vec<Message>,
+}
+
+impl Schema {
+    pub fn compile(root: &MessageDescriptor) -> Schema {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut order: Vec<MessageDescriptor> = vec![root.clone()];
+        index.insert(root.full_name().to_owned(), 0);
+        let mut messages = Vec::new();
+        let mut next = 0;
+        while next < order.len() {
+            let desc = order[next].clone();
+            next += 1;
+            let mut fields = Vec::new();
+            for f in desc.fields() {
+                let kind = match f.kind() {
+                    PKind::Double => Kind::Double,
+                    PKind::Float => Kind::Float,
+                    PKind::Int32 => Kind::Int32,
+                    PKind::Int64 => Kind::Int64,
+                    PKind::Uint32 => Kind::UInt32,
+                    PKind::Uint64 => Kind::UInt64,
+                    PKind::Sint32 => Kind::SInt32,
+                    PKind::Sint64 => Kind::SInt64,
+                    PKind::Fixed32 => Kind::Fixed32,
+                    PKind::Fixed64 => Kind::Fixed64,
+                    PKind::Sfixed32 => Kind::SFixed32,
+                    PKind::Sfixed64 => Kind::SFixed64,
+                    PKind::Bool => Kind::Bool,
+                    PKind::String => Kind::String,
+                    PKind::Bytes => Kind::Bytes,
+                    PKind::Enum(_) => Kind::Enum,
+                    PKind::Message(m) => {
+                        let i = match index.get(m.full_name()) {
+                            Some(&i) => i,
+                            None => {
+                                let i = order.len();
+                                index.insert(m.full_name().to_owned(), i);
+                                order.push(m);
+                                i
+                            }
+                        };
+                        Kind::Message(i)
+                    }
+                };
+                fields.push(Field {
+                    name: f.name().to_owned(),
+                    number: f.number(),
+                    kind,
+                    repeated: f.is_list() || f.is_map(),
+                    timestamp: kind == Kind::Int64 && f.name().starts_with("Timestamp"),
+                });
+            }
+            let mut dense = Vec::new();
+            let mut sparse = HashMap::new();
+            for (i, f) in fields.iter().enumerate() {
+                if f.number < DENSE_LIMIT {
+                    if dense.len() <= f.number as usize {
+                        dense.resize(f.number as usize + 1, NONE);
+                    }
+                    dense[f.number as usize] = i as u16;
+                } else {
+                    sparse.insert(f.number, i as u16);
+                }
+            }
+            messages.push(Message { name: desc.name().to_owned(), fields, dense, sparse });
+        }
+        Schema { messages }
+    }
+
+    pub fn root(&self) -> &Message {
+        &self.messages[0]
+    }
+}
+
+/// One value as it is on the wire; `Len` is a byte range of the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    Varint(u64),
+    I64(u64),
+    I32(u32),
+    Len(usize, usize),
+}
+
+/// The values of one decoded message, by field position. Reused from
+/// record to record: clearing keeps the capacity.
+#[derive(Debug, Default)]
+pub struct Values {
+    slots: Vec<Vec<Wire>>,
+}
+
+impl Values {
+    /// Empties every slot for a message of `fields` fields.
+    pub fn reset(&mut self, fields: usize) {
+        if self.slots.len() < fields {
+            self.slots.resize_with(fields, Vec::new);
+        }
+        self.slots.truncate(fields);
+        for s in &mut self.slots {
+            s.clear();
+        }
+    }
+
+    /// Every occurrence of field `i`, in wire order.
+    pub fn get(&self, i: usize) -> &[Wire] {
+        self.slots.get(i).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Reads a varint at `*pos`, not past `end`.
+#[inline]
+pub fn read_varint(buf: &[u8], pos: &mut usize, end: usize) -> Result<u64, String> {
+    let mut value = 0u64;
+    let mut shift = 0u32;
+    while *pos < end {
+        let b = buf[*pos];
+        *pos += 1;
+        if shift == 63 && b > 1 {
+            return Err("varint overflows 64 bits".into());
+        }
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(value);
+        }
+        shift += 7;
+        if shift > 63 {
+            return Err("varint longer than 10 bytes".into());
+        }
+    }
+    Err("truncated varint".into())
+}
+
+fn read_fixed<const N: usize>(buf: &[u8], pos: &mut usize, end: usize) -> Result<[u8; N], String> {
+    if end - *pos < N {
+        return Err(format!("truncated {}-byte value", N));
+    }
+    let mut b = [0u8; N];
+    b.copy_from_slice(&buf[*pos..*pos + N]);
+    *pos += N;
+    Ok(b)
+}
+
+/// Decodes message `msg` from `buf[start..end]` into `out`, adding to what
+/// `out` holds (protobuf merge semantics: call [`Values::reset`] first for
+/// a fresh message). Unknown fields are skipped; a known field with the
+/// wrong wire type, or bytes that are not protobuf, are an error.
+pub fn decode(schema: &Schema, msg: usize, buf: &[u8], start: usize, end: usize, out: &mut Values) -> Result<(), String> {
+    let message = &schema.messages[msg];
+    let end = end.min(buf.len());
+    let mut pos = start;
+    while pos < end {
+        let at = pos;
+        let key = read_varint(buf, &mut pos, end).map_err(|e| format!("field key at byte {at}: {e}"))?;
+        let number = key >> 3;
+        let wire_type = (key & 7) as u8;
+        if number == 0 || number > u64::from(u32::MAX >> 3) {
+            return Err(format!("invalid field number {number} at byte {at}"));
+        }
+        let value = match wire_type {
+            0 => Wire::Varint(read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?),
+            1 => Wire::I64(u64::from_le_bytes(read_fixed::<8>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?)),
+            5 => Wire::I32(u32::from_le_bytes(read_fixed::<4>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?)),
+            2 => {
+                let len = read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?;
+                if len > (end - pos) as u64 {
+                    return Err(format!("field {number} at byte {at}: length {len} runs past the end of the message"));
+                }
+                let s = pos;
+                pos += len as usize;
+                Wire::Len(s, pos)
+            }
+            3 | 4 => return Err(format!("field {number} at byte {at}: group wire type {wire_type} is not supported")),
+            _ => return Err(format!("field {number} at byte {at}: invalid wire type {wire_type}")),
+        };
+        let Some(i) = message.index_of(number as u32) else { continue };
+        let field = &message.fields[i];
+        let expected = field.kind.wire_type();
+        if wire_type != expected && !(wire_type == 2 && field.repeated && field.kind.packable()) {
+            return Err(format!(
+                "{}.{} at byte {at}: wire type {wire_type}, the schema says {expected}",
+                message.name, field.name
+            ));
+        }
+        if let Some(slot) = out.slots.get_mut(i) {
+            slot.push(value);
+        }
+    }
+    Ok(())
+}
+
+/// The elements of a repeated field, unpacking packed scalars.
+pub struct Elements<'a> {
+    kind: Kind,
+    wires: std::slice::Iter<'a, Wire>,
+    buf: &'a [u8],
+    packed: (usize, usize),
+}
+
+pub fn elements<'a>(kind: Kind, wires: &'a [Wire], buf: &'a [u8]) -> Elements<'a> {
+    Elements { kind, wires: wires.iter(), buf, packed: (0, 0) }
+}
+
+impl Iterator for Elements<'_> {
+    type Item = Result<Wire, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (pos, end) = self.packed;
+            if pos < end {
+                let mut p = pos;
+                let r = match self.kind.wire_type() {
+                    0 => read_varint(self.buf, &mut p, end).map(Wire::Varint),
+                    1 => read_fixed::<8>(self.buf, &mut p, end).map(|b| Wire::I64(u64::from_le_bytes(b))),
+                    _ => read_fixed::<4>(self.buf, &mut p, end).map(|b| Wire::I32(u32::from_le_bytes(b))),
+                };
+                // After an error, stop: the rest of the packed run is garbage.
+                self.packed = if r.is_ok() { (p, end) } else { (0, 0) };
+                return Some(r.map_err(|e| format!("packed list: {e}")));
+            }
+            match *self.wires.next()? {
+                Wire::Len(s, e) if self.kind.packable() => self.packed = (s, e),
+                w => return Some(Ok(w)),
+            }
+        }
+    }
+}
+
+/// A scalar value, typed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar<'a> {
+    I(i64),
+    U(u64),
+    F(f64),
+    B(bool),
+    Str(&'a str),
+    Bytes(&'a [u8]),
+}
+
+/// The value of a scalar field, or its proto3 default when absent.
+pub fn scalar<'a>(kind: Kind, wire: Option<Wire>, buf: &'a [u8]) -> Result<Scalar<'a>, String> {
+    let Some(w) = wire else {
+        return Ok(match kind {
+            Kind::UInt32 | Kind::UInt64 | Kind::Fixed32 | Kind::Fixed64 => Scalar::U(0),
+            Kind::Double | Kind::Float => Scalar::F(0.0),
+            Kind::Bool => Scalar::B(false),
+            Kind::String => Scalar::Str(""),
+            Kind::Bytes | Kind::Message(_) => Scalar::Bytes(&[]),
+            _ => Scalar::I(0),
+        });
+    };
+    Ok(match (kind, w) {
+        (Kind::Int32 | Kind::Enum, Wire::Varint(v)) => Scalar::I(i64::from(v as i32)),
+        (Kind::Int64, Wire::Varint(v)) => Scalar::I(v as i64),
+        (Kind::UInt32, Wire::Varint(v)) => Scalar::U(u64::from(v as u32)),
+        (Kind::UInt64, Wire::Varint(v)) => Scalar::U(v),
+        (Kind::SInt32, Wire::Varint(v)) => {
+            let v = v as u32;
+            Scalar::I(i64::from((v >> 1) as i32 ^ -((v & 1) as i32)))
+        }
+        (Kind::SInt64, Wire::Varint(v)) => Scalar::I((v >> 1) as i64 ^ -((v & 1) as i64)),
+        (Kind::Bool, Wire::Varint(v)) => Scalar::B(v != 0),
+        (Kind::Fixed64, Wire::I64(v)) => Scalar::U(v),
+        (Kind::SFixed64, Wire::I64(v)) => Scalar::I(v as i64),
+        (Kind::Double, Wire::I64(v)) => Scalar::F(f64::from_bits(v)),
+        (Kind::Fixed32, Wire::I32(v)) => Scalar::U(u64::from(v)),
+        (Kind::SFixed32, Wire::I32(v)) => Scalar::I(i64::from(v as i32)),
+        (Kind::Float, Wire::I32(v)) => Scalar::F(f64::from(f32::from_bits(v))),
+        (Kind::String, Wire::Len(s, e)) => {
+            let bytes = buf.get(s..e).ok_or("string out of range")?;
+            Scalar::Str(std::str::from_utf8(bytes).map_err(|_| "string field is not valid UTF-8".to_owned())?)
+        }
+        (Kind::Bytes, Wire::Len(s, e)) => Scalar::Bytes(buf.get(s..e).ok_or("bytes out of range")?),
+        (k, w) => return Err(format!("value {w:?} does not fit a {k:?} field")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_comes_from_the_descriptor() {
+        let tcp = Schema::compile(&crate::schema::message("TCP").expect("TCP"));
+        let root = tcp.root();
+        assert_eq!(root.name, "TCP");
+        assert_eq!(root.fields[0].name, "Timestamp");
+        assert!(root.fields[0].timestamp);
+        let opts = &root.fields[root.field_index("Options").expect("Options")];
+        assert!(opts.repeated);
+        let Kind::Message(m) = opts.kind else { panic!("Options is a message") };
+        assert_eq!(tcp.messages[m].name, "TCPOption");
+        assert!(!root.fields[root.field_index("SrcPort").expect("SrcPort")].timestamp);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let s = Schema::compile(&crate::schema::message("TCP").expect("TCP"));
+        let mut v = Values::default();
+        for bad in [&[0x08][..], &[0x08, 0xff], &[0x0b], &[0x0f], &[0x00, 0x01], &[0x12, 0x05, 0x01], &[0x09, 1, 2, 3]] {
+            v.reset(s.root().fields.len());
+            assert!(decode(&s, 0, bad, 0, bad.len(), &mut v).is_err(), "{bad:?}");
+        }
+        // Timestamp (field 1, int64) sent as a string: wrong wire type.
+        v.reset(s.root().fields.len());
+        let e = decode(&s, 0, &[0x0a, 0x00], 0, 2, &mut v).expect_err("wire type");
+        assert!(e.contains("TCP.Timestamp"), "{e}");
+        // Unknown field 99 (varint) is skipped.
+        v.reset(s.root().fields.len());
+        decode(&s, 0, &[0x98, 0x06, 0x01, 0x10, 0x50], 0, 5, &mut v).expect("unknown field skipped");
+        assert_eq!(v.get(1), &[Wire::Varint(80)]);
+    }
+
+    #[test]
+    fn packed_and_signed() {
+        let buf = [0x01, 0x96, 0x01, 0x03];
+        let got: Vec<_> = elements(Kind::Int32, &[Wire::Len(0, 4)], &buf).collect::<Result<_, _>>().expect("packed");
+        assert_eq!(got, [Wire::Varint(1), Wire::Varint(150), Wire::Varint(3)]);
+        assert_eq!(scalar(Kind::SInt32, Some(Wire::Varint(3)), &[]), Ok(Scalar::I(-2)));
+        assert_eq!(scalar(Kind::SInt64, Some(Wire::Varint(4)), &[]), Ok(Scalar::I(2)));
+        assert_eq!(scalar(Kind::Int32, Some(Wire::Varint(u64::MAX)), &[]), Ok(Scalar::I(-1)));
+        assert!(scalar(Kind::String, Some(Wire::Len(0, 1)), &[0xff]).is_err());
+    }
+}
