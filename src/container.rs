@@ -8,7 +8,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use prost::Message;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Largest record a reader accepts: a length prefix claiming more is
@@ -140,10 +140,12 @@ impl RecordReader {
             Ok(false) => return Err(r.error(0, "empty file: no netcap header".into())),
             Err(e) => return Err(e),
         }
+        // The header is record 0, whatever the counter says by now.
+        let header_error = |r: &Self, reason: String| ReadError { record: 0, ..r.error(0, reason) };
         r.header = pb::Header::decode(buf.as_slice())
-            .map_err(|e| r.error(0, format!("not a netcap file: bad header: {e}")))?;
+            .map_err(|e| header_error(&r, format!("not a netcap file: bad header: {e}")))?;
         if r.header.r#type.is_empty() || crate::schema::message(&r.header.r#type).is_none() {
-            return Err(r.error(0, format!("not a netcap file: unknown record type {:?}", r.header.r#type)));
+            return Err(header_error(&r, format!("not a netcap file: unknown record type {:?}", r.header.r#type)));
         }
         Ok(r)
     }
@@ -183,10 +185,26 @@ impl RecordReader {
         if len > MAX_RECORD_SIZE as u64 {
             return Err(self.error(start, format!("record length {len} exceeds the limit of {MAX_RECORD_SIZE} bytes")));
         }
+        // Copy straight out of the reader's buffer: no zero-filling, and
+        // the allocation grows only with bytes that actually arrive.
         buf.clear();
-        let got = (&mut self.src).take(len).read_to_end(buf).map_err(|e| self.error(start, e.to_string()))?;
-        if (got as u64) < len {
-            return Err(self.error(start, format!("truncated record: length {len}, only {got} bytes left")));
+        let mut left = len as usize;
+        while left > 0 {
+            let n = match self.src.fill_buf() {
+                Ok(avail) => {
+                    let n = avail.len().min(left);
+                    buf.extend_from_slice(&avail[..n]);
+                    n
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.error(start, e.to_string())),
+            };
+            if n == 0 {
+                let got = len as usize - left;
+                return Err(self.error(start, format!("truncated record: length {len}, only {got} bytes left")));
+            }
+            self.src.consume(n);
+            left -= n;
         }
         self.offset += len;
         self.last_start = start;
@@ -197,6 +215,17 @@ impl RecordReader {
 
 /// Reads a protobuf varint; `Ok(None)` at end of input before its first byte.
 fn read_varint(r: &mut dyn BufRead) -> Result<Option<(u64, u64)>, String> {
+    // Fast path: the whole varint is in the reader's buffer.
+    if let Ok(avail) = r.fill_buf() {
+        let mut value = 0u64;
+        for (i, &b) in avail.iter().take(10).enumerate() {
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                r.consume(i + 1);
+                return Ok(Some((value, i as u64 + 1)));
+            }
+        }
+    }
     let mut value = 0u64;
     for i in 0..10u32 {
         let mut byte = [0u8];

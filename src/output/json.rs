@@ -33,8 +33,7 @@ impl<W: Write> Sink for JsonSink<W> {
                 self.line.push(b',');
             }
             let fi = r.columns[c];
-            push_json_str(&mut self.line, &r.schema.root().fields[fi].name);
-            self.line.push(b':');
+            self.line.extend_from_slice(&r.schema.root().fields[fi].json_key);
             r.field_json(0, vals, fi, buf, &mut self.line, 0)?;
         }
         self.line.extend_from_slice(b"}\n");
@@ -86,8 +85,7 @@ impl Renderer {
                 if fi > 0 {
                     out.push(b',');
                 }
-                push_json_str(out, &r.schema.messages[msg].fields[fi].name);
-                out.push(b':');
+                out.extend_from_slice(&r.schema.messages[msg].fields[fi].json_key);
                 r.field_json(msg, vals, fi, buf, out, depth)?;
             }
             out.push(b'}');

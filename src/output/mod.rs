@@ -199,6 +199,7 @@ impl Renderer {
 
 /// Appends a scalar as text: numbers in decimal, bools as `true`/`false`,
 /// bytes as lowercase hex, timestamps per `style`.
+#[inline]
 pub fn push_text(out: &mut Vec<u8>, v: Scalar<'_>, timestamp: bool, style: &Style) {
     match v {
         Scalar::I(ns) if timestamp => push_timestamp(out, ns, style),
@@ -211,6 +212,7 @@ pub fn push_text(out: &mut Vec<u8>, v: Scalar<'_>, timestamp: bool, style: &Styl
     }
 }
 
+#[inline]
 pub fn push_timestamp(out: &mut Vec<u8>, ns: i64, style: &Style) {
     if style.utc {
         crate::timefmt::push_utc(out, ns, style.digits);

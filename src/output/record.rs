@@ -56,6 +56,8 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub struct Field {
     pub name: String,
+    /// `"name":`, ready for JSON output.
+    pub json_key: Box<[u8]>,
     pub number: u32,
     pub kind: Kind,
     /// A list (`repeated`, maps included).
@@ -143,8 +145,12 @@ impl Schema {
                         Kind::Message(i)
                     }
                 };
+                let mut json_key = Vec::new();
+                super::json::push_json_str(&mut json_key, f.name());
+                json_key.push(b':');
                 fields.push(Field {
                     name: f.name().to_owned(),
+                    json_key: json_key.into(),
                     number: f.number(),
                     kind,
                     repeated: f.is_list() || f.is_map(),
@@ -337,6 +343,7 @@ pub enum Scalar<'a> {
 }
 
 /// The value of a scalar field, or its proto3 default when absent.
+#[inline(always)]
 pub fn scalar<'a>(kind: Kind, wire: Option<Wire>, buf: &'a [u8]) -> Result<Scalar<'a>, String> {
     let Some(w) = wire else {
         return Ok(match kind {
@@ -365,13 +372,26 @@ pub fn scalar<'a>(kind: Kind, wire: Option<Wire>, buf: &'a [u8]) -> Result<Scala
         (Kind::Fixed32, Wire::I32(v)) => Scalar::U(u64::from(v)),
         (Kind::SFixed32, Wire::I32(v)) => Scalar::I(i64::from(v as i32)),
         (Kind::Float, Wire::I32(v)) => Scalar::F(f64::from(f32::from_bits(v))),
-        (Kind::String, Wire::Len(s, e)) => {
-            let bytes = buf.get(s..e).ok_or("string out of range")?;
-            Scalar::Str(std::str::from_utf8(bytes).map_err(|_| "string field is not valid UTF-8".to_owned())?)
-        }
-        (Kind::Bytes, Wire::Len(s, e)) => Scalar::Bytes(buf.get(s..e).ok_or("bytes out of range")?),
-        (k, w) => return Err(format!("value {w:?} does not fit a {k:?} field")),
+        (Kind::String, Wire::Len(s, e)) => match buf.get(s..e).map(std::str::from_utf8) {
+            Some(Ok(s)) => Scalar::Str(s),
+            _ => return Err(bad_value(kind, w)),
+        },
+        (Kind::Bytes, Wire::Len(s, e)) => match buf.get(s..e) {
+            Some(b) => Scalar::Bytes(b),
+            None => return Err(bad_value(kind, w)),
+        },
+        (k, w) => return Err(bad_value(k, w)),
     })
+}
+
+/// Kept out of line so that [`scalar`] stays small enough to inline.
+#[cold]
+#[inline(never)]
+fn bad_value(kind: Kind, w: Wire) -> String {
+    match (kind, w) {
+        (Kind::String, Wire::Len(..)) => "string field is not valid UTF-8".to_owned(),
+        _ => format!("value {w:?} does not fit a {kind:?} field"),
+    }
 }
 
 #[cfg(test)]
