@@ -696,3 +696,89 @@ fn json_agrees_with_prost_reflect_on_every_record_type() {
     }
     assert!(checked > 10_000, "{checked} records");
 }
+
+/// Every record of real files, damaged in many ways (bit flips, cuts,
+/// inserted bytes), through the decoder and every output format: errors
+/// are fine, panics are not.
+#[test]
+fn mutated_records_never_panic() {
+    use netcap::output::csv::CsvSink;
+    use netcap::output::json::JsonSink;
+    use netcap::output::record::Values;
+    use netcap::output::struc::StrucSink;
+    use netcap::output::table::TableSink;
+    use netcap::output::{Renderer, Sink, Style};
+    let dir = capture("mutate", ICMPV6, &[]);
+    let dir2 = capture("mutate-tcp", NANO, &[]);
+    let mut outcomes = [0usize; 2];
+    for file in [dir.join("IPv6.ncap.gz"), dir.join("ICMPv6RouterAdvertisement.ncap.gz"), dir2.join("TCP.ncap.gz")] {
+        let mut reader = RecordReader::open(&file).expect("open");
+        let desc = netcap::schema::message(&reader.header().r#type).expect("type");
+        let mut r = Renderer::new(&desc, Style::default());
+        let mut sinks: Vec<Box<dyn Sink>> = vec![
+            Box::new(CsvSink::new(std::io::sink(), b',')),
+            Box::new(JsonSink::new(std::io::sink())),
+            Box::new(StrucSink::new(std::io::sink())),
+            Box::new(TableSink::new(std::io::sink())),
+        ];
+        let mut buf = Vec::new();
+        let mut vals = Values::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        while reader.next_raw(&mut buf).expect("record") {
+            for round in 0..400 {
+                let mut m = buf.clone();
+                match round % 4 {
+                    0 => {
+                        let i = next() as usize % m.len();
+                        m[i] ^= 1 << (next() % 8);
+                    }
+                    1 => m.truncate(next() as usize % m.len()),
+                    2 => {
+                        let i = next() as usize % (m.len() + 1);
+                        m.insert(i, next() as u8);
+                    }
+                    _ => {
+                        for _ in 0..4 {
+                            let i = next() as usize % m.len();
+                            m[i] = next() as u8;
+                        }
+                    }
+                }
+                let ok = r.decode(&m, &mut vals).is_ok()
+                    && sinks.iter_mut().all(|s| s.record(&mut r, &vals, &m).is_ok());
+                outcomes[usize::from(ok)] += 1;
+            }
+        }
+        for s in &mut sinks {
+            s.finish(&r).expect("finish");
+        }
+    }
+    assert!(outcomes[0] > 100 && outcomes[1] > 100, "errors and successes both occur: {outcomes:?}");
+}
+
+/// On a terminal (a pseudo-terminal made by `script`, from the essential
+/// bsdutils package), the separators of offending rows are red.
+#[test]
+fn check_highlights_separators_in_red_on_a_terminal() {
+    let dir = temp_dir("check-tty");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "a,b\n\"x,y\",2,3\n").expect("write");
+    let cmd = format!("{NETCAP} -check {}", s(&bad));
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap_or_else(|e| panic!("`script` (package bsdutils) is needed for this test: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("line 2: 2 separators, expected 1: \"x,y\"\u{1b}[31m,\u{1b}[0m2\u{1b}[31m,\u{1b}[0m3"),
+        "{text:?}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -218,6 +218,7 @@ impl Values {
 pub fn read_varint(buf: &[u8], pos: &mut usize, end: usize) -> Result<u64, String> {
     let mut value = 0u64;
     let mut shift = 0u32;
+    let end = end.min(buf.len());
     while *pos < end {
         let b = buf[*pos];
         *pos += 1;
@@ -237,11 +238,12 @@ pub fn read_varint(buf: &[u8], pos: &mut usize, end: usize) -> Result<u64, Strin
 }
 
 fn read_fixed<const N: usize>(buf: &[u8], pos: &mut usize, end: usize) -> Result<[u8; N], String> {
-    if end - *pos < N {
-        return Err(format!("truncated {}-byte value", N));
-    }
+    let bytes = buf.get(..end.min(buf.len())).and_then(|b| b.get(*pos..)?.get(..N));
+    let Some(bytes) = bytes else {
+        return Err(format!("truncated {N}-byte value"));
+    };
     let mut b = [0u8; N];
-    b.copy_from_slice(&buf[*pos..*pos + N]);
+    b.copy_from_slice(bytes);
     *pos += N;
     Ok(b)
 }
