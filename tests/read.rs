@@ -674,7 +674,7 @@ fn json_agrees_with_prost_reflect_on_every_record_type() {
                 continue;
             }
             let ts = f.name().starts_with("Timestamp") && f.kind() == prost_reflect::Kind::Int64;
-            same(&*m.get_field(&f), jv, ts, digits, &format!("{what}.{}", f.name()));
+            same(&m.get_field(&f), jv, ts, digits, &format!("{what}.{}", f.name()));
         }
     }
     let mut checked = 0;

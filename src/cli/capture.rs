@@ -21,7 +21,8 @@ use std::sync::Arc;
     name = "netcap",
     version = crate::VERSION,
     about = "Turns packet captures into typed protobuf audit records (<Type>.ncap.gz)",
-    after_help = "Go Netcap's single-dash spellings work too: -r, -out, -workers, -comp=false, -comp false."
+    after_help = "Go Netcap's single-dash spellings work too: -r, -out, -workers, -comp=false, -comp false.\n\
+                  To print record files: netcap -r TCP.ncap.gz [-select ...] or netcap read FILE (see netcap read --help)."
 )]
 pub struct CaptureArgs {
     /// Capture file to read: pcap or pcapng, optionally gzip-compressed.

@@ -79,7 +79,8 @@ pub struct ReadArgs {
           require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub header: bool,
 
-    /// JSON Lines: one object per record.
+    /// JSON Lines: one object per record; numbers as numbers, timestamps as
+    /// seconds (strings with -utc), bytes as hex, nested messages as objects.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
           require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub json: bool,
