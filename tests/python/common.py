@@ -1,8 +1,10 @@
 """Shared helpers of the interoperability tests: compile the schema with
 grpcio-tools' protoc, and load the reader published in docs/python.md."""
+import atexit
 import importlib
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -14,6 +16,7 @@ def compile_schema(repo):
     except ImportError:
         sys.exit("grpcio-tools is missing: pip install -r tests/python/requirements.txt")
     out = tempfile.mkdtemp(prefix="netcap-pb2-")
+    atexit.register(shutil.rmtree, out, True)
     proto_dir = os.path.join(repo, "proto")
     rc = protoc.main(["grpc_tools.protoc", f"-I{proto_dir}", f"--python_out={out}", os.path.join(proto_dir, "netcap.proto")])
     if rc != 0:
