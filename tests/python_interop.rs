@@ -1,6 +1,6 @@
 //! Interoperability: Python's `protobuf` package, with the schema compiled
 //! at test time by grpcio-tools' protoc, decodes netcap's files through the
-//! reader published in docs/python.md and gets the values `netcap read`
+//! reader published in README.md and gets the values `netcap read`
 //! prints (JSON and CSV); pandas loads CSV/TSV exports with numeric dtypes
 //! and the right row counts.
 //!
@@ -101,8 +101,8 @@ fn pandas_loads_csv_exports_with_numeric_dtypes() {
 }
 
 #[test]
-fn the_docs_snippet_is_about_ten_lines() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/python.md")).expect("docs/python.md");
+fn the_readme_snippet_is_about_ten_lines() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README.md");
     let block = doc.split("```python\n").nth(1).and_then(|b| b.split("```").next()).expect("a python block");
     let lines = block.lines().filter(|l| !l.trim().is_empty()).count();
     assert!((8..=12).contains(&lines), "{lines} lines");

@@ -1,5 +1,5 @@
 """Shared helpers of the interoperability tests: compile the schema with
-grpcio-tools' protoc, and load the reader published in docs/python.md."""
+grpcio-tools' protoc, and load the reader published in README.md."""
 import atexit
 import importlib
 import os
@@ -26,18 +26,18 @@ def compile_schema(repo):
 
 
 def doc_reader(repo):
-    """The `read_ncap` function of docs/python.md's first Python block."""
-    with open(os.path.join(repo, "docs", "python.md"), encoding="utf-8") as f:
+    """The `read_ncap` function of README.md's first Python block."""
+    with open(os.path.join(repo, "README.md"), encoding="utf-8") as f:
         text = f.read()
     block = re.search(r"```python\n(.*?)```", text, re.S)
     if not block:
-        sys.exit("docs/python.md has no python block")
+        sys.exit("README.md has no python block")
     code = block.group(1)
     lines = [l for l in code.splitlines() if l.strip()]
     if len(lines) > 12:
-        sys.exit(f"the docs/python.md snippet grew to {len(lines)} lines")
+        sys.exit(f"the README.md snippet grew to {len(lines)} lines")
     namespace = {}
-    exec(compile(code, "docs/python.md", "exec"), namespace)
+    exec(compile(code, "README.md", "exec"), namespace)
     return namespace["read_ncap"]
 
 

@@ -1,5 +1,5 @@
 """Decodes netcap files with Python's protobuf (an implementation
-independent of netcap's) through the reader of docs/python.md, and checks
+independent of netcap's) through the reader of README.md, and checks
 that `netcap read` prints the same values, as JSON Lines and as CSV.
 
 usage: interop.py REPO NETCAP FILE...
