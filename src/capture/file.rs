@@ -216,7 +216,7 @@ impl FormatState {
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
                 self.format = Some(CaptureFormat::Pcap);
-                self.pcap_link = h.network.0 as u32;
+                self.pcap_link = pcap_link_type(h.network.0 as u32);
                 self.pcap_nanos = h.is_nanosecond_precision();
             }
             PcapBlockOwned::NG(Block::SectionHeader(_)) => {
@@ -290,6 +290,14 @@ impl PacketSource for CaptureReader {
     }
 }
 
+/// The link type of a pcap file header's "LinkType and additional
+/// information" word: its low 16 bits. The high bits carry the FCS length
+/// (bits 28-31, with its presence flag in bit 26), which tcpdump's fuzz
+/// captures set; libpcap and Wireshark mask them off (LT_LINKTYPE) too.
+fn pcap_link_type(network: u32) -> u32 {
+    network & 0x0000_ffff
+}
+
 /// Converts a pcapng timestamp to nanoseconds without overflow.
 fn to_nanos(raw: u64, units_per_sec: u64, offset_secs: i64) -> i64 {
     let secs = raw / units_per_sec;
@@ -302,6 +310,14 @@ fn to_nanos(raw: u64, units_per_sec: u64, offset_secs: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pcap_link_type_ignores_fcs_bits() {
+        // tcpdump/tests/aarp-heapoverflow-1.pcap: network = 0x30000001.
+        assert_eq!(pcap_link_type(0x3000_0001), 1);
+        assert_eq!(pcap_link_type(0x0400_0071 | 0x2000_0000), 113);
+        assert_eq!(pcap_link_type(276), 276);
+    }
 
     #[test]
     fn nanos_from_various_resolutions() {
