@@ -30,15 +30,16 @@ pub struct SllHeader<'a> {
 }
 
 const ARPHRD_NETLINK: u16 = 824;
-const ARPHRD_IPGRE: u16 = 778;
 const ARPHRD_FRAD: u16 = 770;
 
 impl SllHeader<'_> {
-    /// True when `protocol` is an EtherType. For netlink, FRAD and GRE
-    /// devices, and for the Linux pseudo-protocols below 0x0600 (802.3,
-    /// 802.2 LLC, CAN, ...), it is something else.
+    /// True when `protocol` is an EtherType. For netlink and FRAD devices,
+    /// and for the Linux pseudo-protocols below 0x0600 (802.3, 802.2 LLC,
+    /// CAN, ...), it is something else. GRE devices (ARPHRD_IPGRE) give
+    /// the GRE protocol type, which is an EtherType (RFC 2784), so they
+    /// count as EtherType carriers (tcpdump/tests/babel.pcap).
     pub fn carries_ethertype(&self) -> bool {
-        !matches!(self.arphrd, ARPHRD_NETLINK | ARPHRD_IPGRE | ARPHRD_FRAD) && self.protocol >= 0x0600
+        !matches!(self.arphrd, ARPHRD_NETLINK | ARPHRD_FRAD) && self.protocol >= 0x0600
     }
 }
 
@@ -76,5 +77,17 @@ mod tests {
         v2[1] = 0xdd;
         assert_eq!(sll(&v2, true).map(|h| h.protocol), Ok(0x86dd));
         assert!(sll(&v2[..19], true).is_err());
+    }
+
+    #[test]
+    fn sll_on_a_gre_device_carries_an_ethertype() {
+        // tcpdump/tests/babel.pcap: ARPHRD_IPGRE (778), protocol 0x86dd.
+        let mut v1 = [0u8; 16];
+        v1[2..4].copy_from_slice(&778u16.to_be_bytes());
+        v1[14..16].copy_from_slice(&0x86ddu16.to_be_bytes());
+        let h = sll(&v1, false).expect("16 bytes");
+        assert!(h.carries_ethertype());
+        v1[2..4].copy_from_slice(&824u16.to_be_bytes()); // netlink
+        assert!(!sll(&v1, false).expect("16 bytes").carries_ethertype());
     }
 }
