@@ -225,8 +225,9 @@ impl FormatState {
                 self.interfaces.clear();
             }
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                let units = pcap_parser::pcapng::build_ts_resolution(idb.if_tsresol).unwrap_or(1_000_000);
-                if units > 1_000_000 {
+                let units = ts_units_per_sec(idb.if_tsresol).unwrap_or(1_000_000);
+                // Finer than µs, or a binary fraction that µs cannot show exactly.
+                if units > 1_000_000 || (units.is_power_of_two() && units > 64) {
                     self.ns_seen = true;
                 }
                 self.interfaces.push(Interface {
@@ -298,6 +299,19 @@ fn pcap_link_type(network: u32) -> u32 {
     network & 0x0000_ffff
 }
 
+/// Timestamp units per second of a pcapng `if_tsresol` option: 10^n, or
+/// 2^n when the high bit is set. (pcap-parser's `build_ts_resolution`
+/// rejects every base-2 value: it range-checks the byte with the flag bit
+/// still set.) `None` for resolutions that do not fit a u64.
+fn ts_units_per_sec(tsresol: u8) -> Option<u64> {
+    let exp = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        10u64.checked_pow(exp)
+    } else {
+        1u64.checked_shl(exp).filter(|_| exp < 64)
+    }
+}
+
 /// Converts a pcapng timestamp to nanoseconds without overflow.
 fn to_nanos(raw: u64, units_per_sec: u64, offset_secs: i64) -> i64 {
     let secs = raw / units_per_sec;
@@ -310,6 +324,18 @@ fn to_nanos(raw: u64, units_per_sec: u64, offset_secs: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_timestamp_resolutions() {
+        // gopacket/pcapgo/tests/*/test902.pcapng: if_tsresol 0x88, 2^-8 s.
+        assert_eq!(ts_units_per_sec(0x88), Some(256));
+        assert_eq!(to_nanos(0x5a_8c0d_c032, 256, 0), 1_519_128_000_195_312_500);
+        assert_eq!(ts_units_per_sec(6), Some(1_000_000));
+        assert_eq!(ts_units_per_sec(9), Some(1_000_000_000));
+        assert_eq!(ts_units_per_sec(0x80 | 63), Some(1 << 63));
+        assert_eq!(ts_units_per_sec(0x80 | 64), None);
+        assert_eq!(ts_units_per_sec(20), None);
+    }
 
     #[test]
     fn pcap_link_type_ignores_fcs_bits() {
