@@ -216,7 +216,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, encoders: &[usize]
             marks.clear();
             marks.extend(records.iter().zip(&counts).map(|(r, c)| (r.len(), *c)));
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let layers = Layers::decode(meta.link_type, meta.timestamp, data);
+                let layers = Layers::decode(meta.link_type, meta.timestamp, data, meta.orig_len as usize);
                 for (slot, &e) in encoders.iter().enumerate() {
                     let mut out = Emitter::new(&mut records[slot], &mut counts[slot]);
                     (ENCODERS[e].encode)(&layers, config, &mut out);

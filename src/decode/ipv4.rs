@@ -93,6 +93,19 @@ impl<'a> Ipv4Packet<'a> {
             total => total.saturating_sub(self.header_len()),
         }
     }
+    /// Payload length as far as the packet on the wire carried it: the
+    /// declared length, but no more than the bytes after the header, the
+    /// `uncaptured` ones (cut by the snap length) included. A header that
+    /// claims more than the frame held is not believed (tshark's "IPv4
+    /// total length exceeds packet length"; gopacket does the same).
+    /// A total length of 0 (TSO) means all the bytes on the wire.
+    pub fn payload_len_on_wire(&self, uncaptured: usize) -> usize {
+        let on_wire = (self.buf.len() + uncaptured).saturating_sub(self.header_len());
+        match usize::from(self.total_len()) {
+            0 => on_wire,
+            total => total.saturating_sub(self.header_len()).min(on_wire),
+        }
+    }
     /// The captured payload, cut at the declared length (drops Ethernet padding).
     pub fn payload(&self) -> &'a [u8] {
         let start = self.header_len();
@@ -175,6 +188,20 @@ mod tests {
         assert_eq!((p.flags(), p.frag_offset(), p.ttl(), p.protocol()), (2, 0, 64, 17));
         assert_eq!(p.payload(), &[1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(p.payload_len(), 8);
+    }
+
+    #[test]
+    fn payload_on_wire_believes_the_frame_not_a_longer_header() {
+        // tcpdump/tests/kday4.pcap frame 10: total length 820 in a 52-byte packet.
+        let mut pkt = HEADER.to_vec();
+        pkt[2..4].copy_from_slice(&820u16.to_be_bytes());
+        pkt.extend_from_slice(&[0; 32]);
+        let p = Ipv4Packet::new_checked(&pkt).expect("valid");
+        assert_eq!(p.payload_len(), 800);
+        assert_eq!(p.payload_len_on_wire(0), 32);
+        // Cut by a snap length: the missing bytes were on the wire.
+        assert_eq!(p.payload_len_on_wire(768), 800);
+        assert_eq!(p.payload_len_on_wire(10_000), 800);
     }
 
     #[test]

@@ -60,6 +60,16 @@ impl<'a> Ipv6Packet<'a> {
             n => usize::from(n),
         }
     }
+    /// Payload length as far as the packet on the wire carried it (see
+    /// `Ipv4Packet::payload_len_on_wire`); for a payload length of 0, all
+    /// the bytes after the header on the wire.
+    pub fn payload_len_on_wire(&self, uncaptured: usize) -> usize {
+        let on_wire = (self.buf.len() + uncaptured).saturating_sub(HEADER_LEN);
+        match self.payload_len() {
+            0 => on_wire,
+            n => usize::from(n).min(on_wire),
+        }
+    }
     /// Captured bytes after the fixed header, cut at the declared length.
     pub fn payload(&self) -> &'a [u8] {
         let end = (HEADER_LEN + self.declared_payload_len()).min(self.buf.len());
@@ -115,6 +125,19 @@ mod tests {
         assert_eq!(p.payload(), &[1, 2, 3, 4]);
         assert_eq!(ipv6_string(p.src()), "fe80::1");
         assert!(Ipv6Packet::new_checked(&pkt[..39]).is_err());
+    }
+
+    #[test]
+    fn payload_on_wire() {
+        let mut pkt = vec![0x60, 0, 0, 0, 0, 100, 6, 64];
+        pkt.extend_from_slice(&[0; 32]);
+        pkt.extend_from_slice(&[0; 20]);
+        let p = Ipv6Packet::new_checked(&pkt).expect("valid");
+        assert_eq!(p.payload_len_on_wire(0), 20); // claims 100, the frame had 20
+        assert_eq!(p.payload_len_on_wire(80), 100); // cut by the snap length
+        pkt[4..6].copy_from_slice(&[0, 0]); // 0: TSO / BIG TCP
+        let p = Ipv6Packet::new_checked(&pkt).expect("valid");
+        assert_eq!(p.payload_len_on_wire(5), 25);
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub enum Outcome {
 pub struct Layers<'a> {
     /// Capture time, nanoseconds since the Unix epoch.
     pub timestamp: i64,
+    /// Bytes of the packet on the wire that the capture did not keep
+    /// (snap length): a length field may point past the captured bytes
+    /// by this much and still be true.
+    pub uncaptured: usize,
     pub ethernet: Option<ethernet::EthernetFrame<'a>>,
     pub vlan_tags: [Option<dot1q::VlanTag>; MAX_VLAN_TAGS],
     pub arp: Option<arp::ArpPacket<'a>>,
@@ -144,10 +148,12 @@ pub mod linktype {
 }
 
 impl<'a> Layers<'a> {
-    /// Decodes `frame` (captured bytes of one packet) of link type `link`.
-    pub fn decode(link: u32, timestamp: i64, frame: &'a [u8]) -> Layers<'a> {
+    /// Decodes `frame` (captured bytes of one packet) of link type `link`;
+    /// `wire_len` is the packet's length on the wire (pcap's orig_len).
+    pub fn decode(link: u32, timestamp: i64, frame: &'a [u8], wire_len: usize) -> Layers<'a> {
         let mut l = Layers {
             timestamp,
+            uncaptured: wire_len.saturating_sub(frame.len()),
             ethernet: None,
             vlan_tags: [None; MAX_VLAN_TAGS],
             arp: None,
@@ -299,7 +305,8 @@ impl<'a> Layers<'a> {
                     // A later fragment: its payload is not an upper-layer header.
                     return;
                 }
-                self.decode_ip_payload(p.protocol(), p.payload(), p.payload_len(), false);
+                let on_wire = p.payload_len_on_wire(self.uncaptured);
+                self.decode_ip_payload(p.protocol(), p.payload(), on_wire, false);
             }
             Err(e) => self.fail(e),
         }
@@ -358,7 +365,7 @@ impl<'a> Layers<'a> {
         }
         // Extension headers consumed part of the declared payload length.
         let consumed = p.payload().len().saturating_sub(rest.len());
-        let declared = p.declared_payload_len().saturating_sub(consumed);
+        let declared = p.payload_len_on_wire(self.uncaptured).saturating_sub(consumed);
         self.decode_ip_payload(next, rest, declared, true);
     }
 
@@ -420,5 +427,34 @@ impl<'b> Emitter<'b> {
         // Encoding into a Vec cannot fail: it grows as needed.
         let _ = record.encode_length_delimited(self.buf);
         *self.count += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ethernet + IPv4 (total length `total`) + a 32-byte TCP header, no payload bytes.
+    fn tcp_frame(total: u16) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        f.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+        f[16..18].copy_from_slice(&total.to_be_bytes());
+        let mut tcp = [0u8; 32];
+        tcp[12] = 0x80;
+        f.extend_from_slice(&tcp);
+        f
+    }
+
+    #[test]
+    fn tcp_payload_size_is_what_the_wire_carried() {
+        // tcpdump/tests/kday4.pcap frame 10: IPv4 says 820 bytes, the
+        // 66-byte frame (not cut by the capture) holds 52: no payload.
+        let frame = tcp_frame(820);
+        let l = Layers::decode(linktype::ETHERNET, 0, &frame, frame.len());
+        assert_eq!(l.tcp.map(|t| t.payload_len()), Some(0));
+        // The same frame cut by a snap length from 834 bytes: 768.
+        let l = Layers::decode(linktype::ETHERNET, 0, &frame, 834);
+        assert_eq!(l.tcp.map(|t| t.payload_len()), Some(768));
     }
 }
