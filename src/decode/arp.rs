@@ -1,4 +1,5 @@
-//! ARP (RFC 826) for any hardware and protocol address sizes.
+//! ARP (RFC 826) for any hardware and protocol address sizes; also
+//! Reverse ARP (RFC 903, EtherType 0x8035), which shares its format.
 
 use super::wire::{be16, hex_string, ipv4_string, mac_string, u8_at};
 use super::{DecodeError, EncodeConfig, Emitter, Layers};

@@ -7,6 +7,8 @@ use crate::schema::pb;
 pub const HEADER_LEN: usize = 14;
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_ARP: u16 = 0x0806;
+/// Reverse ARP (RFC 903): the ARP packet format with operations 3 and 4.
+pub const ETHERTYPE_RARP: u16 = 0x8035;
 pub const ETHERTYPE_VLAN: u16 = 0x8100;
 pub const ETHERTYPE_IPV6: u16 = 0x86dd;
 pub const ETHERTYPE_QINQ: u16 = 0x88a8;

@@ -257,7 +257,7 @@ impl<'a> Layers<'a> {
         match ethertype {
             ethernet::ETHERTYPE_IPV4 => self.decode_ipv4(buf),
             ethernet::ETHERTYPE_IPV6 => self.decode_ipv6(buf),
-            ethernet::ETHERTYPE_ARP => self.decode_arp(buf),
+            ethernet::ETHERTYPE_ARP | ethernet::ETHERTYPE_RARP => self.decode_arp(buf),
             ethernet::ETHERTYPE_VLAN | ethernet::ETHERTYPE_QINQ | ethernet::ETHERTYPE_QINQ_OLD => {
                 self.decode_dot1q(buf)
             }
@@ -444,6 +444,16 @@ mod tests {
         tcp[12] = 0x80;
         f.extend_from_slice(&tcp);
         f
+    }
+
+    #[test]
+    fn rarp_is_an_arp_record() {
+        // tcpdump/tests/getname_2_read4_asan.pcap: EtherType 0x8035, opcode 4.
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x80, 0x35, 0xff, 0x00, 0x8b, 0x01, 0x00, 0x00, 0x00, 0x04]);
+        let l = Layers::decode(linktype::ETHERNET, 0, &f, f.len());
+        assert_eq!(l.arp.map(|a| (a.hw_type(), a.operation())), Some((0xff00, 4)));
+        assert_eq!(l.outcome, Outcome::Complete);
     }
 
     #[test]
