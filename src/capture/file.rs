@@ -69,6 +69,10 @@ struct FormatState {
     pcap_nanos: bool,
     interfaces: Vec<Interface>,
     ns_seen: bool,
+    /// The current pcapng section has a major version other than 1: its
+    /// blocks are skipped up to the next section header, as the pcapng
+    /// specification asks of a reader that does not know the version.
+    skip_section: bool,
 }
 
 impl CaptureReader {
@@ -219,11 +223,13 @@ impl FormatState {
                 self.pcap_link = pcap_link_type(h.network.0 as u32);
                 self.pcap_nanos = h.is_nanosecond_precision();
             }
-            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+            PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+                self.skip_section = shb.major_version != 1;
                 // A new section starts a new interface list.
                 self.format = Some(CaptureFormat::PcapNg);
                 self.interfaces.clear();
             }
+            PcapBlockOwned::NG(Block::InterfaceDescription(_)) if self.skip_section => {}
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                 let units = ts_units_per_sec(idb.if_tsresol).unwrap_or(1_000_000);
                 // Finer than µs, or a binary fraction that µs cannot show exactly.
@@ -242,6 +248,7 @@ impl FormatState {
 
     fn push_packet(&mut self, block: &PcapBlockOwned, batch: &mut PacketBatch) -> bool {
         match block {
+            PcapBlockOwned::NG(Block::EnhancedPacket(_) | Block::SimplePacket(_)) if self.skip_section => true,
             PcapBlockOwned::Legacy(b) => {
                 let frac = i64::from(b.ts_usec);
                 let ns = if self.pcap_nanos { frac } else { frac * 1000 };
@@ -324,6 +331,48 @@ fn to_nanos(raw: u64, units_per_sec: u64, offset_secs: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A little-endian pcapng block: type, total length, body, total length.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    fn section(major: u16, packet_byte: u8) -> Vec<u8> {
+        let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+        shb.extend_from_slice(&major.to_le_bytes());
+        shb.extend_from_slice(&0u16.to_le_bytes());
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        let mut idb = 1u16.to_le_bytes().to_vec(); // Ethernet
+        idb.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut epb = vec![0u8; 8]; // interface 0, timestamp high
+        epb.extend_from_slice(&1u32.to_le_bytes()); // timestamp low
+        epb.extend_from_slice(&4u32.to_le_bytes()); // captured
+        epb.extend_from_slice(&4u32.to_le_bytes()); // original
+        epb.extend_from_slice(&[packet_byte; 4]);
+        let mut out = block(0x0a0d_0d0a, &shb);
+        out.extend(block(1, &idb));
+        out.extend(block(6, &epb));
+        out
+    }
+
+    #[test]
+    fn sections_of_an_unknown_major_version_are_skipped() {
+        // gopacket/pcapgo/tests/*/test901.pcapng: sections of version 1.0, 2.0, 1.0.
+        let mut bytes = section(1, 0xa1);
+        bytes.extend(section(2, 0xb2));
+        bytes.extend(section(1, 0xc3));
+        let mut r = CaptureReader::from_reader(Box::new(std::io::Cursor::new(bytes)), Path::new("t.pcapng"))
+            .expect("a pcapng file");
+        let mut batch = PacketBatch::with_capacity(8, 64);
+        while let Ok(true) = r.fill(&mut batch, 8, 1 << 16) {}
+        let firsts: Vec<u8> = batch.iter().map(|(_, d)| d[0]).collect();
+        assert_eq!(firsts, vec![0xa1, 0xc3]);
+    }
 
     #[test]
     fn binary_timestamp_resolutions() {
