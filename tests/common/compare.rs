@@ -60,7 +60,7 @@ pub fn compare_type(result: &mut FileResult, ty: usize, netcap: &[Row], tshark: 
             if tshark.len() > 12 { " ..." } else { "" }
         ));
     }
-    for f in 0..field_names.len() {
+    for (f, field_name) in field_names.iter().enumerate() {
         let a = multiset(netcap.iter().map(|r| &r.fields[f]));
         let b = multiset(tshark.iter().map(|r| &r.fields[f]));
         // A record whose field is not compared (None) takes one of the
@@ -70,8 +70,11 @@ pub fn compare_type(result: &mut FileResult, ty: usize, netcap: &[Row], tshark: 
         let tally = tally_wild(&a, a_wild, &b, b_wild);
         result.fields.entry((ty, f)).or_default().add(tally);
         if !tally.perfect() {
-            let mut only_netcap: Vec<(&str, u64)> =
-                a.iter().filter_map(|(v, n)| (n > b.get(v).unwrap_or(&0)).then(|| (*v, n - b.get(v).unwrap_or(&0)))).collect();
+            let mut only_netcap: Vec<(&str, u64)> = a
+                .iter()
+                .map(|(v, n)| (*v, n.saturating_sub(*b.get(v).unwrap_or(&0))))
+                .filter(|(_, n)| *n > 0)
+                .collect();
             only_netcap.sort();
             let mut only_tshark: Vec<String> = Vec::new();
             let mut seen: HashMap<&str, u64> = HashMap::new();
@@ -89,8 +92,7 @@ pub fn compare_type(result: &mut FileResult, ty: usize, netcap: &[Row], tshark: 
             let m = only_tshark.len();
             only_tshark.truncate(6);
             result.problems.push(format!(
-                "{type_name}.{}: {}/{} agree; only netcap: {:?}{}; only tshark: {:?}{}",
-                field_names[f],
+                "{type_name}.{field_name}: {}/{} agree; only netcap: {:?}{}; only tshark: {:?}{}",
                 tally.matched,
                 tally.total,
                 only_netcap,

@@ -337,7 +337,7 @@ pub fn walk(chain: &[&str]) -> Vec<Layer> {
 pub fn expected_layers(p: &Packet) -> Vec<Layer> {
     let mut layers = walk(&p.protocols());
     let flagged = flagged_layers(p);
-    let flagged = |name: &str| flagged.iter().any(|f| *f == name);
+    let flagged = |name: &str| flagged.contains(&name);
     let count = |f: &str| p.all(f).len();
     if let Some(cut) = layers.iter().position(|l| {
         !match *l {
