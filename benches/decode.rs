@@ -27,7 +27,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("layers only", |b| {
         b.iter(|| {
             for (m, data) in batch.iter() {
-                black_box(Layers::decode(m.link_type, m.timestamp, data).outcome);
+                black_box(Layers::decode(m.link_type, m.timestamp, data, m.orig_len as usize).outcome);
             }
         })
     });
@@ -37,7 +37,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             bufs.iter_mut().for_each(Vec::clear);
             for (m, data) in batch.iter() {
-                let layers = Layers::decode(m.link_type, m.timestamp, data);
+                let layers = Layers::decode(m.link_type, m.timestamp, data, m.orig_len as usize);
                 for (i, e) in ENCODERS.iter().enumerate() {
                     let mut out = Emitter::new(&mut bufs[i], &mut counts[i]);
                     (e.encode)(&layers, &cfg, &mut out);

@@ -29,18 +29,19 @@ fn main() {
     let records = dir.join("records");
     std::fs::create_dir_all(&records).expect("temp dir");
     let opts = CaptureOptions {
-        input: pcap.clone(),
+        source_name: pcap.display().to_string(),
         out_dir: records.clone(),
         workers: 1,
         packet_buffer: 4096,
-        compress: true,
-        buffered: true,
         encoders: (0..netcap::decode::registry::ENCODERS.len()).collect(),
         config: Default::default(),
         progress: false,
         stop: Arc::new(AtomicBool::new(false)),
     };
-    pipeline::run(&opts).unwrap_or_else(|e| panic!("capture {}: {e:#}", pcap.display()));
+    let source = netcap::capture::file::CaptureReader::open(&pcap).unwrap_or_else(|e| panic!("{e}"));
+    let info = netcap::sink::RunInfo { input_source: opts.source_name.clone(), contains_payloads: false };
+    let sink = Box::new(netcap::sink::FileSink::new(records.clone(), true, true, info));
+    pipeline::run(Box::new(source), sink, &opts).unwrap_or_else(|e| panic!("capture {}: {e:#}", pcap.display()));
 
     println!("read benchmark: {} replicated to ~{target} records per type, one thread", pcap.display());
     let only = std::env::var("NETCAP_BENCH_ONLY").unwrap_or_default();
