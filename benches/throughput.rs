@@ -47,24 +47,39 @@ fn main() {
     let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
     println!("input: {} packets, {} MB ({} copies of base.pcap.gz), written in {:.1}s", packets, size / 1_000_000, copies, t.elapsed().as_secs_f64());
     println!();
-    println!("| gzip | workers | seconds | packets/s | peak RSS |");
-    println!("|------|---------|---------|-----------|----------|");
+    // CPU seconds (user + system, all threads) come from GNU time when it is
+    // installed: on a shared machine they say more than wall-clock time.
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    println!("| gzip | workers | seconds | packets/s | CPU seconds | packets per CPU second | peak RSS |");
+    println!("|------|---------|---------|-----------|-------------|------------------------|----------|");
     for comp in ["true", "false"] {
         for workers in ["1", "2"] {
             let out = work.join(format!("out-{comp}-{workers}"));
             let _ = std::fs::remove_dir_all(&out);
             // Warm the page cache once so the first row is not penalised.
             let t = Instant::now();
-            let res = Command::new(NETCAP)
-                .args(["-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", workers, "-comp", comp])
-                .output()
-                .expect("run netcap");
+            let netcap_args = ["-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", workers, "-comp", comp];
+            let res = if gnu_time {
+                Command::new("/usr/bin/time").args(["-f", "cpu %U %S"]).arg(NETCAP).args(netcap_args).output()
+            } else {
+                Command::new(NETCAP).args(netcap_args).output()
+            }
+            .expect("run netcap");
             let secs = t.elapsed().as_secs_f64();
             let stderr = String::from_utf8_lossy(&res.stderr);
             assert!(res.status.success(), "{stderr}");
             // The summary line ends in "peak RSS <n> MiB".
             let rss = stderr.split("peak RSS ").nth(1).and_then(|s| s.lines().next()).unwrap_or("?").to_string();
-            println!("| {comp} | {workers} | {secs:.2} | {:.0} | {rss} |", packets as f64 / secs);
+            let cpu: Option<f64> = stderr
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("cpu "))
+                .map(|v| v.split_whitespace().filter_map(|x| x.parse::<f64>().ok()).sum());
+            let (cpu_text, per_cpu) = match cpu {
+                Some(c) => (format!("{c:.2}"), format!("{:.0}", packets as f64 / c.max(1e-9))),
+                None => ("?".into(), "?".into()),
+            };
+            println!("| {comp} | {workers} | {secs:.2} | {:.0} | {cpu_text} | {per_cpu} | {rss} |", packets as f64 / secs);
             let _ = std::fs::remove_dir_all(&out);
         }
     }
