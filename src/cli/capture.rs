@@ -9,7 +9,7 @@ use crate::decode::EncodeConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
 use crate::sink::{FileSink, RunInfo};
 use clap::builder::BoolishValueParser;
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Args, Parser};
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -25,6 +25,24 @@ use std::sync::Arc;
                   To print record files: netcap -r TCP.ncap.gz [-select ...] or netcap read FILE (see netcap read --help)."
 )]
 pub struct CaptureArgs {
+    #[command(flatten)]
+    pub common: PipelineArgs,
+
+    /// Gzip the record files (.ncap.gz); false writes .ncap.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub comp: bool,
+
+    /// Buffer writes; false writes each batch straight to the file.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub buf: bool,
+}
+
+/// The flags of everything that runs the capture pipeline (`netcap -r`,
+/// `netcap sensor`): input, filter, encoders, workers.
+#[derive(Args, Debug)]
+pub struct PipelineArgs {
     /// Capture file to read: pcap or pcapng, optionally gzip-compressed.
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Option<PathBuf>,
@@ -51,7 +69,8 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
     pub snaplen: i32,
 
-    /// Output directory (created if absent).
+    /// Output directory (created if absent); the sensor writes only
+    /// errors.log, errors.pcap and unknown.pcap there.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 
@@ -62,16 +81,6 @@ pub struct CaptureArgs {
     /// Packets buffered per worker channel.
     #[arg(long, value_name = "N", default_value_t = 4096)]
     pub pbuf: usize,
-
-    /// Gzip the record files (.ncap.gz); false writes .ncap.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub comp: bool,
-
-    /// Buffer writes; false writes each batch straight to the file.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub buf: bool,
 
     /// Only these record types (comma-separated).
     #[arg(long, value_name = "TYPES", value_delimiter = ',')]
@@ -113,37 +122,65 @@ pub fn select_encoders(include: &[String], exclude: &[String]) -> Result<Vec<usi
 }
 
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = match CaptureArgs::try_parse_from(std::iter::once(OsString::from("netcap")).chain(args)) {
+    let args = match parse::<CaptureArgs>("netcap", args) {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return code;
-        }
+        Err(code) => return code,
     };
+    let (source, opts) = match prepare(&args.common) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.common.payload };
+    let records = Box::new(FileSink::new(args.common.out.clone(), args.comp, args.buf, info));
+    match pipeline::run(source, records, &opts) {
+        Ok(summary) => {
+            for w in &summary.warnings {
+                eprintln!("netcap: warning: {w}");
+            }
+            if !args.common.quiet {
+                print_summary(&summary, &opts);
+                eprintln!("output in {}", opts.out_dir.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("netcap: {e:#}");
+            1
+        }
+    }
+}
+
+/// Parses `args` (without the program name) as `name`'s flags; on
+/// `--help`/`--version` or a usage error, prints and returns the exit status.
+pub fn parse<P: Parser>(name: &str, args: Vec<OsString>) -> Result<P, i32> {
+    P::try_parse_from(std::iter::once(OsString::from(name)).chain(args)).map_err(|e| {
+        let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+        let _ = e.print();
+        code
+    })
+}
+
+/// What every pipeline command does before running: answers `-encoders`
+/// and `-interfaces` (exit 0), resolves the encoders, opens the source and
+/// installs the signal handlers. `Err` is the exit status to return.
+pub fn prepare(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, CaptureOptions), i32> {
     if args.encoders {
         for e in ENCODERS {
             println!("+ {}", e.name);
         }
-        return 0;
+        return Err(0);
     }
     if args.interfaces {
-        return list_interfaces();
+        return Err(list_interfaces());
     }
-    let encoders = match select_encoders(&args.include, &args.exclude) {
-        Ok(e) => e,
-        Err(msg) => {
-            eprintln!("netcap: {msg}");
-            return EXIT_USAGE;
-        }
-    };
-    let (source, source_name) = match open_source(&args) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("netcap: {msg}");
-            return EXIT_USAGE;
-        }
-    };
+    let encoders = select_encoders(&args.include, &args.exclude).map_err(|msg| {
+        eprintln!("netcap: {msg}");
+        EXIT_USAGE
+    })?;
+    let (source, source_name) = open_source(args).map_err(|msg| {
+        eprintln!("netcap: {msg}");
+        EXIT_USAGE
+    })?;
     let stop = Arc::new(AtomicBool::new(false));
     install_signal_handlers(&stop);
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -157,28 +194,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
         progress: !args.quiet && std::io::stderr().is_terminal(),
         stop,
     };
-    let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.payload };
-    let records = Box::new(FileSink::new(args.out.clone(), args.comp, args.buf, info));
-    match pipeline::run(source, records, &opts) {
-        Ok(summary) => {
-            for w in &summary.warnings {
-                eprintln!("netcap: warning: {w}");
-            }
-            if !args.quiet {
-                print_summary(&summary, &opts);
-            }
-            0
-        }
-        Err(e) => {
-            eprintln!("netcap: {e:#}");
-            1
-        }
-    }
+    Ok((source, opts))
 }
 
 /// SIGINT/SIGTERM set `stop` (the pipeline drains and closes its files);
 /// a second one ends the process at once.
-fn install_signal_handlers(stop: &Arc<AtomicBool>) {
+pub fn install_signal_handlers(stop: &Arc<AtomicBool>) {
     use signal_hook::consts::{SIGINT, SIGTERM};
     for sig in [SIGINT, SIGTERM] {
         // The conditional shutdown must be registered first: it fires only
@@ -188,7 +209,7 @@ fn install_signal_handlers(stop: &Arc<AtomicBool>) {
     }
 }
 
-fn print_summary(s: &Summary, opts: &CaptureOptions) {
+pub fn print_summary(s: &Summary, opts: &CaptureOptions) {
     let secs = s.elapsed.as_secs_f64().max(1e-9);
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
@@ -220,7 +241,6 @@ fn print_summary(s: &Summary, opts: &CaptureOptions) {
     if let Some(k) = s.capture_stats {
         eprintln!("kernel: {} packets received, {} dropped, {} dropped by the interface", k.received, k.dropped, k.if_dropped);
     }
-    eprintln!("output in {}", opts.out_dir.display());
 }
 
 /// Peak resident set size in KiB (Linux: VmHWM of /proc/self/status).
@@ -237,7 +257,7 @@ pub const NO_LIBPCAP: &str = "this netcap was built without libpcap, which live 
 /// Opens the capture file or interface, with the BPF filter if any.
 /// Errors are usage errors (exit 2): missing file, not a capture, no such
 /// interface, no permission, invalid filter.
-fn open_source(args: &CaptureArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+fn open_source(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), String> {
     if let Some(iface) = &args.iface {
         return open_live(iface, args);
     }
@@ -267,14 +287,14 @@ fn filter_file(_reader: Box<CaptureReader>, _expr: &str) -> Result<Box<dyn Packe
 }
 
 #[cfg(feature = "libpcap")]
-fn open_live(iface: &str, args: &CaptureArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+fn open_live(iface: &str, args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), String> {
     use crate::capture::live::{LiveCapture, LiveOptions};
     let opts = LiveOptions { interface: iface, promisc: args.promisc, snaplen: args.snaplen, bpf: args.bpf.as_deref() };
     Ok((Box::new(LiveCapture::open(&opts)?), iface.to_string()))
 }
 
 #[cfg(not(feature = "libpcap"))]
-fn open_live(_iface: &str, _args: &CaptureArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+fn open_live(_iface: &str, _args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), String> {
     Err(NO_LIBPCAP.into())
 }
 
