@@ -51,6 +51,31 @@ impl RecordWriter {
         Ok(w)
     }
 
+    /// Opens `path` to add records of `header`'s type (the server's files,
+    /// kept across restarts): a new or empty file starts with `header`; an
+    /// existing one, whose header the caller has checked, gets a further
+    /// gzip member, which readers (`MultiGzDecoder`) take as one stream.
+    pub fn append(path: &Path, header: &pb::Header) -> io::Result<Self> {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let fresh = file.metadata()?.len() == 0;
+        let inner: Box<dyn Write + Send> = Box::new(BufWriter::with_capacity(1 << 16, file));
+        let sink = Sink::Gzip(GzEncoder::new(inner, Compression::fast()));
+        let mut w = RecordWriter { sink, path: path.to_owned(), records: 0 };
+        if fresh {
+            w.write_raw(&header.encode_length_delimited_to_vec())?;
+        }
+        Ok(w)
+    }
+
+    /// Pushes everything written so far to the file (a gzip sync flush),
+    /// so a long-lived writer loses nothing buffered if the process dies.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Gzip(w) => w.flush(),
+            Sink::Plain(w) => w.flush(),
+        }
+    }
+
     /// Appends records that are already length-delimited protobuf bytes.
     pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.sink {
