@@ -13,3 +13,4 @@ pub mod sink;
 
 /// Version written into every file header and printed by `-version`.
 pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
+pub mod collect;
