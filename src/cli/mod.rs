@@ -6,6 +6,8 @@
 
 pub mod capture;
 pub mod read;
+pub mod sensor;
+pub mod server;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -65,7 +67,9 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     match first {
         "capture" => capture::main(rest.into_iter().skip(1).collect()),
         "read" => read::main(rest.into_iter().skip(1).collect()),
-        "label" | "sensor" | "server" => {
+        "sensor" => sensor::main(rest.into_iter().skip(1).collect()),
+        "server" => server::main(rest.into_iter().skip(1).collect()),
+        "label" => {
             eprintln!("netcap {first}: not available in this version of netcap yet");
             EXIT_USAGE
         }
