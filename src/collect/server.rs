@@ -11,7 +11,8 @@
 //!
 //! Sequence state is per (sensor key, run, record type) and bounded:
 //! [`MAX_SENSORS`] keys, [`MAX_RUNS_PER_SENSOR`] runs each, and at most
-//! [`MAX_MISSING`] remembered missing batches per stream. A batch below
+//! [`MAX_MISSING`] remembered missing batches per stream and
+//! [`MAX_MISSING_TOTAL`] in all. A batch below
 //! the stream's next number that is not a remembered gap is a duplicate or
 //! a replay; a run older than every run kept for its key (once some were
 //! retired) is a stale replay.
@@ -37,6 +38,9 @@ pub const MAX_RUNS_PER_SENSOR: usize = 8;
 /// Missing batch numbers remembered per (key, run, type); a batch later
 /// than that many newer ones can no longer fill its gap.
 pub const MAX_MISSING: usize = 4096;
+/// Missing batch numbers remembered in all (about 20 MiB at most); past
+/// it, new gaps are still counted but cannot be filled by late batches.
+pub const MAX_MISSING_TOTAL: usize = 1 << 20;
 /// Opened boxes (one X25519 per sensor key) kept.
 pub const MAX_BOXES: usize = 4096;
 /// Record files kept open at once (least recently used is closed; it is
@@ -131,6 +135,12 @@ struct Run {
     streams: Vec<Option<Stream>>,
 }
 
+impl Run {
+    fn missing(&self) -> usize {
+        self.streams.iter().flatten().map(|s| s.missing.len()).sum()
+    }
+}
+
 #[derive(Clone, Default)]
 struct SensorState {
     runs: Vec<Run>,
@@ -147,6 +157,8 @@ pub struct Collector {
     allow: Option<HashSet<[u8; KEY_LEN]>>,
     boxes: HashMap<[u8; KEY_LEN], Arc<SalsaBox>>,
     sensors: HashMap<[u8; KEY_LEN], SensorState>,
+    /// Entries of every stream's `missing` set.
+    missing_total: usize,
     clock: u64,
     pub stats: Stats,
 }
@@ -165,6 +177,7 @@ impl Collector {
             allow: allow.map(|k| k.into_iter().collect()),
             boxes,
             sensors: HashMap::new(),
+            missing_total: 0,
             clock: 0,
             stats: Stats::default(),
         }
@@ -207,7 +220,7 @@ impl Collector {
     }
 
     fn open(&mut self, datagram: &[u8]) -> Result<([u8; KEY_LEN], Vec<u8>), Reject> {
-        let (sensor, nonce, sealed) = wire::split(datagram)?;
+        let wire::Parts { sensor, nonce, sealed } = wire::split(datagram)?;
         if let Some(allow) = &self.allow {
             if !allow.contains(&sensor) {
                 return Err(Reject::NotAllowed);
@@ -242,7 +255,9 @@ impl Collector {
     fn sequence(&mut self, sensor: [u8; KEY_LEN], run_id: u64, started: i64, type_index: usize, seq: u64) -> Result<SeqEvent, Reject> {
         if !self.sensors.contains_key(&sensor) && self.sensors.len() >= MAX_SENSORS {
             if let Some(oldest) = self.sensors.iter().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| *k) {
-                self.sensors.remove(&oldest);
+                if let Some(gone) = self.sensors.remove(&oldest) {
+                    self.missing_total -= gone.runs.iter().map(Run::missing).sum::<usize>();
+                }
             }
         }
         let state = self.sensors.entry(sensor).or_default();
@@ -263,7 +278,8 @@ impl Collector {
                     if key < oldest_key {
                         return Err(Reject::StaleRun);
                     }
-                    state.runs.swap_remove(oldest);
+                    let gone = state.runs.swap_remove(oldest);
+                    self.missing_total -= gone.missing();
                     state.floor = Some(state.floor.map_or(oldest_key, |f| f.max(oldest_key)));
                 }
                 state.runs.push(Run { id: run_id, started, streams: vec![None; ENCODERS.len()] });
@@ -276,16 +292,20 @@ impl Collector {
             Ok(SeqEvent::InOrder)
         } else if seq > stream.next {
             let gap = seq - stream.next;
-            let remembered = gap.min(MAX_MISSING as u64);
+            let room = MAX_MISSING_TOTAL.saturating_sub(self.missing_total);
+            let remembered = gap.min(MAX_MISSING as u64).min(room as u64);
             stream.missing.extend(seq - remembered..seq);
+            self.missing_total += remembered as usize;
             while stream.missing.len() > MAX_MISSING {
                 stream.missing.pop_first();
+                self.missing_total -= 1;
             }
             let first = stream.next;
             stream.next = seq + 1;
             self.stats.gaps = self.stats.gaps.saturating_add(gap);
             Ok(SeqEvent::Gap { first, last: seq - 1 })
         } else if stream.missing.remove(&seq) {
+            self.missing_total -= 1;
             self.stats.gaps = self.stats.gaps.saturating_sub(1);
             self.stats.late += 1;
             Ok(SeqEvent::Filled)
@@ -695,15 +715,31 @@ mod tests {
         assert_eq!(f.collector.handle(&sealed(&f, &batch(1, 10, 1))).err(), Some(Reject::Duplicate), "forgotten gap");
         let stream = &f.collector.sensors.values().next().expect("sensor").runs[0].streams;
         assert!(stream.iter().flatten().all(|s| s.missing.len() <= MAX_MISSING));
+        assert_eq!(f.collector.missing_total, MAX_MISSING - 1);
 
         // Runs: old ones retire, and then their replays are stale.
         for run in 0..(MAX_RUNS_PER_SENSOR as u64 + 2) {
             assert!(f.collector.handle(&sealed(&f, &batch(100 + run, 1000 + run as i64, 0))).is_ok());
         }
         assert_eq!(f.collector.sensors.values().next().expect("sensor").runs.len(), MAX_RUNS_PER_SENSOR);
+        assert_eq!(f.collector.missing_total, 0, "the retired run took its gaps along");
         assert_eq!(f.collector.handle(&sealed(&f, &batch(100, 1000, 1))).err(), Some(Reject::StaleRun));
         assert_eq!(f.collector.handle(&sealed(&f, &batch(555, 5, 0))).err(), Some(Reject::StaleRun));
         assert_eq!(f.collector.handle(&sealed(&f, &batch(u64::MAX, 0, u64::MAX))).err(), Some(Reject::BadBatch));
+    }
+
+    #[test]
+    fn remembered_gaps_are_bounded_in_all() {
+        let mut f = fixture(false);
+        let jump = wire::encode_batch(&batch(1, 1, 2 * MAX_MISSING as u64));
+        let streams = MAX_MISSING_TOTAL / MAX_MISSING + 10;
+        for i in 0..streams {
+            let mut sensor = [0u8; KEY_LEN];
+            sensor[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            assert!(f.collector.handle_plaintext(sensor, &jump).is_ok());
+        }
+        assert_eq!(f.collector.missing_total, MAX_MISSING_TOTAL);
+        assert_eq!(f.collector.stats.gaps, streams as u64 * 2 * MAX_MISSING as u64, "still counted");
     }
 
     #[test]
@@ -720,9 +756,7 @@ mod tests {
         }
         assert_eq!(c.handle(&flipped).err(), Some(Reject::Auth), "tampered");
         // Sealed for another server.
-        let (other_server, _) = generate_keypair();
-        let (sensor_sk, _) = (SecretKey::from_bytes([9; 32]), ());
-        let stranger = Sealer::new(&sensor_sk, &other_server.public_key()).seal(&wire::encode_batch(&batch(1, 1, 0))).expect("seal");
+        let stranger = Sealer::new(&SecretKey::from_bytes([9; 32]), &f.server_public).seal(&wire::encode_batch(&batch(1, 1, 0))).expect("seal");
         assert_eq!(c.handle(&stranger).err(), Some(Reject::NotAllowed));
         let mut garbage = vec![0u8; 200];
         garbage[..32].copy_from_slice(f.sealer.sensor_public());
@@ -732,7 +766,6 @@ mod tests {
         let s = &c.stats;
         assert_eq!((s.rejected(Reject::Short), s.rejected(Reject::Auth), s.rejected(Reject::NotAllowed)), (2, 3, 1));
         assert_eq!((s.datagrams, s.batches, s.rejected_total()), (8, 1, 7));
-        let _ = f.server_public;
     }
 
     #[test]
@@ -746,7 +779,6 @@ mod tests {
             x ^= x << 17;
             x
         };
-        let f = fixture(false);
         let plain = wire::encode_batch(&batch(1, 1, 0));
         let proto = batch(1, 1, 0).encode_to_vec();
         for i in 0..1500 {
@@ -766,6 +798,5 @@ mod tests {
             }
             fuzz_datagram(&data);
         }
-        let _ = f;
     }
 }

@@ -133,8 +133,15 @@ impl Sealer {
     }
 }
 
-/// The parts of a datagram: sensor key, nonce, box.
-pub fn split(datagram: &[u8]) -> Result<([u8; KEY_LEN], &[u8], &[u8]), Reject> {
+/// The parts of a datagram.
+pub struct Parts<'a> {
+    pub sensor: [u8; KEY_LEN],
+    pub nonce: &'a [u8],
+    pub sealed: &'a [u8],
+}
+
+/// Splits a datagram into sensor key, nonce and box.
+pub fn split(datagram: &[u8]) -> Result<Parts<'_>, Reject> {
     if datagram.len() < OVERHEAD {
         return Err(Reject::Short);
     }
@@ -142,7 +149,7 @@ pub fn split(datagram: &[u8]) -> Result<([u8; KEY_LEN], &[u8], &[u8]), Reject> {
     let (nonce, sealed) = rest.split_at(NONCE_LEN);
     let mut sensor = [0u8; KEY_LEN];
     sensor.copy_from_slice(key);
-    Ok((sensor, nonce, sealed))
+    Ok(Parts { sensor, nonce, sealed })
 }
 
 /// Opens a box made for this server by the sensor `boxed` was made with.
@@ -251,9 +258,9 @@ mod tests {
         let (server_sk, server_pk) = generate_keypair();
         let (sensor_sk, sensor_pk) = generate_keypair();
         let d = Sealer::new(&sensor_sk, &server_pk).seal(&encode_batch(&batch())).expect("seal");
-        let (key, nonce, sealed) = split(&d).expect("split");
-        assert_eq!(&key, sensor_pk.as_bytes());
-        let plain = open(&SalsaBox::new(&PublicKey::from(key), &server_sk), nonce, sealed).expect("open");
+        let p = split(&d).expect("split");
+        assert_eq!(&p.sensor, sensor_pk.as_bytes());
+        let plain = open(&SalsaBox::new(&PublicKey::from(p.sensor), &server_sk), p.nonce, p.sealed).expect("open");
         let checked = decode_batch(&plain).expect("batch");
         assert_eq!(checked.batch, batch());
         assert_eq!(registry::ENCODERS[checked.type_index].name, "UDP");
