@@ -318,8 +318,11 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
         sent += 1;
         std::thread::sleep(Duration::from_millis(2));
     };
+    // Batch 6 comes late (a gap, then filled); 12..=19 never come (a gap that stays).
     for (i, d) in good_datagrams.iter().enumerate() {
-        send(d);
+        if i != 6 {
+            send(d);
+        }
         if let Some((_, b)) = bad.get(i) {
             send(b);
         }
@@ -327,9 +330,11 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     for (_, b) in bad.iter().skip(good_datagrams.len()) {
         send(b);
     }
+    send(&good_datagrams[6]);
+    send(&seal(&batch("good", 42, 20, &[tcp_record(20), tcp_record(1000)])));
     // Replays, also of a good batch sealed anew.
     send(&good_datagrams[0]);
-    send(&good_datagrams[11]);
+    send(&good_datagrams[6]);
     send(&seal(&batch("good", 42, 3, &[tcp_record(3), tcp_record(1000)])));
     server.wait_for_datagrams(sent);
     let (stats, log) = server.stop();
@@ -343,10 +348,12 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
         assert_eq!(stats.get(*reason).copied().unwrap_or(0), *n, "{reason}\n{log}");
     }
     assert_eq!(stats["rejected"], bad.len() as u64 + 3, "{log}");
-    assert_eq!(stats["batches"], 12, "{log}");
-    assert_eq!(stats["records"], 24, "{log}");
-    assert_eq!(stats["gaps"], 0, "{log}");
+    assert_eq!(stats["batches"], 13, "{log}");
+    assert_eq!(stats["records"], 26, "{log}");
+    assert_eq!((stats["gaps"], stats["late"]), (8, 1), "{log}");
     assert!(log.contains("dropped a datagram from 127.0.0.1:"), "{log}");
+    assert!(log.contains("good TCP") && log.contains("batch 6 missing"), "{log}");
+    assert!(log.contains("late batch 6 filled a gap") && log.contains("batches 12-19 missing"), "{log}");
 
     // Only the good client's directory exists, and nothing leaked outside OUT.
     let dirs: Vec<String> = std::fs::read_dir(&out).expect("out").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
@@ -360,10 +367,10 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     // Files hold records without their length prefixes once read.
     let bare = |n: i32| pb::Tcp { src_port: n, dst_port: 80, ..Default::default() }.encode_to_vec();
     let mut want = BTreeMap::new();
-    for seq in 0..12 {
+    for seq in (0..12).chain([20]) {
         *want.entry(bare(seq)).or_insert(0) += 1;
     }
-    want.insert(bare(1000), 12);
+    want.insert(bare(1000), 13);
     assert_eq!(records, want);
     let _ = std::fs::remove_dir_all(&dir);
 }
