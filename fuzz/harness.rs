@@ -1,0 +1,150 @@
+//! What each fuzz target does with one input, shared by the targets in
+//! `fuzz_targets/` and by the regression tests in `tests/`, which include
+//! this file with `#[path]`: a crash input found by a fuzzer is replayed
+//! through exactly the code that found it.
+//!
+//! Every function panics only on a broken invariant of netcap (which is
+//! what a fuzzer reports); malformed input must end in an `Err`, a warning
+//! or an `Unknown`/`Error` outcome, never in a panic.
+#![allow(dead_code)]
+
+use flate2::read::MultiGzDecoder;
+use netcap::capture::file::CaptureReader;
+use netcap::capture::PacketBatch;
+use netcap::container::{RecordReader, MAX_RECORD_SIZE};
+use netcap::decode::registry::ENCODERS;
+use netcap::decode::{linktype, wire, EncodeConfig, Emitter, Layers, Outcome, MAX_VLAN_TAGS};
+use std::io::{BufRead, BufReader, Cursor, Read};
+use std::path::Path;
+
+/// Link types the first 4 bytes of a `decode_packet` input map onto when
+/// they are not already one netcap decodes; 147 (USER0) decodes to nothing.
+pub const LINK_TYPES: [u32; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
+
+/// Batch limits as in the pipeline (smaller, so that batches are cut often).
+pub const MAX_PACKETS: usize = 64;
+pub const MAX_BYTES: usize = 64 << 10;
+/// The capture reader's largest block (`MAX_BLOCK` in src/capture/file.rs):
+/// a batch holds at most MAX_BYTES plus one packet of at most this size.
+pub const MAX_BLOCK: usize = 64 << 20;
+
+/// The link type a `decode_packet` input selects, and the frame.
+pub fn split_link(data: &[u8]) -> Option<(u32, &[u8])> {
+    let (head, frame) = data.split_first_chunk::<4>()?;
+    let raw = u32::from_le_bytes(*head);
+    let link = if linktype::is_supported(raw) { raw } else { LINK_TYPES[raw as usize % LINK_TYPES.len()] };
+    Some((link, frame))
+}
+
+/// Decodes one frame and runs every encoder, as a pipeline worker does;
+/// returns the number of records emitted.
+pub fn decode_frame(link: u32, timestamp: i64, frame: &[u8], config: &EncodeConfig) -> u64 {
+    let layers = Layers::decode(link, timestamp, frame);
+    let mut buf = Vec::new();
+    let mut total = 0;
+    for e in ENCODERS {
+        buf.clear();
+        let mut count = 0u64;
+        (e.encode)(&layers, config, &mut Emitter::new(&mut buf, &mut count));
+        // One record per layer, except Dot1Q: one per tag.
+        let most = if e.name == "Dot1Q" { MAX_VLAN_TAGS as u64 } else { 1 };
+        assert!(count <= most, "{} emitted {count} records for one packet", e.name);
+        assert_eq!(count == 0, buf.is_empty(), "{}: record count and bytes disagree", e.name);
+        // A record holds at most the frame's bytes (payload, options) twice
+        // over (hex/entropy aside) plus fixed fields.
+        assert!(buf.len() <= 2 * frame.len() + 1024, "{}: {} bytes from a {}-byte frame", e.name, buf.len(), frame.len());
+        total += count;
+    }
+    // What the pipeline writes to errors.log for a failed packet.
+    if let Outcome::Error(err) = layers.outcome {
+        let mut s = err.to_string();
+        s.push_str(&layers.layer_names().join(", "));
+        wire::hex_dump(frame, &mut s);
+    }
+    total
+}
+
+/// Target `decode_packet`: 4 bytes of link type, then one frame.
+pub fn decode_packet(data: &[u8]) {
+    let Some((link, frame)) = split_link(data) else { return };
+    let config = EncodeConfig { include_payload: data[3] & 0x80 == 0 };
+    decode_frame(link, i64::from(link), frame, &config);
+}
+
+/// Opens `data` as a capture the way `CaptureReader::open` does (gzip by magic).
+pub fn open_capture(data: &[u8]) -> Option<CaptureReader> {
+    let cursor = Cursor::new(data.to_vec());
+    let src: Box<dyn Read + Send> =
+        if data.starts_with(&[0x1f, 0x8b]) { Box::new(MultiGzDecoder::new(cursor)) } else { Box::new(cursor) };
+    CaptureReader::from_reader(src, Path::new("fuzz-input")).ok()
+}
+
+/// What reading a whole capture gave.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CaptureStats {
+    pub packets: u64,
+    pub bytes: u64,
+    pub records: u64,
+    pub warning: bool,
+    pub largest_batch: usize,
+}
+
+/// Reads a capture to its end in batches; with `decode`, every packet
+/// also goes through `Layers::decode` and every encoder.
+pub fn read_capture(data: &[u8], decode: bool) -> Option<CaptureStats> {
+    let mut reader = open_capture(data)?;
+    let _ = (reader.format(), reader.link_type(), reader.timestamp_digits(), reader.interfaces());
+    let mut stats = CaptureStats::default();
+    let config = EncodeConfig { include_payload: true };
+    loop {
+        let mut batch = PacketBatch::with_capacity(MAX_PACKETS, 0);
+        let more = reader.fill(&mut batch, MAX_PACKETS, MAX_BYTES);
+        assert!(batch.len() <= MAX_PACKETS, "batch of {} packets", batch.len());
+        assert!(batch.byte_len() <= MAX_BYTES + MAX_BLOCK, "batch of {} bytes", batch.byte_len());
+        stats.largest_batch = stats.largest_batch.max(batch.byte_len());
+        for (meta, frame) in batch.iter() {
+            stats.packets += 1;
+            stats.bytes += frame.len() as u64;
+            // Any timestamp a file can state must format (errors.log, text output).
+            let _ = netcap::timefmt::utc_string(meta.timestamp, reader.timestamp_digits());
+            let _ = netcap::timefmt::epoch_string(meta.timestamp, 9);
+            if decode {
+                stats.records += decode_frame(meta.link_type, meta.timestamp, frame, &config);
+            }
+        }
+        match more {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => {
+                stats.warning = true;
+                break;
+            }
+        }
+    }
+    Some(stats)
+}
+
+/// Target `capture_reader`: the input as a whole capture file.
+pub fn capture_reader(data: &[u8]) {
+    read_capture(data, false);
+}
+
+/// Target `ncap_reader`: the input as a `.ncap` (or `.ncap.gz`) stream,
+/// each record decoded against the header's type.
+pub fn ncap_reader(data: &[u8]) {
+    let cursor = Cursor::new(data.to_vec());
+    let src: Box<dyn BufRead + Send> = if data.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::new(MultiGzDecoder::new(cursor)))
+    } else {
+        Box::new(cursor)
+    };
+    let Ok(mut reader) = RecordReader::from_reader(src, Path::new("fuzz-input")) else { return };
+    let Some(desc) = netcap::schema::message(&reader.header().r#type) else {
+        panic!("reader accepted unknown record type {:?}", reader.header().r#type);
+    };
+    let mut buf = Vec::new();
+    while let Ok(true) = reader.next_raw(&mut buf) {
+        assert!(buf.len() <= MAX_RECORD_SIZE);
+        let _ = prost_reflect::DynamicMessage::decode(desc.clone(), buf.as_slice());
+    }
+}
