@@ -58,6 +58,8 @@ pub struct CaptureReader {
     state: FormatState,
     /// Bytes of the (decompressed) capture consumed so far.
     offset: u64,
+    /// Size of pcap-parser's read buffer (it does not tell).
+    capacity: usize,
     finished: bool,
 }
 
@@ -98,6 +100,7 @@ impl CaptureReader {
             path: path.to_owned(),
             state: FormatState::default(),
             offset: 0,
+            capacity: INITIAL_BUFFER,
             finished: false,
         };
         // Read up to the first packet so that format, link types and
@@ -184,13 +187,17 @@ impl CaptureReader {
                     }
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    let size = self.inner.data().len().max(INITIAL_BUFFER) * 2;
+                    // Double the buffer. Not from the bytes it holds: a
+                    // short read (gzip input) leaves it part full, and
+                    // doubling that would not grow it at all.
+                    let size = self.capacity.saturating_mul(2);
                     if size > MAX_BLOCK || !self.inner.grow(size) {
                         return Err(self.warning(format!(
                             "block at byte offset {} is larger than {MAX_BLOCK} bytes; stopping",
                             self.offset
                         )));
                     }
+                    self.capacity = size;
                     if self.inner.refill().is_err() {
                         return Err(self.warning("read error".into()));
                     }
@@ -400,6 +407,69 @@ mod tests {
         assert_eq!(to_nanos(3, 1_000_000_000, 10), 10_000_000_003);
         assert_eq!(to_nanos(1 << 20 | 1 << 19, 1 << 20, 0), 1_500_000_000);
         assert_eq!(to_nanos(u64::MAX, 1, 0), i64::MAX / 1_000_000_000 * 1_000_000_000);
+    }
+
+    /// Hands out at most 4 KiB per read, as a gzip decoder often does.
+    struct Trickle(io::Cursor<Vec<u8>>);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(4096);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    fn pcap_with_packets(sizes: &[usize]) -> Vec<u8> {
+        let mut f = Vec::new();
+        for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 0x0004_0000 * 256, 1] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        for (i, &n) in sizes.iter().enumerate() {
+            for v in [i as u32, 0, n as u32, n as u32] {
+                f.extend_from_slice(&v.to_le_bytes());
+            }
+            f.extend((0..n).map(|b| (b % 251) as u8));
+        }
+        f
+    }
+
+    #[test]
+    fn blocks_over_two_mib_read_from_short_reads() {
+        // Growing the buffer from the bytes it held (not its size) stalled
+        // at 2 MiB when reads came in small pieces: a 3 MiB packet in a
+        // gzipped capture ended the read with "larger than 64 MiB".
+        let data = pcap_with_packets(&[60, 3 << 20, 60]);
+        let src = Box::new(Trickle(io::Cursor::new(data)));
+        let mut r = CaptureReader::from_reader(src, Path::new("t")).expect("pcap header");
+        let mut batch = PacketBatch::with_capacity(4, 4 << 20);
+        while r.fill(&mut batch, 10, 16 << 20).expect("no warning") {}
+        let lens: Vec<usize> = batch.iter().map(|(_, b)| b.len()).collect();
+        assert_eq!(lens, vec![60, 3 << 20, 60]);
+    }
+
+    #[test]
+    fn a_block_over_the_limit_stops_the_read() {
+        let mut data = pcap_with_packets(&[60]);
+        for v in [1u32, 0, 100 << 20, 100 << 20] {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        data.extend_from_slice(&[0; 4096]);
+        let mut r = CaptureReader::from_reader(Box::new(io::Cursor::new(data)), Path::new("t")).expect("pcap header");
+        let mut batch = PacketBatch::with_capacity(4, 4096);
+        let mut warning = None;
+        loop {
+            match r.fill(&mut batch, 10, 1 << 20) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(w) => {
+                    warning = Some(w);
+                    break;
+                }
+            }
+        }
+        assert_eq!(batch.len(), 1);
+        let w = warning.expect("a warning about the block");
+        assert!(w.message.contains("truncated") || w.message.contains("larger than"), "{}", w.message);
     }
 
     #[test]
