@@ -402,6 +402,18 @@ mod tests {
     }
 
     #[test]
+    fn tsresol_powers_of_ten_and_two() {
+        assert_eq!(ts_units_per_sec(6), Some(1_000_000));
+        assert_eq!(ts_units_per_sec(9), Some(1_000_000_000));
+        assert_eq!(ts_units_per_sec(19), Some(10_000_000_000_000_000_000));
+        assert_eq!(ts_units_per_sec(20), None);
+        assert_eq!(ts_units_per_sec(0x80 | 20), Some(1 << 20));
+        assert_eq!(ts_units_per_sec(0x80 | 63), Some(1 << 63));
+        assert_eq!(ts_units_per_sec(0x80 | 64), None);
+        assert_eq!(ts_units_per_sec(0xff), None);
+    }
+
+    #[test]
     fn nanos_from_various_resolutions() {
         assert_eq!(to_nanos(1_500_000, 1_000_000, 0), 1_500_000_000);
         assert_eq!(to_nanos(3, 1_000_000_000, 10), 10_000_000_003);
