@@ -168,7 +168,7 @@ impl CaptureReader {
     /// Reads one block; a packet block goes into `batch`.
     fn next_into(&mut self, batch: &mut PacketBatch) -> Result<(), ReadWarning> {
         loop {
-            match self.inner.next() {
+            let need = match self.inner.next() {
                 Ok((n, block)) => {
                     if !self.state.push_packet(&block, batch) {
                         self.state.note_block(&block);
@@ -181,27 +181,8 @@ impl CaptureReader {
                     self.finished = true;
                     return Ok(());
                 }
-                Err(PcapError::Incomplete(_)) => {
-                    if self.inner.refill().is_err() {
-                        return Err(self.warning("read error".into()));
-                    }
-                }
-                Err(PcapError::BufferTooSmall) => {
-                    // Double the buffer. Not from the bytes it holds: a
-                    // short read (gzip input) leaves it part full, and
-                    // doubling that would not grow it at all.
-                    let size = self.capacity.saturating_mul(2);
-                    if size > MAX_BLOCK || !self.inner.grow(size) {
-                        return Err(self.warning(format!(
-                            "block at byte offset {} is larger than {MAX_BLOCK} bytes; stopping",
-                            self.offset
-                        )));
-                    }
-                    self.capacity = size;
-                    if self.inner.refill().is_err() {
-                        return Err(self.warning("read error".into()));
-                    }
-                }
+                Err(PcapError::Incomplete(_)) => Need::Data,
+                Err(PcapError::BufferTooSmall) => Need::Room,
                 Err(PcapError::UnexpectedEof) => {
                     return Err(self.warning(format!(
                         "truncated last packet at byte offset {} ignored",
@@ -216,6 +197,29 @@ impl CaptureReader {
                     };
                     return Err(self.warning(format!("{kind} at byte offset {}; stopping", self.offset)));
                 }
+            };
+            // "Incomplete" with a full buffer (a parser that cannot say how
+            // much it needs): refill would read nothing and we would spin,
+            // so grow as for BufferTooSmall.
+            if matches!(need, Need::Data) && self.inner.data().len() < self.capacity {
+                if self.inner.refill().is_err() {
+                    return Err(self.warning("read error".into()));
+                }
+                continue;
+            }
+            // Double the buffer. Not from the bytes it holds: a short read
+            // (gzip input) leaves it part full, and doubling that would not
+            // grow it at all.
+            let size = self.capacity.saturating_mul(2);
+            if size > MAX_BLOCK || !self.inner.grow(size) {
+                return Err(self.warning(format!(
+                    "block at byte offset {} is larger than {MAX_BLOCK} bytes; stopping",
+                    self.offset
+                )));
+            }
+            self.capacity = size;
+            if self.inner.refill().is_err() {
+                return Err(self.warning("read error".into()));
             }
         }
     }
@@ -324,6 +328,14 @@ fn ts_units_per_sec(tsresol: u8) -> Option<u64> {
     } else {
         1u64.checked_shl(exp).filter(|_| exp < 64)
     }
+}
+
+/// What an unfinished block needs before it can be parsed.
+enum Need {
+    /// More bytes read into the buffer.
+    Data,
+    /// A larger buffer.
+    Room,
 }
 
 /// Converts a pcapng timestamp to nanoseconds without overflow.
@@ -482,6 +494,29 @@ mod tests {
         assert_eq!(batch.len(), 1);
         let w = warning.expect("a warning about the block");
         assert!(w.message.contains("truncated") || w.message.contains("larger than"), "{}", w.message);
+    }
+
+    #[test]
+    fn buffer_growth_stops_at_max_block() {
+        // A 100 MiB record in a long enough file: the buffer doubles up to
+        // MAX_BLOCK, then the read stops with a warning instead of growing on.
+        let mut head = pcap_with_packets(&[60]);
+        for v in [1u32, 0, 100 << 20, 100 << 20] {
+            head.extend_from_slice(&v.to_le_bytes());
+        }
+        let src = Box::new(io::Cursor::new(head).chain(io::repeat(0).take(100 << 20)));
+        let mut r = CaptureReader::from_reader(src, Path::new("t")).expect("pcap header");
+        let mut batch = PacketBatch::with_capacity(4, 4096);
+        let w = loop {
+            match r.fill(&mut batch, 10, 1 << 20) {
+                Ok(true) => {}
+                Ok(false) => panic!("a 100 MiB record must not be read"),
+                Err(w) => break w,
+            }
+        };
+        assert_eq!(batch.len(), 1);
+        assert!(w.message.contains("larger than"), "{}", w.message);
+        assert_eq!(r.capacity, MAX_BLOCK);
     }
 
     #[test]
