@@ -2,6 +2,7 @@
 //! format and link type, so Wireshark opens them: pcap with the input's
 //! timestamp resolution, or pcapng with one interface per input interface.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -18,8 +19,10 @@ pub struct PacketDump {
     path: PathBuf,
     format: DumpFormat,
     out: Option<BufWriter<File>>,
-    /// pcapng: input interface number → (output interface number, link type).
-    interfaces: Vec<(u32, u32)>,
+    /// pcapng: (input interface number, link type) → output interface
+    /// number. A map, not a list: a capture can name a new interface for
+    /// every packet, and a linear search per packet made that quadratic.
+    interfaces: HashMap<(u32, u32), u32>,
     packets: u64,
 }
 
@@ -29,7 +32,7 @@ const SNAPLEN: u32 = 262_144;
 
 impl PacketDump {
     pub fn new(path: &Path, format: DumpFormat) -> Self {
-        PacketDump { path: path.to_owned(), format, out: None, interfaces: Vec::new(), packets: 0 }
+        PacketDump { path: path.to_owned(), format, out: None, interfaces: HashMap::new(), packets: 0 }
     }
 
     pub fn packets(&self) -> u64 {
@@ -105,7 +108,7 @@ impl PacketDump {
     /// pcapng: the output interface for an input interface, described
     /// (with nanosecond resolution) the first time it is used.
     fn interface(&mut self, interface: u32, link_type: u32) -> io::Result<u32> {
-        if let Some(&(out, _)) = self.interfaces.iter().find(|(i, l)| *i == interface && *l == link_type) {
+        if let Some(&out) = self.interfaces.get(&(interface, link_type)) {
             return Ok(out);
         }
         let out = self.interfaces.len() as u32;
@@ -120,7 +123,7 @@ impl PacketDump {
         body.extend_from_slice(&[0, 0, 0, 0]);
         let w = self.open()?;
         write_block(w, 1, &body)?;
-        self.interfaces.push((interface, link_type));
+        self.interfaces.insert((interface, link_type), out);
         Ok(out)
     }
 
