@@ -39,7 +39,7 @@ pub fn split_link(data: &[u8]) -> Option<(u32, &[u8])> {
 /// Decodes one frame and runs every encoder, as a pipeline worker does;
 /// returns the number of records emitted.
 pub fn decode_frame(link: u32, timestamp: i64, frame: &[u8], config: &EncodeConfig) -> u64 {
-    let layers = Layers::decode(link, timestamp, frame);
+    let layers = Layers::decode(link, timestamp, frame, frame.len());
     let mut buf = Vec::new();
     let mut total = 0;
     for e in ENCODERS {

@@ -91,18 +91,19 @@ fn main() -> std::io::Result<()> {
             for compress in [false, true] {
                 let out_dir = scratch.join(format!("{i}-{compress}"));
                 let opts = CaptureOptions {
-                    input: file.clone(),
+                    source_name: file.display().to_string(),
                     out_dir: out_dir.clone(),
                     workers: 1,
                     packet_buffer: 256,
-                    compress,
-                    buffered: true,
                     encoders: (0..netcap::decode::registry::ENCODERS.len()).collect(),
                     config: EncodeConfig { include_payload: i % 2 == 0 },
                     progress: false,
                     stop: Arc::new(AtomicBool::new(false)),
                 };
-                if pipeline::run(&opts).is_err() {
+                let Ok(source) = netcap::capture::file::CaptureReader::open(&file) else { continue };
+                let info = netcap::sink::RunInfo { input_source: opts.source_name.clone(), contains_payloads: i % 2 == 0 };
+                let sink = Box::new(netcap::sink::FileSink::new(out_dir.clone(), compress, true, info));
+                if pipeline::run(Box::new(source), sink, &opts).is_err() {
                     continue;
                 }
                 for e in std::fs::read_dir(&out_dir)?.flatten() {

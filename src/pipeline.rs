@@ -32,7 +32,7 @@ use std::io::{BufWriter, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Packets per batch.
@@ -41,6 +41,13 @@ pub const BATCH_PACKETS: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
 /// Longest wait of the writer thread before it lets the sink act on time.
 const TICK: Duration = Duration::from_millis(250);
+/// Most packet bytes read but not yet written. The channels bound batches
+/// in number, but one batch can hold a packet of up to 64 MiB (and its
+/// errors.log hex dump is ~4.5 times that), so without this a capture of
+/// huge packets filled every channel slot with one: memory grew with the
+/// input. The reader waits while this much is in flight (a single larger
+/// batch still passes alone).
+pub const MAX_IN_FLIGHT_BYTES: usize = 32 << 20;
 
 pub struct CaptureOptions {
     /// The capture file or interface, as the header's InputSource.
@@ -124,7 +131,9 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     };
 
     let stop = opts.stop.clone();
-    let reader_thread = std::thread::spawn(move || read_batches(source, input_txs, &stop));
+    let budget = Arc::new(Budget::new(MAX_IN_FLIGHT_BYTES));
+    let reader_budget = Arc::clone(&budget);
+    let reader_thread = std::thread::spawn(move || read_batches(source, input_txs, &stop, &reader_budget));
 
     let progress = progress_bar(opts.progress);
     let mut write_result = Ok(());
@@ -142,12 +151,16 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
             Err(RecvTimeoutError::Disconnected) => break,
         };
         seq += 1;
+        let bytes = result.batch.byte_len();
         if write_result.is_ok() {
             write_result = sink.write(result);
             progress.set_position(sink.summary.packets);
         }
+        budget.release(bytes);
         // After a write error keep draining, so the reader and workers finish.
     }
+    // Nothing more is released: a reader still waiting must not wait on.
+    budget.close();
     progress.finish_and_clear();
 
     let (warnings, interrupted, capture_stats) = reader_thread.join().map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
@@ -169,6 +182,7 @@ fn read_batches(
     mut reader: Box<dyn PacketSource>,
     txs: Vec<Sender<PacketBatch>>,
     stop: &AtomicBool,
+    budget: &Budget,
 ) -> (Vec<String>, bool, Option<CaptureStats>) {
     let mut warnings = Vec::new();
     let mut packets = 0u64;
@@ -194,6 +208,7 @@ fn read_batches(
         packets += batch.len() as u64;
         if !batch.is_empty() {
             let worker = (seq % txs.len() as u64) as usize;
+            budget.acquire(batch.byte_len());
             if txs[worker].send(batch).is_err() {
                 break;
             }
@@ -260,6 +275,50 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, encoders: &[usize]
         if tx.send(BatchResult { batch, records, counts, problems }).is_err() {
             return;
         }
+    }
+}
+
+/// Packet bytes between the reader and the writer (see MAX_IN_FLIGHT_BYTES).
+struct Budget {
+    state: Mutex<BudgetState>,
+    freed: Condvar,
+    limit: usize,
+}
+
+struct BudgetState {
+    used: usize,
+    closed: bool,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Self {
+        Budget { state: Mutex::new(BudgetState { used: 0, closed: false }), freed: Condvar::new(), limit }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        // The state is two plain fields, valid even if a holder panicked.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until `n` more bytes fit (or nothing is in flight, or the
+    /// writer has stopped), then counts them.
+    fn acquire(&self, n: usize) {
+        let mut s = self.lock();
+        while !s.closed && s.used > 0 && s.used.saturating_add(n) > self.limit {
+            s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        s.used = s.used.saturating_add(n);
+    }
+
+    fn release(&self, n: usize) {
+        let mut s = self.lock();
+        s.used = s.used.saturating_sub(n);
+        self.freed.notify_all();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.freed.notify_all();
     }
 }
 
@@ -388,3 +447,30 @@ impl ErrorLog {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn budget_holds_the_reader_until_the_writer_frees_bytes() {
+        let budget = Arc::new(Budget::new(10));
+        budget.acquire(8);
+        let (tx, rx) = mpsc::channel();
+        let b = Arc::clone(&budget);
+        let reader = std::thread::spawn(move || {
+            b.acquire(5);
+            let _ = tx.send(());
+        });
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "8 + 5 > 10 must wait");
+        budget.release(8);
+        assert!(rx.recv_timeout(Duration::from_secs(10)).is_ok(), "released bytes must wake the reader");
+        let _ = reader.join();
+        // A batch larger than the whole budget passes when nothing else is in flight.
+        budget.release(5);
+        budget.acquire(100);
+        // Once the writer has stopped, nobody waits.
+        budget.close();
+        budget.acquire(100);
+    }
+}
