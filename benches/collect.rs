@@ -49,6 +49,7 @@ fn main() {
     let config = SensorConfig::new("bench".into(), DEFAULT_MAX, Duration::from_secs(3600), info);
     let sink = NetworkSink::new(config, Sealer::new(&sensor_secret, &server_public), Box::new(transport.clone())).expect("sink");
     let opts = CaptureOptions {
+        flows: Default::default(),
         source_name: capture.display().to_string(),
         out_dir: work.join("sensor"),
         workers: 2,

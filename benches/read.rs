@@ -29,6 +29,7 @@ fn main() {
     let records = dir.join("records");
     std::fs::create_dir_all(&records).expect("temp dir");
     let opts = CaptureOptions {
+        flows: Default::default(),
         source_name: pcap.display().to_string(),
         out_dir: records.clone(),
         workers: 1,

@@ -1,7 +1,8 @@
 //! End-to-end throughput: replicates ../shared/bench/base.pcap.gz (24k
 //! packets of mixed real traffic) to about one million packets, then times
 //! the `netcap` binary on it with gzip on and off, for 1 and 2 workers, and
-//! reports packets/s and peak RSS (from netcap's own summary line).
+//! reports packets/s and peak RSS (from netcap's own summary line); then
+//! the user CPU time with the flow record types off and on.
 //!
 //! Run: `cargo bench --bench throughput` (add `-- --copies N` to change size).
 
@@ -83,5 +84,43 @@ fn main() {
             let _ = std::fs::remove_dir_all(&out);
         }
     }
+    println!();
+    flows_off_on(&input, &work, packets);
     let _ = std::fs::remove_file(&input);
+}
+
+/// The cost of the flow stage: all record types with the five flow types
+/// excluded and included, in user CPU seconds (`/usr/bin/time`), which a
+/// machine shared with other jobs distorts less than wall-clock time.
+fn flows_off_on(input: &Path, work: &Path, packets: u64) {
+    const FLOWS: &str = "LinkFlow,NetworkFlow,TransportFlow,Flow,Connection";
+    if !Path::new("/usr/bin/time").exists() {
+        println!("(no /usr/bin/time: flows off/on rows skipped)");
+        return;
+    }
+    println!("| flows | workers | user CPU s | packets per CPU-second | peak RSS |");
+    println!("|-------|---------|------------|------------------------|----------|");
+    let mut user = Vec::new();
+    for (label, extra) in [("off", vec!["-exclude", FLOWS]), ("on", vec![])] {
+        let out = work.join(format!("out-flows-{label}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let res = Command::new("/usr/bin/time")
+            .args(["-f", "TIME %U %M", NETCAP, "-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", "2", "-quiet"])
+            .args(&extra)
+            .output()
+            .expect("run netcap");
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert!(res.status.success(), "{stderr}");
+        let line = stderr.lines().find_map(|l| l.strip_prefix("TIME ")).unwrap_or("0 0");
+        let mut it = line.split_whitespace();
+        let secs: f64 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        let rss_kb: u64 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        println!("| {label} | 2 | {secs:.2} | {:.0} | {} MiB |", packets as f64 / secs.max(1e-9), rss_kb / 1024);
+        user.push(secs);
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    if let [off, on] = user[..] {
+        println!();
+        println!("flows cost {:.0} % more user CPU time", (on / off.max(1e-9) - 1.0) * 100.0);
+    }
 }

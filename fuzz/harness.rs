@@ -42,10 +42,14 @@ pub fn decode_frame(link: u32, timestamp: i64, frame: &[u8], config: &EncodeConf
     let layers = Layers::decode(link, timestamp, frame, frame.len());
     let mut buf = Vec::new();
     let mut total = 0;
+    // The flow stage's view of the packet must not fail either.
+    let _ = netcap::flows::Observation::of(&layers, frame.len() as u32);
     for e in ENCODERS {
+        // Flow types are fed observations in the writer thread, not packets.
+        let Some(encode) = e.packet() else { continue };
         buf.clear();
         let mut count = 0u64;
-        (e.encode)(&layers, config, &mut Emitter::new(&mut buf, &mut count));
+        encode(&layers, config, &mut Emitter::new(&mut buf, &mut count));
         // One record per layer, except Dot1Q: one per tag.
         let most = if e.name == "Dot1Q" { MAX_VLAN_TAGS as u64 } else { 1 };
         assert!(count <= most, "{} emitted {count} records for one packet", e.name);

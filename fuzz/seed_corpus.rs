@@ -91,6 +91,7 @@ fn main() -> std::io::Result<()> {
             for compress in [false, true] {
                 let out_dir = scratch.join(format!("{i}-{compress}"));
                 let opts = CaptureOptions {
+                    flows: Default::default(),
                     source_name: file.display().to_string(),
                     out_dir: out_dir.clone(),
                     workers: 1,

@@ -14,6 +14,11 @@
 //! also where stateful stages (flows, TCP reassembly) attach: they get
 //! every packet in capture order.
 //!
+//! The flow stage ([`crate::flows`]) is such a stage: workers reduce each
+//! packet to a small `Observation`, and the writer feeds them, in capture
+//! order, to one table per selected flow record type, whose expired
+//! entries go through the same record sink as every other record.
+//!
 //! Why this cannot deadlock: the writer only waits for result k, whose
 //! batch the reader has already sent; worker k % N has delivered all its
 //! earlier results (the writer consumed them), so nothing blocks it.
@@ -21,8 +26,9 @@
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
 use crate::sink::RecordSink;
-use crate::decode::registry::ENCODERS;
+use crate::decode::registry::{EncodeFn, ENCODERS};
 use crate::decode::{wire, EncodeConfig, Emitter, Layers, Outcome};
+use crate::flows::{FlowConfig, Observation, Tracker};
 use crate::timefmt;
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
@@ -59,6 +65,8 @@ pub struct CaptureOptions {
     /// Indexes into [`ENCODERS`] of the encoders to run.
     pub encoders: Vec<usize>,
     pub config: EncodeConfig,
+    /// Timeouts and table size of the flow record types.
+    pub flows: FlowConfig,
     /// Show a progress bar (the caller decides: stderr is a terminal, not -quiet).
     pub progress: bool,
     /// Set by SIGINT/SIGTERM: stop reading, drain, close every file.
@@ -78,6 +86,9 @@ pub struct Summary {
     pub error_kinds: BTreeMap<String, u64>,
     /// Unknown protocols with counts ("EtherType 0x88cc").
     pub unknown_kinds: BTreeMap<String, u64>,
+    /// Flow records written early because their table was full, per type
+    /// (types with none omitted).
+    pub flows_evicted: Vec<(&'static str, u64)>,
     /// Problems with the input file itself (e.g. a truncated last packet).
     pub warnings: Vec<String>,
     pub interrupted: bool,
@@ -99,6 +110,8 @@ struct BatchResult {
     records: Vec<Vec<u8>>,
     counts: Vec<u64>,
     problems: Vec<Problem>,
+    /// One per packet, in order, when a flow type is selected.
+    observations: Vec<Observation>,
 }
 
 pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &CaptureOptions) -> Result<Summary> {
@@ -111,12 +124,21 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     let mut input_txs = Vec::with_capacity(workers);
     let mut result_rxs = Vec::with_capacity(workers);
     let mut handles = Vec::with_capacity(workers);
+    // (slot, encoder) of the per-packet types; flow types fill no slot in the workers.
+    let packet_encoders: Vec<(usize, EncodeFn)> =
+        opts.encoders.iter().enumerate().filter_map(|(slot, &e)| ENCODERS[e].packet().map(|f| (slot, f))).collect();
+    let trackers: Vec<(usize, Box<dyn Tracker>)> = opts
+        .encoders
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &e)| ENCODERS[e].flow().map(|new| (slot, new(&opts.flows))))
+        .collect();
+    let observe = !trackers.is_empty();
     for _ in 0..workers {
         let (in_tx, in_rx) = bounded::<PacketBatch>(capacity);
         let (out_tx, out_rx) = bounded::<BatchResult>(capacity);
-        let encoders = opts.encoders.clone();
-        let config = opts.config;
-        handles.push(std::thread::spawn(move || worker(in_rx, out_tx, &encoders, &config)));
+        let job = WorkerJob { slots: opts.encoders.len(), encoders: packet_encoders.clone(), config: opts.config, observe };
+        handles.push(std::thread::spawn(move || worker(in_rx, out_tx, &job)));
         input_txs.push(in_tx);
         result_rxs.push(out_rx);
     }
@@ -124,6 +146,9 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     let mut sink = Sink {
         encoders: opts.encoders.clone(),
         records,
+        flow_out: trackers.iter().map(|_| (Vec::new(), 0)).collect(),
+        trackers,
+        timestamp_digits: 6,
         errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
         errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), source.dump_format()),
         unknown_pcap: PacketDump::new(&opts.out_dir.join("unknown.pcap"), source.dump_format()),
@@ -221,34 +246,55 @@ fn read_batches(
     (warnings, interrupted, reader.stats())
 }
 
-fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, encoders: &[usize], config: &EncodeConfig) {
+/// What a worker runs on each packet.
+struct WorkerJob {
+    /// Number of selected record types (result slots).
+    slots: usize,
+    /// (slot, encoder) of the selected per-packet types.
+    encoders: Vec<(usize, EncodeFn)>,
+    config: EncodeConfig,
+    /// Make an `Observation` of every packet for the flow stage.
+    observe: bool,
+}
+
+fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
     for batch in rx {
-        let mut records: Vec<Vec<u8>> = encoders.iter().map(|_| Vec::new()).collect();
-        let mut counts = vec![0u64; encoders.len()];
+        let mut records: Vec<Vec<u8>> = (0..job.slots).map(|_| Vec::new()).collect();
+        let mut counts = vec![0u64; job.slots];
         let mut problems = Vec::new();
-        let mut marks: Vec<(usize, u64)> = Vec::with_capacity(encoders.len());
+        let mut observations = Vec::with_capacity(if job.observe { batch.len() } else { 0 });
+        let mut marks: Vec<(usize, u64)> = Vec::with_capacity(job.slots);
         for (index, (meta, data)) in batch.iter().enumerate() {
             marks.clear();
             marks.extend(records.iter().zip(&counts).map(|(r, c)| (r.len(), *c)));
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 let layers = Layers::decode(meta.link_type, meta.timestamp, data, meta.orig_len as usize);
-                for (slot, &e) in encoders.iter().enumerate() {
+                for &(slot, encode) in &job.encoders {
                     let mut out = Emitter::new(&mut records[slot], &mut counts[slot]);
-                    (ENCODERS[e].encode)(&layers, config, &mut out);
+                    encode(&layers, &job.config, &mut out);
                 }
+                let observation = job.observe.then(|| Observation::of(&layers, meta.orig_len));
                 // Layer names are only needed (and only joined) for errors.log.
                 let names = match layers.outcome {
                     Outcome::Error(_) => layers.layer_names().join(", "),
                     _ => String::new(),
                 };
-                (layers.outcome, names)
+                (layers.outcome, names, observation)
             }));
+            // Every packet counts in the flow stage; after a panic, with time and size only.
+            if job.observe {
+                let fallback = || Observation { timestamp: meta.timestamp, wire_len: meta.orig_len, ..Observation::default() };
+                observations.push(match &outcome {
+                    Ok((_, _, Some(o))) => *o,
+                    _ => fallback(),
+                });
+            }
             match outcome {
-                Ok((Outcome::Complete, _)) => {}
-                Ok((Outcome::Unknown { what, value }, _)) => {
+                Ok((Outcome::Complete, _, _)) => {}
+                Ok((Outcome::Unknown { what, value }, _, _)) => {
                     problems.push(Problem::Unknown { packet: index, kind: unknown_kind(what, value) });
                 }
-                Ok((Outcome::Error(e), layers)) => {
+                Ok((Outcome::Error(e), layers, _)) => {
                     let kind = format!("{}: {}", e.layer, e.kind.name());
                     problems.push(Problem::Error {
                         packet: index,
@@ -272,7 +318,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, encoders: &[usize]
                 }
             }
         }
-        if tx.send(BatchResult { batch, records, counts, problems }).is_err() {
+        if tx.send(BatchResult { batch, records, counts, problems, observations }).is_err() {
             return;
         }
     }
@@ -364,6 +410,12 @@ fn progress_bar(show: bool) -> indicatif::ProgressBar {
 struct Sink {
     encoders: Vec<usize>,
     records: Box<dyn RecordSink>,
+    /// (slot, table) of the selected flow types.
+    trackers: Vec<(usize, Box<dyn Tracker>)>,
+    /// Records each table wrote during the current batch, with their count.
+    flow_out: Vec<(Vec<u8>, u64)>,
+    /// Of the last batch, for the headers of files created at the end.
+    timestamp_digits: u32,
     errors_log: ErrorLog,
     errors_pcap: PacketDump,
     unknown_pcap: PacketDump,
@@ -371,16 +423,43 @@ struct Sink {
 }
 
 impl Sink {
+    /// Hands the records of `slot` to the record sink.
+    fn write_slot(&mut self, slot: usize, bytes: &[u8], count: u64) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let Some(&e) = self.encoders.get(slot) else { return Ok(()) };
+        self.records.write(ENCODERS[e].name, self.timestamp_digits, bytes, count)
+    }
+
+    /// Writes what the flow tables emitted since the last call.
+    fn write_flow_records(&mut self) -> Result<()> {
+        for i in 0..self.trackers.len() {
+            let slot = self.trackers[i].0;
+            let (mut bytes, count) = std::mem::take(&mut self.flow_out[i]);
+            self.write_slot(slot, &bytes, count)?;
+            // Keep the buffer's capacity for the next batch.
+            bytes.clear();
+            self.flow_out[i] = (bytes, 0);
+        }
+        Ok(())
+    }
+
     fn write(&mut self, result: BatchResult) -> Result<()> {
         let batch = &result.batch;
+        self.timestamp_digits = batch.timestamp_digits;
         self.summary.packets += batch.len() as u64;
         self.summary.bytes += batch.iter().map(|(m, _)| u64::from(m.orig_len)).sum::<u64>();
         for (slot, bytes) in result.records.iter().enumerate() {
-            if bytes.is_empty() {
-                continue;
+            self.write_slot(slot, bytes, result.counts[slot])?;
+        }
+        if !self.trackers.is_empty() {
+            for o in &result.observations {
+                for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
+                    t.observe(o, &mut Emitter::new(buf, count));
+                }
             }
-            let name = ENCODERS[self.encoders[slot]].name;
-            self.records.write(name, batch.timestamp_digits, bytes, result.counts[slot])?;
+            self.write_flow_records()?;
         }
         for problem in &result.problems {
             let (packet, is_error) = match problem {
@@ -405,6 +484,15 @@ impl Sink {
     }
 
     fn finish(mut self) -> Result<Summary> {
+        for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
+            t.flush(&mut Emitter::new(buf, count));
+        }
+        self.write_flow_records()?;
+        for (slot, t) in &self.trackers {
+            if t.evicted() > 0 {
+                self.summary.flows_evicted.push((ENCODERS[self.encoders[*slot]].name, t.evicted()));
+            }
+        }
         self.summary.records = self.records.finish()?;
         self.errors_log.finish(&self.summary.error_kinds)?;
         self.errors_pcap.finish()?;

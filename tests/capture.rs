@@ -214,7 +214,7 @@ fn encoders_lists_every_record_type_of_the_schema() {
     let out = run_ok(&["-encoders"]);
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let listed: Vec<&str> = text.lines().map(|l| l.trim_start_matches("+ ")).collect();
-    assert_eq!(listed.len(), 16);
+    assert_eq!(listed.len(), 21);
     for name in &listed {
         assert!(netcap::schema::message(name).is_some(), "{name} has no message in the schema");
     }
@@ -354,6 +354,9 @@ fn sigint_stops_cleanly_with_complete_files() {
     assert!(err.contains("interrupted, files closed cleanly"), "the run must still have been going: {err}");
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
     assert!(!eth.is_empty() && eth.len() < 20 * 24_000, "{}", eth.len());
+    // Flow tables are emitted on the signal too.
+    let (_, conns) = read_records::<pb::Connection>(&out.join("Connection.ncap.gz"));
+    assert!(!conns.is_empty());
     for f in std::fs::read_dir(&out).expect("dir") {
         let p = f.expect("entry").path();
         if p.to_string_lossy().ends_with(".ncap.gz") {

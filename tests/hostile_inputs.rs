@@ -48,6 +48,7 @@ fn one_interface_per_packet_is_linear() {
     std::fs::write(&input, many_interfaces(n)).expect("write capture");
     let out_dir = dir.join("out");
     let opts = CaptureOptions {
+        flows: Default::default(),
         source_name: input.display().to_string(),
         out_dir: out_dir.clone(),
         workers: 1,

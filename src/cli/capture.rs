@@ -6,6 +6,7 @@ use crate::capture::file::CaptureReader;
 use crate::capture::PacketSource;
 use crate::decode::registry::{self, ENCODERS};
 use crate::decode::EncodeConfig;
+use crate::flows::FlowConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
 use crate::sink::{FileSink, RunInfo};
 use clap::builder::BoolishValueParser;
@@ -99,10 +100,53 @@ pub struct PipelineArgs {
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub payload: bool,
 
+    /// Idle timeout of Flow, LinkFlow, NetworkFlow and TransportFlow records
+    /// (packet time): 90s, 5m, 1h, 500ms; a bare number is seconds.
+    #[arg(long = "flow-timeout", value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
+    pub flow_timeout: i64,
+
+    /// Idle timeout of Connection records (packet time).
+    #[arg(long = "conn-timeout", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub conn_timeout: i64,
+
+    /// Active timeout of every flow record type: longer conversations are
+    /// written in slices of this length (packet time).
+    #[arg(long = "active-timeout", value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub active_timeout: i64,
+
+    /// Most entries per flow table; when full, the least recently seen
+    /// entry is written early (counted in the summary).
+    #[arg(long = "max-flows", value_name = "N", default_value_t = FlowConfig::default().max_flows as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_flows: u64,
+
     /// No progress bar and no summary table.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub quiet: bool,
+}
+
+/// Parses a duration: a number with an optional unit (ns, us, ms, s, m,
+/// h; none means seconds), e.g. `90s`, `5m`, `1.5h`. Returns nanoseconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale: f64 = match unit.trim() {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "" | "s" => 1e9,
+        "m" => 60e9,
+        "h" => 3600e9,
+        other => return Err(format!("unknown unit {other:?} in duration {text:?} (use ns, us, ms, s, m or h)")),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("not a duration: {text:?} (e.g. 90s, 5m, 1h)"))?;
+    let ns = value * scale;
+    if !ns.is_finite() || ns < 0.0 || ns > i64::MAX as f64 / 2.0 {
+        return Err(format!("duration out of range: {text:?}"));
+    }
+    Ok(ns.round() as i64)
 }
 
 /// Resolves -include/-exclude to encoder indexes, or names the bad one.
@@ -191,6 +235,12 @@ pub fn prepare(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, CaptureOpt
         packet_buffer: args.pbuf,
         encoders,
         config: EncodeConfig { include_payload: args.payload },
+        flows: FlowConfig {
+            flow_timeout: args.flow_timeout,
+            conn_timeout: args.conn_timeout,
+            active_timeout: args.active_timeout,
+            max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
+        },
         progress: !args.quiet && std::io::stderr().is_terminal(),
         stop,
     };
@@ -237,6 +287,9 @@ pub fn print_summary(s: &Summary, opts: &CaptureOptions) {
     }
     if s.unknown > 0 {
         eprintln!("{} packets with unknown protocols ({}) → unknown.pcap", s.unknown, list(&s.unknown_kinds));
+    }
+    for (name, n) in &s.flows_evicted {
+        eprintln!("{n} {name} records written early: table full (-max-flows {})", opts.flows.max_flows);
     }
     if let Some(k) = s.capture_stats {
         eprintln!("kernel: {} packets received, {} dropped, {} dropped by the interface", k.received, k.dropped, k.if_dropped);
@@ -322,4 +375,21 @@ fn list_interfaces() -> i32 {
 fn list_interfaces() -> i32 {
     eprintln!("netcap: {NO_LIBPCAP}");
     EXIT_USAGE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(90_000_000_000));
+        assert_eq!(parse_duration("5m"), Ok(300_000_000_000));
+        assert_eq!(parse_duration("1.5h"), Ok(5_400_000_000_000));
+        assert_eq!(parse_duration("250ms"), Ok(250_000_000));
+        assert_eq!(parse_duration("0"), Ok(0));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("").is_err());
+    }
 }

@@ -117,12 +117,27 @@ pub struct Layers<'a> {
     pub udp: Option<udp::UdpDatagram<'a>>,
     pub icmpv4: Option<icmpv4::Icmpv4Packet<'a>>,
     pub icmpv6: Option<icmpv6::Icmpv6Packet<'a>>,
+    /// The IP payload handed to the upper layer (after IPv6 extension
+    /// headers), whether or not a decoder understood it: flows read the
+    /// protocol, its declared length and SCTP ports from it.
+    pub ip_upper: Option<IpUpper<'a>>,
     pub outcome: Outcome,
     /// Shares byte counts between the payload entropies of nested layers.
     pub entropy: wire::EntropyMemo<'a>,
     /// Names of the layers decoded so far, in order (for errors.log).
     names: [&'static str; 12],
     depth: usize,
+}
+
+/// The payload of the innermost IP header that has an upper layer.
+#[derive(Clone, Copy)]
+pub struct IpUpper<'a> {
+    /// IP protocol number (IPv6: the next header after the extensions).
+    pub protocol: u8,
+    /// Captured bytes.
+    pub bytes: &'a [u8],
+    /// Length as the IP header declares it.
+    pub declared_len: usize,
 }
 
 /// Link-layer types (LINKTYPE_* values of pcap/pcapng) that we decode.
@@ -165,6 +180,7 @@ impl<'a> Layers<'a> {
             udp: None,
             icmpv4: None,
             icmpv6: None,
+            ip_upper: None,
             outcome: Outcome::Complete,
             entropy: wire::EntropyMemo::new(frame),
             names: [""; 12],
@@ -370,6 +386,7 @@ impl<'a> Layers<'a> {
     }
 
     fn decode_ip_payload(&mut self, protocol: u8, buf: &'a [u8], declared_len: usize, over_ipv6: bool) {
+        self.ip_upper = Some(IpUpper { protocol, bytes: buf, declared_len });
         match protocol {
             tcp::IP_PROTOCOL => match tcp::TcpSegment::new_checked(buf, declared_len) {
                 Ok(s) => {

@@ -1,0 +1,348 @@
+//! The bounded flow table shared by every flow record type.
+//!
+//! Entries live in a slab (indices, no per-packet allocation) and are
+//! found through a hash map. Each entry sits in one of two intrusive
+//! lists, both kept in order of a monotone packet clock (the largest
+//! timestamp seen so far), so the next entry to expire is always at a
+//! list head and checking for expiry costs O(1) per packet:
+//!
+//! - `Idle`: open entries, least recently seen first (idle timeout, and
+//!   the victim when the table is full);
+//! - `Closing`: TCP connections closed by FIN/FIN or RST, by closing time
+//!   (written after [`CLOSE_LINGER`](super::CLOSE_LINGER));
+//!
+//! and, while its current slice has packets, in a third:
+//!
+//! - `Active`: by the time the slice started (active timeout).
+//!
+//! Expired entries are written in order of their deadlines; equal deadlines
+//! go closing, idle, active, each in list order. Everything is a function
+//! of the packets in capture order, so output is deterministic.
+
+use super::{FlowConfig, Key, Observation, Tracker, CLOSE_LINGER};
+use crate::decode::Emitter;
+use std::collections::HashMap;
+
+/// What a flow record type keys on, counts and writes.
+pub trait Model: Send + 'static {
+    type State: Send;
+    /// The part of [`Key`] this type keys on, as compact as possible: the
+    /// hash map's key (five lookups per packet).
+    type MapKey: Copy + Eq + std::hash::Hash + Send;
+    /// The record type (message) name.
+    const NAME: &'static str;
+    /// The packet's key, or None when it has no part in this type.
+    fn key(o: &Observation) -> Option<Key>;
+    fn map_key(k: &Key) -> Self::MapKey;
+    /// A new entry for `key`, whose first packet is `o` (not counted yet).
+    fn start(key: &Key, o: &Observation) -> Self::State;
+    /// Counts a packet. True when it closes the conversation (TCP).
+    fn add(s: &mut Self::State, o: &Observation) -> bool;
+    /// True when `o` starts a new conversation on a closing entry's key.
+    fn reopens(_s: &Self::State, _o: &Observation) -> bool {
+        false
+    }
+    /// Packets counted in the current slice.
+    fn packets(s: &Self::State) -> u64;
+    fn emit(key: &Key, s: &Self::State, out: &mut Emitter);
+    /// Counters to zero for the next slice; conversation state is kept.
+    fn next_slice(s: &mut Self::State);
+    fn idle_timeout(cfg: &FlowConfig) -> i64 {
+        cfg.flow_timeout
+    }
+}
+
+const NIL: u32 = u32::MAX;
+const IDLE: usize = 0;
+const CLOSING: usize = 1;
+const ACTIVE: usize = 2;
+
+#[derive(Clone, Copy)]
+struct Link {
+    prev: u32,
+    next: u32,
+}
+
+const UNLINKED: Link = Link { prev: NIL, next: NIL };
+
+struct Entry<S> {
+    key: Key,
+    state: S,
+    /// Clock when last seen (Idle order).
+    last_seen: i64,
+    /// Clock when closed (Closing order).
+    closed_at: i64,
+    /// Clock of the first packet of the current slice (Active order).
+    slice_start: i64,
+    closing: bool,
+    in_active: bool,
+    /// [0]: Idle or Closing list, [1]: Active list.
+    links: [Link; 2],
+}
+
+#[derive(Clone, Copy)]
+struct Ends {
+    head: u32,
+    tail: u32,
+}
+
+pub struct FlowTable<M: Model> {
+    map: HashMap<M::MapKey, u32, foldhash::fast::RandomState>,
+    entries: Vec<Entry<M::State>>,
+    free: Vec<u32>,
+    lists: [Ends; 3],
+    clock: i64,
+    idle_timeout: i64,
+    linger: i64,
+    active_timeout: i64,
+    max: usize,
+    evicted: u64,
+}
+
+fn slot(list: usize) -> usize {
+    usize::from(list == ACTIVE)
+}
+
+impl<M: Model> FlowTable<M> {
+    pub fn new(cfg: &FlowConfig) -> Self {
+        let idle_timeout = M::idle_timeout(cfg).max(0);
+        FlowTable {
+            map: HashMap::default(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            lists: [Ends { head: NIL, tail: NIL }; 3],
+            clock: i64::MIN,
+            idle_timeout,
+            linger: CLOSE_LINGER.min(idle_timeout),
+            active_timeout: cfg.active_timeout.max(0),
+            // Slab indices are u32 and NIL is reserved.
+            max: cfg.max_flows.clamp(1, (u32::MAX - 1) as usize),
+            evicted: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn entry(&self, i: u32) -> Option<&Entry<M::State>> {
+        self.entries.get(i as usize)
+    }
+
+    fn entry_mut(&mut self, i: u32) -> Option<&mut Entry<M::State>> {
+        self.entries.get_mut(i as usize)
+    }
+
+    fn set_link(&mut self, i: u32, s: usize, f: impl FnOnce(&mut Link)) {
+        if let Some(e) = self.entry_mut(i) {
+            f(&mut e.links[s]);
+        }
+    }
+
+    fn link(&self, i: u32, s: usize) -> Link {
+        self.entry(i).map_or(UNLINKED, |e| e.links[s])
+    }
+
+    fn push_back(&mut self, list: usize, i: u32) {
+        let s = slot(list);
+        let tail = self.lists[list].tail;
+        self.set_link(i, s, |l| *l = Link { prev: tail, next: NIL });
+        if tail == NIL {
+            self.lists[list].head = i;
+        } else {
+            self.set_link(tail, s, |l| l.next = i);
+        }
+        self.lists[list].tail = i;
+    }
+
+    fn unlink(&mut self, list: usize, i: u32) {
+        let s = slot(list);
+        let Link { prev, next } = self.link(i, s);
+        if prev == NIL {
+            self.lists[list].head = next;
+        } else {
+            self.set_link(prev, s, |l| l.next = next);
+        }
+        if next == NIL {
+            self.lists[list].tail = prev;
+        } else {
+            self.set_link(next, s, |l| l.prev = prev);
+        }
+        self.set_link(i, s, |l| *l = UNLINKED);
+    }
+
+    fn move_to_back(&mut self, list: usize, i: u32) {
+        if self.lists[list].tail != i {
+            self.unlink(list, i);
+            self.push_back(list, i);
+        }
+    }
+
+    /// Writes the entry (if its slice has packets) and frees it.
+    fn remove(&mut self, i: u32, out: &mut Emitter) {
+        let Some(e) = self.entry(i) else { return };
+        let (key, closing, in_active) = (e.key, e.closing, e.in_active);
+        if M::packets(&e.state) > 0 {
+            M::emit(&e.key, &e.state, out);
+        }
+        self.unlink(if closing { CLOSING } else { IDLE }, i);
+        if in_active {
+            self.unlink(ACTIVE, i);
+        }
+        self.map.remove(&M::map_key(&key));
+        self.free.push(i);
+    }
+
+    /// Writes the current slice and starts the next one.
+    fn slice(&mut self, i: u32, out: &mut Emitter) {
+        self.unlink(ACTIVE, i);
+        if let Some(e) = self.entry_mut(i) {
+            e.in_active = false;
+            if M::packets(&e.state) > 0 {
+                M::emit(&e.key, &e.state, out);
+            }
+            M::next_slice(&mut e.state);
+        }
+    }
+
+    /// The entry with the earliest deadline, if that deadline has passed:
+    /// (list, index).
+    fn next_expired(&self) -> Option<(usize, u32)> {
+        let mut best: Option<(i64, usize, u32)> = None;
+        for list in [CLOSING, IDLE, ACTIVE] {
+            let i = self.lists[list].head;
+            let Some(e) = self.entry(i) else { continue };
+            let deadline = match list {
+                CLOSING => e.closed_at.saturating_add(self.linger),
+                IDLE => e.last_seen.saturating_add(self.idle_timeout),
+                _ => e.slice_start.saturating_add(self.active_timeout),
+            };
+            if deadline < self.clock && best.is_none_or(|(d, _, _)| deadline < d) {
+                best = Some((deadline, list, i));
+            }
+        }
+        best.map(|(_, list, i)| (list, i))
+    }
+
+    fn expire(&mut self, out: &mut Emitter) {
+        while let Some((list, i)) = self.next_expired() {
+            if list == ACTIVE {
+                self.slice(i, out);
+            } else {
+                self.remove(i, out);
+            }
+        }
+    }
+
+    /// Makes room: the least recently seen entry goes early.
+    fn evict(&mut self, out: &mut Emitter) {
+        let idle = self.entry(self.lists[IDLE].head).map(|e| (e.last_seen, self.lists[IDLE].head));
+        let closing = self.entry(self.lists[CLOSING].head).map(|e| (e.last_seen, self.lists[CLOSING].head));
+        let victim = match (idle, closing) {
+            (Some((ti, i)), Some((tc, c))) => {
+                if tc <= ti {
+                    c
+                } else {
+                    i
+                }
+            }
+            (Some((_, i)), None) => i,
+            (None, Some((_, c))) => c,
+            (None, None) => return,
+        };
+        self.remove(victim, out);
+        self.evicted += 1;
+    }
+
+    fn count(&mut self, i: u32, o: &Observation) {
+        let clock = self.clock;
+        let Some(e) = self.entry_mut(i) else { return };
+        let closes = M::add(&mut e.state, o);
+        e.last_seen = clock;
+        let was_closing = e.closing;
+        let start_slice = !e.in_active;
+        if start_slice {
+            e.in_active = true;
+            e.slice_start = clock;
+        }
+        let close_now = closes && !was_closing;
+        if close_now {
+            e.closing = true;
+            e.closed_at = clock;
+        }
+        if start_slice {
+            self.push_back(ACTIVE, i);
+        }
+        if close_now {
+            self.unlink(IDLE, i);
+            self.push_back(CLOSING, i);
+        } else if !was_closing {
+            self.move_to_back(IDLE, i);
+        }
+    }
+
+    fn insert(&mut self, key: Key, o: &Observation, out: &mut Emitter) {
+        if self.map.len() >= self.max {
+            self.evict(out);
+        }
+        let entry = Entry {
+            key,
+            state: M::start(&key, o),
+            last_seen: self.clock,
+            closed_at: 0,
+            slice_start: self.clock,
+            closing: false,
+            in_active: false,
+            links: [UNLINKED; 2],
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                if let Some(e) = self.entry_mut(i) {
+                    *e = entry;
+                }
+                i
+            }
+            None => {
+                self.entries.push(entry);
+                (self.entries.len() - 1) as u32
+            }
+        };
+        self.map.insert(M::map_key(&key), i);
+        self.push_back(IDLE, i);
+        self.count(i, o);
+    }
+}
+
+impl<M: Model> Tracker for FlowTable<M> {
+    fn observe(&mut self, o: &Observation, out: &mut Emitter) {
+        self.clock = self.clock.max(o.timestamp);
+        self.expire(out);
+        let Some(key) = M::key(o) else { return };
+        if let Some(&i) = self.map.get(&M::map_key(&key)) {
+            let reopen = self.entry(i).is_some_and(|e| e.closing && M::reopens(&e.state, o));
+            if !reopen {
+                self.count(i, o);
+                return;
+            }
+            self.remove(i, out);
+        }
+        self.insert(key, o, out);
+    }
+
+    fn flush(&mut self, out: &mut Emitter) {
+        for list in [CLOSING, IDLE] {
+            while self.lists[list].head != NIL {
+                let i = self.lists[list].head;
+                self.remove(i, out);
+            }
+        }
+    }
+
+    fn evicted(&self) -> u64 {
+        self.evicted
+    }
+}
