@@ -10,6 +10,7 @@ pub mod timefmt;
 pub mod cli;
 pub mod pipeline;
 pub mod output;
+pub mod label;
 pub mod sink;
 
 /// Version written into every file header and printed by `-version`.

@@ -5,6 +5,7 @@
 //! and nowhere else, so every subcommand accepts both spellings.
 
 pub mod capture;
+pub mod label;
 pub mod read;
 pub mod sensor;
 pub mod server;
@@ -69,10 +70,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
         "read" => read::main(rest.into_iter().skip(1).collect()),
         "sensor" => sensor::main(rest.into_iter().skip(1).collect()),
         "server" => server::main(rest.into_iter().skip(1).collect()),
-        "label" => {
-            eprintln!("netcap {first}: not available in this version of netcap yet");
-            EXIT_USAGE
-        }
+        "label" => label::main(rest.into_iter().skip(1).collect()),
         _ => {
             if wants_read(&rest) {
                 return read::main(rest);

@@ -35,6 +35,33 @@ impl<W: Write> CsvSink<W> {
         Ok(())
     }
 
+    /// The header row with `extra` column names after the record's.
+    pub fn begin_extra(&mut self, r: &Renderer, extra: &[&str]) -> Result<(), Error> {
+        self.cells.clear();
+        self.ends.clear();
+        for name in r.column_names().chain(extra.iter().copied()) {
+            self.cells.extend_from_slice(name.as_bytes());
+            self.ends.push(self.cells.len());
+        }
+        self.write_row()
+    }
+
+    /// A record's row with `extra` cells after its columns.
+    pub fn record_extra(&mut self, r: &mut Renderer, vals: &Values, buf: &[u8], extra: &[&[u8]]) -> Result<(), Error> {
+        self.cells.clear();
+        self.ends.clear();
+        for c in 0..r.columns.len() {
+            let fi = r.columns[c];
+            r.field_text(0, vals, fi, buf, &mut self.cells, 0)?;
+            self.ends.push(self.cells.len());
+        }
+        for cell in extra {
+            self.cells.extend_from_slice(cell);
+            self.ends.push(self.cells.len());
+        }
+        self.write_row()
+    }
+
     /// Hands back the writer (for tests and the checker).
     pub fn into_inner(self) -> Result<W, Error> {
         self.wtr.into_inner().map_err(|e| Error::Io(e.into_error()))
@@ -50,24 +77,11 @@ fn csv_error(e: ::csv::Error) -> Error {
 
 impl<W: Write> Sink for CsvSink<W> {
     fn begin(&mut self, r: &Renderer) -> Result<(), Error> {
-        self.cells.clear();
-        self.ends.clear();
-        for name in r.column_names() {
-            self.cells.extend_from_slice(name.as_bytes());
-            self.ends.push(self.cells.len());
-        }
-        self.write_row()
+        self.begin_extra(r, &[])
     }
 
     fn record(&mut self, r: &mut Renderer, vals: &Values, buf: &[u8]) -> Result<(), Error> {
-        self.cells.clear();
-        self.ends.clear();
-        for c in 0..r.columns.len() {
-            let fi = r.columns[c];
-            r.field_text(0, vals, fi, buf, &mut self.cells, 0)?;
-            self.ends.push(self.cells.len());
-        }
-        self.write_row()
+        self.record_extra(r, vals, buf, &[])
     }
 
     fn finish(&mut self, _r: &Renderer) -> Result<(), Error> {
