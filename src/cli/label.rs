@@ -166,6 +166,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let capture_name = pcap.file_name().map(|n| n.to_os_string());
     let show_progress = args.progress && std::io::stderr().is_terminal();
     let mut labeled_files = 0;
+    let mut from_capture = 0;
     let mut ties = 0;
     let mut status = 0;
     for path in files {
@@ -181,6 +182,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             eprintln!("netcap label: skipping {}: made from {source:?}, not {}", path.display(), pcap.display());
             continue;
         }
+        from_capture += 1;
         let type_name = reader.header().r#type.clone();
         let Some(desc) = crate::schema::message(&type_name) else { continue };
         let schema = crate::output::record::Schema::compile(&desc);
@@ -189,6 +191,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             continue;
         };
         if args.disable_layers && matches!(fields.level, Level::Packet(_)) {
+            eprintln!("netcap label: -disable-layers: skipping packet-level {type_name}");
             continue;
         }
         let csv_path = args.out.join(format!("{type_name}_labeled.csv"));
@@ -221,8 +224,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
             }
         }
     }
-    if labeled_files == 0 {
+    if from_capture == 0 {
         return fail(EXIT_USAGE, format!("no record files made from {} in {}", pcap.display(), args.out.display()));
+    }
+    if labeled_files == 0 {
+        eprintln!("netcap label: no record file to label (flow-level types only with -disable-layers)");
     }
     if ties > 0 {
         eprintln!("netcap label: {ties} records had equally severe alerts with different labels (took the first in sort order; -collect keeps all)");

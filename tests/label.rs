@@ -1,0 +1,267 @@
+//! End-to-end tests of `netcap label`: the shared captures are turned into
+//! records, then labeled with the Suricata alerts recorded for them
+//! (`../shared/suricata`, read in place). Expectations are computed from
+//! eve.json directly, not from netcap.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn suricata_dir() -> PathBuf {
+    let p = repo().join("../shared/suricata");
+    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
+    p
+}
+
+/// name → capture path, from captures.tsv.
+fn captures() -> Vec<(String, PathBuf)> {
+    let tsv = std::fs::read_to_string(suricata_dir().join("captures.tsv")).expect("captures.tsv");
+    tsv.lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(n, p)| (n.to_owned(), repo().join("../shared").join(p)))
+        .collect()
+}
+
+fn capture_of(name: &str) -> PathBuf {
+    captures().into_iter().find(|(n, _)| n == name).map(|(_, p)| p).expect("capture in captures.tsv")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("netcap-label-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn netcap(args: &[&str]) -> Output {
+    Command::new(NETCAP).args(args).output().expect("netcap runs")
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = netcap(args);
+    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Records of capture `name` in a fresh directory.
+fn records(name: &str, tag: &str) -> (PathBuf, PathBuf) {
+    let pcap = capture_of(name);
+    let dir = temp_dir(&format!("{name}-{tag}"));
+    run_ok(&["-r", s(&pcap), "-out", s(&dir), "-quiet"]);
+    (pcap, dir)
+}
+
+fn alerts(name: &str, file: &str) -> PathBuf {
+    suricata_dir().join(name).join(file)
+}
+
+fn label(pcap: &Path, dir: &Path, alerts: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["label", "-r", s(pcap), "-out", s(dir), "-alerts", s(alerts)];
+    args.extend_from_slice(extra);
+    netcap(&args)
+}
+
+fn label_ok(pcap: &Path, dir: &Path, alerts: &Path, extra: &[&str]) -> String {
+    let out = label(pcap, dir, alerts, extra);
+    assert!(out.status.success(), "label failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every `<Type>_labeled.csv` in `dir`: type → (header, rows).
+type Csvs = BTreeMap<String, (Vec<String>, Vec<Vec<String>>)>;
+
+fn labeled(dir: &Path, sep: u8) -> Csvs {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).expect("dir") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let Some(ty) = name.strip_suffix("_labeled.csv") else { continue };
+        let mut rdr = csv::ReaderBuilder::new().delimiter(sep).from_path(&p).expect("csv");
+        let header: Vec<String> = rdr.headers().expect("header").iter().map(str::to_owned).collect();
+        let rows: Vec<Vec<String>> =
+            rdr.records().map(|r| r.expect("row").iter().map(str::to_owned).collect()).collect();
+        out.insert(ty.to_owned(), (header, rows));
+    }
+    out
+}
+
+fn col(header: &[String], name: &str) -> Option<usize> {
+    header.iter().position(|h| h == name)
+}
+
+/// Label → records, over every file.
+fn label_counts(csvs: &Csvs) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for (header, rows) in csvs.values() {
+        let l = col(header, "Label").expect("Label column");
+        assert_eq!(l, header.len() - 1, "Label is the last column");
+        for r in rows {
+            *m.entry(r[l].clone()).or_insert(0) += 1;
+        }
+    }
+    m
+}
+
+/// Microseconds of a `seconds.fraction` cell.
+fn cell_us(cell: &str) -> i64 {
+    let (sec, frac) = cell.split_once('.').expect("seconds.fraction");
+    let frac: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
+    sec.parse::<i64>().expect("seconds") * 1_000_000 + frac.parse::<i64>().expect("fraction")
+}
+
+/// Microseconds of an EVE timestamp written in UTC (`...+0000`).
+fn eve_us(ts: &str) -> i64 {
+    let ts = ts.strip_suffix("+0000").expect("EVE times of the shared logs are UTC");
+    let n = |a: usize, b: usize| ts[a..b].parse::<i64>().expect("digits");
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    // days from civil (Hinnant), written out separately from netcap's.
+    let yy = if m <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let secs = days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19);
+    secs * 1_000_000 + n(20, 26)
+}
+
+struct EveAlert {
+    us: i64,
+    /// Suricata's packet number; absent for alerts raised on a pseudo
+    /// packet (`pkt_src` "stream (flow timeout)"), which belong to a flow
+    /// but to no packet of the capture.
+    pcap_cnt: Option<u64>,
+    ports: Option<(String, String)>,
+    class: String,
+    signature: String,
+    severity: u64,
+}
+
+fn eve(name: &str) -> Vec<EveAlert> {
+    let text = std::fs::read_to_string(alerts(name, "eve.json")).expect("eve.json");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json");
+            let port = |k: &str| v.get(k).and_then(|p| p.as_u64()).map(|p| p.to_string());
+            EveAlert {
+                us: eve_us(v["timestamp"].as_str().expect("timestamp")),
+                pcap_cnt: v.get("pcap_cnt").and_then(|c| c.as_u64()),
+                ports: port("src_port").zip(port("dest_port")),
+                class: v["alert"]["category"].as_str().expect("category").to_owned(),
+                signature: v["alert"]["signature"].as_str().expect("signature").to_owned(),
+                severity: v["alert"]["severity"].as_u64().expect("severity"),
+            }
+        })
+        .collect()
+}
+
+/// Checks `-collect` output of capture `name` against eve.json: each alert
+/// with ports lands on the TCP/UDP record of its packet (µs and ports,
+/// either direction) with its classification; records at a time without
+/// any alert, and TCP/UDP records without an alert of their ports, are
+/// `normal`.
+fn check_against_eve(name: &str, csvs: &Csvs) {
+    let alerts = eve(name);
+    let times: HashSet<i64> = alerts.iter().map(|a| a.us).collect();
+    let no_address_times: HashSet<i64> = alerts.iter().filter(|a| a.ports.is_none()).map(|a| a.us).collect();
+    for a in alerts.iter().filter(|a| a.ports.is_some() && a.pcap_cnt.is_some()) {
+        let (sp, dp) = a.ports.clone().expect("ports");
+        let mut found = 0;
+        for ty in ["TCP", "UDP"] {
+            let Some((header, rows)) = csvs.get(ty) else { continue };
+            let (t, s_, d, l) = (col(header, "Timestamp").expect("ts"), col(header, "SrcPort").expect("sp"), col(header, "DstPort").expect("dp"), header.len() - 1);
+            for r in rows {
+                if cell_us(&r[t]) == a.us && ((r[s_] == sp && r[d] == dp) || (r[s_] == dp && r[d] == sp)) {
+                    found += 1;
+                    assert!(r[l].split(" | ").any(|x| x == a.class), "{name} {ty} at {} {sp}->{dp}: label {:?} lacks {:?}", a.us, r[l], a.class);
+                }
+            }
+        }
+        assert!(found >= 1, "{name}: alert at {} {sp}->{dp} ({}) landed on no TCP/UDP record", a.us, a.class);
+    }
+    for (ty, (header, rows)) in csvs {
+        let t = col(header, "Timestamp").expect("ts");
+        let l = header.len() - 1;
+        let ports = col(header, "SrcPort").zip(col(header, "DstPort"));
+        for r in rows {
+            let us = cell_us(&r[t]);
+            let expected_alert = match ports {
+                None => times.contains(&us),
+                Some((s_, d)) => {
+                    no_address_times.contains(&us)
+                        || alerts.iter().any(|a| {
+                            a.us == us && a.ports.as_ref().is_some_and(|(sp, dp)| (&r[s_] == sp && &r[d] == dp) || (&r[s_] == dp && &r[d] == sp))
+                        })
+                }
+            };
+            if !expected_alert {
+                assert_eq!(r[l], "normal", "{name} {ty} record at {us} has no alert but label {:?}", r[l]);
+            }
+        }
+    }
+}
+
+/// The count netcap reports of alerts that matched no record.
+fn unmatched(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("netcap label: ").and_then(|l| l.split_once(" of ")).filter(|(_, r)| r.contains("matched no record")))
+        .map_or(0, |(n, _)| n.parse().expect("count"))
+}
+
+/// Label counts per capture (most severe label, over every record file).
+fn expected_counts(name: &str) -> Vec<(&'static str, u64)> {
+    match name {
+        "ek-to-cryptowall4" => vec![("Exploit Kit Activity Detected", 12), ("Misc activity", 3), ("Potentially Bad Traffic", 18), ("normal", 1926)],
+        "http-espn" => vec![("Misc activity", 183), ("normal", 2685)],
+        "many-protocols" => vec![
+            ("Attempted Information Leak", 197),
+            ("Detection of a Network Scan", 42),
+            ("Generic Protocol Command Decode", 10),
+            ("Misc activity", 444),
+            ("Not Suspicious Traffic", 60),
+            ("Potential Corporate Privacy Violation", 18),
+            ("access to a potentially vulnerable web application", 3),
+            ("normal", 13381),
+        ],
+        "http-packets" => vec![("Misc activity", 273), ("Potential Corporate Privacy Violation", 30), ("access to a potentially vulnerable web application", 23), ("normal", 5629)],
+        "tls2" => vec![("Generic Protocol Command Decode", 27), ("Misc activity", 42), ("normal", 22284)],
+        "sll" => vec![("Misc activity", 4), ("normal", 1025)],
+        other => panic!("no expected counts for {other}: add them"),
+    }
+}
+
+#[test]
+fn shared_captures_eve_and_fast_log_agree_and_match_eve() {
+    for (name, _) in captures() {
+        let (pcap, dir) = records(&name, "eve");
+        label_ok(&pcap, &dir, &alerts(&name, "eve.json"), &[]);
+        let from_eve = labeled(&dir, b',');
+        assert!(from_eve.contains_key("TCP"), "{name}: no TCP_labeled.csv");
+        label_ok(&pcap, &dir, &alerts(&name, "fast.log"), &[]);
+        let from_fast = labeled(&dir, b',');
+        assert!(from_eve == from_fast, "{name}: labels from eve.json and fast.log differ");
+        let counts = label_counts(&from_eve);
+        eprintln!("{name}: {counts:?}");
+        let expected: BTreeMap<String, u64> = expected_counts(&name).into_iter().map(|(l, n)| (l.to_owned(), n)).collect();
+        assert_eq!(counts, expected, "{name}: records per label");
+
+        let stderr = label_ok(&pcap, &dir, &alerts(&name, "eve.json"), &["-collect"]);
+        // Only pseudo-packet alerts may miss: they have no packet of their own.
+        let pseudo = eve(&name).iter().filter(|a| a.pcap_cnt.is_none()).count();
+        assert!(unmatched(&stderr) <= pseudo, "{name}: {} unmatched, {pseudo} pseudo-packet alerts\n{stderr}", unmatched(&stderr));
+        let collected = labeled(&dir, b',');
+        check_against_eve(&name, &collected);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
