@@ -3,7 +3,7 @@
 //! (`../shared/suricata`, read in place). Expectations are computed from
 //! eve.json directly, not from netcap.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -144,7 +144,6 @@ struct EveAlert {
     ports: Option<(String, String)>,
     class: String,
     signature: String,
-    severity: u64,
 }
 
 fn eve(name: &str) -> Vec<EveAlert> {
@@ -159,7 +158,6 @@ fn eve(name: &str) -> Vec<EveAlert> {
                 ports: port("src_port").zip(port("dest_port")),
                 class: v["alert"]["category"].as_str().expect("category").to_owned(),
                 signature: v["alert"]["signature"].as_str().expect("signature").to_owned(),
-                severity: v["alert"]["severity"].as_u64().expect("severity"),
             }
         })
         .collect()
@@ -264,4 +262,189 @@ fn shared_captures_eve_and_fast_log_agree_and_match_eve() {
         check_against_eve(&name, &collected);
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// Labels of one type's CSV.
+fn labels_of(csvs: &Csvs, ty: &str) -> Vec<String> {
+    let (header, rows) = csvs.get(ty).unwrap_or_else(|| panic!("no {ty}_labeled.csv"));
+    let l = header.len() - 1;
+    rows.iter().map(|r| r[l].clone()).collect()
+}
+
+#[test]
+fn most_severe_collect_strict_description_exclude() {
+    // ek-to-cryptowall4 has packets with an exploit-kit alert (severity 1)
+    // and a "Misc activity" alert (severity 3).
+    let name = "ek-to-cryptowall4";
+    let (pcap, dir) = records(name, "flags");
+    let eve_path = alerts(name, "eve.json");
+
+    label_ok(&pcap, &dir, &eve_path, &[]);
+    let tcp = labels_of(&labeled(&dir, b','), "TCP");
+    assert_eq!(tcp.iter().filter(|l| *l == "Exploit Kit Activity Detected").count(), 4);
+    assert!(!tcp.iter().any(|l| l.contains(" | ")));
+
+    label_ok(&pcap, &dir, &eve_path, &["-collect"]);
+    let tcp = labels_of(&labeled(&dir, b','), "TCP");
+    assert_eq!(tcp.iter().filter(|l| *l == "Exploit Kit Activity Detected | Misc activity").count(), 4, "{tcp:?}");
+
+    let out = label(&pcap, &dir, &eve_path, &["-strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("conflicting labels (-strict): Exploit Kit Activity Detected | Misc activity"), "{err}");
+
+    label_ok(&pcap, &dir, &eve_path, &["-description"]);
+    let signatures: HashSet<String> = eve(name).into_iter().map(|a| a.signature).collect();
+    let counts = label_counts(&labeled(&dir, b','));
+    assert!(counts.len() > 1);
+    for l in counts.keys().filter(|l| *l != "normal") {
+        assert!(signatures.contains(l), "{l:?} is not a signature of {name}");
+    }
+    assert_eq!(counts["normal"], 1926, "-description changes the text, not which records are labeled");
+
+    let err = label_ok(&pcap, &dir, &eve_path, &["-exclude", "Exploit Kit Activity Detected,Potentially Bad Traffic", "-strict"]);
+    assert!(err.contains("10 of 15 alerts excluded by classification"), "{err}");
+    let counts = label_counts(&labeled(&dir, b','));
+    assert_eq!(counts.keys().collect::<Vec<_>>(), ["Misc activity", "normal"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ties_are_counted_and_resolved_by_sort_order() {
+    let name = "http-espn";
+    let (pcap, dir) = records(name, "ties");
+    let fast = std::fs::read_to_string(alerts(name, "fast.log")).expect("fast.log");
+    let first = fast.lines().next().expect("a line");
+    let log = dir.join("tie.log");
+    std::fs::write(&log, format!("{first}\n{}\n", first.replace("Misc activity", "Other class"))).expect("write");
+    let err = label_ok(&pcap, &dir, &log, &[]);
+    // Ethernet, IPv4 and TCP records of the packet.
+    assert!(err.contains("netcap label: 3 records had equally severe alerts with different labels"), "{err}");
+    let counts = label_counts(&labeled(&dir, b','));
+    assert_eq!(counts.get("Misc activity"), Some(&3));
+    assert_eq!(counts.get("Other class"), None);
+    label_ok(&pcap, &dir, &log, &["-collect"]);
+    assert_eq!(label_counts(&labeled(&dir, b',')).get("Misc activity | Other class"), Some(&3));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// fast.log with every time moved `hours` later (same day in the shared logs).
+fn shift_fast_log(text: &str, hours: u32) -> String {
+    text.lines()
+        .map(|l| {
+            let h: u32 = l[11..13].parse().expect("hour");
+            assert!(h + hours < 24, "shift stays within the day");
+            format!("{}{:02}{}\n", &l[..11], h + hours, &l[13..])
+        })
+        .collect()
+}
+
+#[test]
+fn time_zone_of_fast_log() {
+    let name = "http-espn";
+    let (pcap, dir) = records(name, "tz");
+    label_ok(&pcap, &dir, &alerts(name, "eve.json"), &[]);
+    let reference = labeled(&dir, b',');
+
+    // Read as +02:00, the UTC times of the log are two hours off.
+    let err = label_ok(&pcap, &dir, &alerts(name, "fast.log"), &["-tz", "+02:00"]);
+    assert!(err.contains("61 of 61 alerts matched no record"), "{err}");
+    assert!(err.contains("wrong -tz"), "{err}");
+    assert_eq!(label_counts(&labeled(&dir, b',')).keys().collect::<Vec<_>>(), ["normal"]);
+
+    // A log written at +02:00 matches with -tz +02:00 (and +0200, UTC+2).
+    let shifted = dir.join("fast-plus2.log");
+    let text = std::fs::read_to_string(alerts(name, "fast.log")).expect("fast.log");
+    std::fs::write(&shifted, shift_fast_log(&text, 2)).expect("write");
+    for tz in ["+02:00", "+0200"] {
+        label_ok(&pcap, &dir, &shifted, &["-tz", tz]);
+        assert!(labeled(&dir, b',') == reference, "-tz {tz}");
+    }
+    let err = label_ok(&pcap, &dir, &shifted, &[]);
+    assert!(err.contains("61 of 61 alerts matched no record"), "{err}");
+
+    let out = label(&pcap, &dir, &shifted, &["-tz", "Mars/Olympus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown time zone"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_lines_are_skipped_and_counted() {
+    let name = "http-espn";
+    let (pcap, dir) = records(name, "bad");
+    label_ok(&pcap, &dir, &alerts(name, "eve.json"), &[]);
+    let reference = labeled(&dir, b',');
+    for file in ["eve.json", "fast.log"] {
+        let text = std::fs::read_to_string(alerts(name, file)).expect("log");
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.insert(1, "garbage that is no alert");
+        lines.insert(4, &lines[4][..lines[4].len() / 2]);
+        let log = dir.join(format!("bad-{file}"));
+        std::fs::write(&log, lines.join("\n")).expect("write");
+        let err = label_ok(&pcap, &dir, &log, &[]);
+        assert!(err.contains(&format!("{} line 2: ", log.display())), "{err}");
+        assert!(err.contains(&format!("{} line 5: ", log.display())), "{err}");
+        assert!(err.contains("skipped 2 malformed lines"), "{err}");
+        // Line 5 is a half copy of the next alert: no alert is lost.
+        assert!(labeled(&dir, b',') == reference, "{file}: labels differ from the clean log's");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn not_a_suricata_log_and_usage_errors() {
+    let name = "sll";
+    let (pcap, dir) = records(name, "usage");
+    let out = label(&pcap, &dir, &repo().join("README.md"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a Suricata alert log"), "{err}");
+    assert!(!dir.join("TCP_labeled.csv").exists());
+
+    let json = dir.join("other.json");
+    std::fs::write(&json, "{\"a\":1}\n{\"b\":2}\n").expect("write");
+    assert_eq!(label(&pcap, &dir, &json, &[]).status.code(), Some(2));
+
+    // Suricata is not installed here: -suricata says so.
+    let empty = dir.join("empty-path");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let out = Command::new(NETCAP)
+        .args(["label", "-r", s(&pcap), "-out", s(&dir), "-suricata"])
+        .env("PATH", &empty)
+        .output()
+        .expect("netcap runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-suricata: no suricata on PATH"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = netcap(&["label", "-r", s(&pcap), "-out", s(&dir)]);
+    assert_eq!(out.status.code(), Some(2), "no alerts given");
+    let out = label(&capture_of("tls2"), &dir, &alerts(name, "eve.json"), &[]);
+    assert_eq!(out.status.code(), Some(2), "records of another capture");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no record files made from"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn disable_layers_separator_and_netlabel() {
+    let name = "sll";
+    let (pcap, dir) = records(name, "misc");
+    let err = label_ok(&pcap, &dir, &alerts(name, "eve.json"), &["-disable-layers"]);
+    assert!(err.contains("-disable-layers: skipping packet-level TCP"), "{err}");
+    assert!(labeled(&dir, b',').is_empty(), "no flow-level record types yet, so no CSV");
+
+    label_ok(&pcap, &dir, &alerts(name, "eve.json"), &[]);
+    let comma = labeled(&dir, b',');
+    // netlabel is netcap under another name; Go-style flags.
+    let link = dir.join("netlabel");
+    std::os::unix::fs::symlink(NETCAP, &link).expect("symlink");
+    let out = Command::new(&link)
+        .args(["-r", s(&pcap), "-out", s(&dir), "-alerts", s(&alerts(name, "fast.log")), "-sep", ";", "-progress"])
+        .output()
+        .expect("netlabel runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let semicolon = labeled(&dir, b';');
+    assert!(comma == semicolon);
+    assert_eq!(label_counts(&semicolon).get("Misc activity"), Some(&4));
+    let _ = std::fs::remove_dir_all(&dir);
 }

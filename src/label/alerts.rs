@@ -241,18 +241,17 @@ pub fn parse_fast_line(line: &str, line_no: usize, tz_offset: i64) -> Result<Ale
     }
     let (signature, mut rest) = rest.split_once("[**]").ok_or("no \"[**]\" after the signature")?;
     let mut classification = String::new();
-    let mut severity = NO_SEVERITY;
     rest = rest.trim_start();
     if let Some(r) = rest.strip_prefix("[Classification:") {
         let (c, r) = r.split_once(']').ok_or("unterminated [Classification: ...]")?;
         classification = c.trim().to_owned();
         rest = r.trim_start();
     }
-    if let Some(r) = rest.strip_prefix("[Priority:") {
-        let (p, r) = r.split_once(']').ok_or("unterminated [Priority: ...]")?;
-        severity = p.trim().parse().map_err(|_| format!("bad priority {p:?}"))?;
-        rest = r.trim_start();
-    }
+    // Suricata writes the priority on every line.
+    let r = rest.strip_prefix("[Priority:").ok_or("no [Priority: N]")?;
+    let (p, r) = r.split_once(']').ok_or("unterminated [Priority: ...]")?;
+    let severity: u32 = p.trim().parse().map_err(|_| format!("bad priority {p:?}"))?;
+    rest = r.trim_start();
     let mut alert = Alert {
         ts_us,
         src_ip: None,
@@ -275,7 +274,7 @@ pub fn parse_fast_line(line: &str, line_no: usize, tz_offset: i64) -> Result<Ale
         let (sip, sport) = endpoint(src.trim(), ports)?;
         let (dip, dport) = endpoint(dst.trim(), ports)?;
         (alert.src_ip, alert.src_port, alert.dst_ip, alert.dst_port) = (Some(sip), sport, Some(dip), dport);
-    } else if !(rest.is_empty() || rest.starts_with("[**]") || rest.starts_with('[')) {
+    } else if !(rest.is_empty() || rest.starts_with("[**]")) {
         return Err(format!("unexpected text {:?}", truncate(rest)));
     }
     Ok(alert)

@@ -133,3 +133,89 @@ impl Index {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(ts_us: i64, src: &str, sp: u16, dst: &str, dp: u16, cid: Option<&str>, class: &str) -> Alert {
+        Alert {
+            ts_us,
+            src_ip: src.parse().ok(),
+            dst_ip: dst.parse().ok(),
+            src_port: Some(sp),
+            dst_port: Some(dp),
+            proto: "TCP".into(),
+            signature: String::new(),
+            classification: class.into(),
+            severity: 3,
+            community_id: cid.map(str::to_owned),
+            flow_id: None,
+            line: 1,
+        }
+    }
+
+    fn end(ip: &str, port: u16) -> End {
+        End { ip: ip.parse().ok(), port: Some(port) }
+    }
+
+    #[test]
+    fn flows_match_by_time_span_and_endpoints_either_way() {
+        let idx = Index::new(
+            vec![
+                alert(1_000, "10.0.0.1", 1234, "10.0.0.2", 80, None, "a"),
+                alert(5_000, "10.0.0.2", 80, "10.0.0.1", 1234, None, "b"),
+                alert(9_000, "10.0.0.1", 1234, "10.0.0.2", 80, None, "c"),
+                alert(5_000, "10.0.0.1", 9999, "10.0.0.2", 80, None, "d"),
+            ],
+            |a| a.classification.clone(),
+        );
+        let mut out = Vec::new();
+        idx.flow(1_000_000, 5_000_999, end("10.0.0.1", 1234), end("10.0.0.2", 80), None, &mut out);
+        assert_eq!(out, [0, 1]);
+        idx.flow(1_000_000, 5_000_999, end("10.0.0.2", 80), end("10.0.0.1", 1234), None, &mut out);
+        assert_eq!(out, [0, 1]);
+        idx.flow(1_001_000, 4_999_999, end("10.0.0.1", 1234), end("10.0.0.2", 80), None, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // A flow with addresses but no ports matches every alert of the pair in its span.
+        idx.flow(0, 10_000_000, End { ip: "10.0.0.1".parse().ok(), port: None }, End { ip: "10.0.0.2".parse().ok(), port: None }, None, &mut out);
+        out.sort();
+        assert_eq!(out, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn community_id_decides_when_both_have_one() {
+        let idx = Index::new(
+            vec![
+                alert(1_000, "10.0.0.1", 1, "10.0.0.2", 2, Some("1:x"), "a"),
+                alert(1_000, "10.0.0.1", 1, "10.0.0.2", 2, Some("1:y"), "b"),
+                Alert { src_ip: None, dst_ip: None, src_port: None, dst_port: None, ..alert(1_000, "", 0, "", 0, Some("1:x"), "c") },
+            ],
+            |a| a.classification.clone(),
+        );
+        let mut out = Vec::new();
+        idx.flow(0, 2_000_000, end("10.0.0.1", 1), end("10.0.0.2", 2), Some("1:x"), &mut out);
+        assert_eq!(out, [0, 2]);
+        idx.flow(0, 2_000_000, End::default(), End::default(), Some("1:y"), &mut out);
+        assert_eq!(out, [1]);
+        idx.flow(0, 2_000_000, End::default(), End::default(), None, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn packets_match_by_microsecond_and_ports() {
+        let mut icmp = alert(7, "10.0.0.1", 0, "10.0.0.2", 0, None, "icmp");
+        (icmp.src_port, icmp.dst_port) = (None, None);
+        let idx = Index::new(vec![alert(7, "10.0.0.1", 1234, "10.0.0.2", 80, None, "tcp"), icmp], |a| a.classification.clone());
+        let mut out = Vec::new();
+        let port = |p| End { ip: None, port: Some(p) };
+        idx.packet(7_999, port(80), port(1234), &mut out);
+        assert_eq!(out, [0], "TCP record: ports either way; the ICMP alert has none");
+        idx.packet(8_000, port(80), port(1234), &mut out);
+        assert!(out.is_empty(), "another microsecond");
+        idx.packet(7_000, End::default(), End::default(), &mut out);
+        assert_eq!(out, [0, 1], "a record without endpoints: every alert of its packet");
+        idx.packet(7_000, End { ip: "10.0.0.2".parse().ok(), port: None }, End { ip: "10.0.0.9".parse().ok(), port: None }, &mut out);
+        assert!(out.is_empty());
+    }
+}
