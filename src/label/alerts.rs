@@ -81,6 +81,9 @@ fn parse_offset(t: &str) -> Option<i64> {
         b'-' => (-1, &t[1..]),
         _ => return None,
     };
+    if !rest.is_ascii() {
+        return None;
+    }
     let (h, m) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
         None if rest.len() == 4 => (&rest[..2], &rest[2..]),
@@ -379,6 +382,26 @@ mod tests {
         assert!(parse_tz("Mars/Olympus").is_err());
         assert_eq!(parse_fast_time("04/07/2010-19:29:29.923989", 7200), Some(1_270_661_369_923_989));
         assert_eq!(parse_eve_time("2010-04-07T19:29:29.923989+02:00"), Some(1_270_661_369_923_989));
+    }
+
+    #[test]
+    fn every_prefix_and_mangled_byte_is_handled() {
+        for line in [EVE, FAST] {
+            let mut variants: Vec<String> = Vec::new();
+            for (i, _) in line.char_indices() {
+                variants.push(line[..i].to_owned());
+                for rep in ["é", "9", ":", "-", "+", " ", "[", "]", "{", "\"", "ü1"] {
+                    variants.push(format!("{}{rep}{}", &line[..i], &line[i + 1..]));
+                }
+            }
+            for v in &variants {
+                let _ = parse_eve_line(v, 1);
+                let _ = parse_fast_line(v, 1, 3600);
+                let _ = parse_eve_time(v);
+                let _ = parse_tz(v);
+            }
+        }
+        assert_eq!(parse_eve_time("2010-04-07T17:29:29.9+aé1"), None);
     }
 
     #[test]
