@@ -247,3 +247,26 @@ pub fn label_file(
     sink.into_inner().map_err(io)?.flush().map_err(LabelError::Io)?;
     Ok(stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::record::Schema;
+
+    fn fields(ty: &str) -> Option<Fields> {
+        let desc = crate::schema::message(ty)?;
+        Fields::of(Schema::compile(&desc).root())
+    }
+
+    #[test]
+    fn levels_and_endpoints_come_from_field_names() {
+        let tcp = fields("TCP").expect("TCP");
+        assert!(matches!(tcp.level, Level::Packet(_)));
+        assert!(tcp.src_port.is_some() && tcp.dst_port.is_some() && tcp.src_ip.is_none() && tcp.community_id.is_none());
+        let ip = fields("IPv4").expect("IPv4");
+        assert!(ip.src_ip.is_some() && ip.dst_ip.is_some() && ip.src_port.is_none());
+        let eth = fields("Ethernet").expect("Ethernet");
+        assert!(eth.src_ip.is_none() && eth.src_port.is_none());
+        assert!(fields("Header").is_none(), "no Timestamp field");
+    }
+}
