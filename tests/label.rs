@@ -81,7 +81,17 @@ fn label_ok(pcap: &Path, dir: &Path, alerts: &Path, extra: &[&str]) -> String {
 /// Every `<Type>_labeled.csv` in `dir`: type → (header, rows).
 type Csvs = BTreeMap<String, (Vec<String>, Vec<Vec<String>>)>;
 
+/// The packet-level labeled CSVs (record types with a `Timestamp`).
 fn labeled(dir: &Path, sep: u8) -> Csvs {
+    labeled_where(dir, sep, "Timestamp")
+}
+
+/// The flow-level labeled CSVs (record types with `TimestampFirst`).
+fn labeled_flows(dir: &Path, sep: u8) -> Csvs {
+    labeled_where(dir, sep, "TimestampFirst")
+}
+
+fn labeled_where(dir: &Path, sep: u8, time_column: &str) -> Csvs {
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(dir).expect("dir") {
         let p = e.expect("entry").path();
@@ -91,7 +101,9 @@ fn labeled(dir: &Path, sep: u8) -> Csvs {
         let header: Vec<String> = rdr.headers().expect("header").iter().map(str::to_owned).collect();
         let rows: Vec<Vec<String>> =
             rdr.records().map(|r| r.expect("row").iter().map(str::to_owned).collect()).collect();
-        out.insert(ty.to_owned(), (header, rows));
+        if header.iter().any(|h| h == time_column) {
+            out.insert(ty.to_owned(), (header, rows));
+        }
     }
     out
 }
@@ -142,8 +154,48 @@ struct EveAlert {
     /// but to no packet of the capture.
     pcap_cnt: Option<u64>,
     ports: Option<(String, String)>,
+    ips: Option<(std::net::IpAddr, std::net::IpAddr)>,
     class: String,
     signature: String,
+}
+
+fn ip(v: &serde_json::Value, key: &str) -> Option<std::net::IpAddr> {
+    v.get(key).and_then(|a| a.as_str()).and_then(|a| a.parse().ok())
+}
+
+/// Checks `-collect` output against eve.json at the flow level: each alert
+/// of a real packet with addresses and ports lands on a Connection and a
+/// Flow whose time span holds the alert and whose endpoints are the
+/// alert's (either direction), with its classification.
+fn check_flows_against_eve(name: &str, flows: &Csvs) {
+    for ty in ["Connection", "Flow"] {
+        let (header, rows) = flows.get(ty).unwrap_or_else(|| panic!("{name}: no {ty}_labeled.csv"));
+        let c = |n: &str| col(header, n).unwrap_or_else(|| panic!("{ty} has no {n}"));
+        let (first, last, sip, dip, sp, dp, l) =
+            (c("TimestampFirst"), c("TimestampLast"), c("SrcIP"), c("DstIP"), c("SrcPort"), c("DstPort"), header.len() - 1);
+        let mut checked = 0;
+        for a in eve(name).iter().filter(|a| a.pcap_cnt.is_some()) {
+            let (Some((asp, adp)), Some((aip, bip))) = (&a.ports, &a.ips) else { continue };
+            let hits: Vec<&Vec<String>> = rows
+                .iter()
+                .filter(|r| cell_us(&r[first]) <= a.us && a.us <= cell_us(&r[last]))
+                .filter(|r| {
+                    let (ri, rj) = (r[sip].parse::<std::net::IpAddr>().ok(), r[dip].parse::<std::net::IpAddr>().ok());
+                    (ri == Some(*aip) && rj == Some(*bip) && &r[sp] == asp && &r[dp] == adp)
+                        || (ri == Some(*bip) && rj == Some(*aip) && &r[sp] == adp && &r[dp] == asp)
+                })
+                .collect();
+            assert!(!hits.is_empty(), "{name}: alert at {} {aip}:{asp} -> {bip}:{adp} landed on no {ty}", a.us);
+            assert!(
+                hits.iter().any(|r| r[l].split(" | ").any(|x| x == a.class)),
+                "{name}: {ty} of the alert at {} lacks {:?}",
+                a.us,
+                a.class
+            );
+            checked += 1;
+        }
+        eprintln!("{name}: {checked} alerts found on their {ty}");
+    }
 }
 
 fn eve(name: &str) -> Vec<EveAlert> {
@@ -156,6 +208,7 @@ fn eve(name: &str) -> Vec<EveAlert> {
                 us: eve_us(v["timestamp"].as_str().expect("timestamp")),
                 pcap_cnt: v.get("pcap_cnt").and_then(|c| c.as_u64()),
                 ports: port("src_port").zip(port("dest_port")),
+                ips: ip(&v, "src_ip").zip(ip(&v, "dest_ip")),
                 class: v["alert"]["category"].as_str().expect("category").to_owned(),
                 signature: v["alert"]["signature"].as_str().expect("signature").to_owned(),
             }
@@ -260,6 +313,7 @@ fn shared_captures_eve_and_fast_log_agree_and_match_eve() {
         assert!(unmatched(&stderr) <= pseudo, "{name}: {} unmatched, {pseudo} pseudo-packet alerts\n{stderr}", unmatched(&stderr));
         let collected = labeled(&dir, b',');
         check_against_eve(&name, &collected);
+        check_flows_against_eve(&name, &labeled_flows(&dir, b','));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
@@ -318,8 +372,8 @@ fn ties_are_counted_and_resolved_by_sort_order() {
     let log = dir.join("tie.log");
     std::fs::write(&log, format!("{first}\n{}\n", first.replace("Misc activity", "Other class"))).expect("write");
     let err = label_ok(&pcap, &dir, &log, &[]);
-    // Ethernet, IPv4 and TCP records of the packet.
-    assert!(err.contains("netcap label: 3 records had equally severe alerts with different labels"), "{err}");
+    // Ethernet, IPv4 and TCP records of the packet, and its NetworkFlow, Flow and Connection.
+    assert!(err.contains("netcap label: 6 records had equally severe alerts with different labels"), "{err}");
     let counts = label_counts(&labeled(&dir, b','));
     assert_eq!(counts.get("Misc activity"), Some(&3));
     assert_eq!(counts.get("Other class"), None);
@@ -431,7 +485,9 @@ fn disable_layers_separator_and_netlabel() {
     let (pcap, dir) = records(name, "misc");
     let err = label_ok(&pcap, &dir, &alerts(name, "eve.json"), &["-disable-layers"]);
     assert!(err.contains("-disable-layers: skipping packet-level TCP"), "{err}");
-    assert!(labeled(&dir, b',').is_empty(), "no flow-level record types yet, so no CSV");
+    assert!(labeled(&dir, b',').is_empty(), "no packet-level CSV with -disable-layers");
+    let flows = labeled_flows(&dir, b',');
+    assert!(flows.contains_key("Connection") && flows.contains_key("Flow"), "{:?}", flows.keys());
 
     label_ok(&pcap, &dir, &alerts(name, "eve.json"), &[]);
     let comma = labeled(&dir, b',');
