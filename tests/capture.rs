@@ -382,3 +382,17 @@ fn truncated_last_packet_is_a_warning_not_a_failure() {
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
     assert_eq!(eth.len(), 15);
 }
+
+#[test]
+fn a_capture_piped_through_stdin_is_read() {
+    // `tcpdump -w - | netcap -r /dev/stdin`: a pipe cannot be sniffed for
+    // the .ncap header without consuming it, so it must go straight to the
+    // capture reader.
+    let out = temp_dir("stdin");
+    let sample = repo().join("testdata/sample.pcap");
+    let script = format!("cat '{}' | '{NETCAP}' -r /dev/stdin -out '{}' -quiet", sample.display(), out.display());
+    let res = Command::new("sh").args(["-c", &script]).output().expect("sh");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
+    assert_eq!(eth.len(), 16);
+}

@@ -119,8 +119,14 @@ fn input_path(args: &[OsString]) -> Option<OsString> {
 
 /// True when `path` holds netcap records rather than a capture: decided
 /// by content (a valid netcap header, gzipped or not), so a `.ncap.gz`
-/// and a `.pcap.gz` are told apart whatever their names.
+/// and a `.pcap.gz` are told apart whatever their names. A pipe or device
+/// (`tcpdump -w - | netcap -r /dev/stdin`) cannot be looked into without
+/// consuming it, so there only the name decides.
 pub fn is_record_file(path: &Path) -> bool {
+    if !path.is_file() {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        return name.ends_with(".ncap") || name.ends_with(".ncap.gz");
+    }
     crate::container::RecordReader::open(path).is_ok()
 }
 
