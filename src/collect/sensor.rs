@@ -263,7 +263,7 @@ impl RecordSink for NetworkSink {
         let mut rest = records;
         while !rest.is_empty() {
             // Take as many whole records as fit into this batch.
-            let room = max - self.pending[i].records.len();
+            let room = max.saturating_sub(self.pending[i].records.len());
             let (mut cut, mut n) = (0usize, 0u64);
             while cut < rest.len() {
                 let Some(len) = wire::record_len(&rest[cut..]) else {

@@ -77,35 +77,12 @@ impl<'a> TcpSegment<'a> {
 
 /// Splits TCP options into (options, padding after End of Option List).
 /// A malformed option (length < 2 or past the header) ends the list.
-pub fn parse_options(mut opts: &[u8]) -> (Vec<pb::TcpOption>, &[u8]) {
+pub fn parse_options(opts: &[u8]) -> (Vec<pb::TcpOption>, &[u8]) {
     let mut out = Vec::new();
-    while let Some(&kind) = opts.first() {
-        match kind {
-            0 => {
-                out.push(pb::TcpOption { option_type: 0, option_length: 1, option_data: Vec::new() });
-                return (out, opts.get(1..).unwrap_or_default());
-            }
-            1 => {
-                out.push(pb::TcpOption { option_type: 1, option_length: 1, option_data: Vec::new() });
-                opts = opts.get(1..).unwrap_or_default();
-            }
-            _ => {
-                let len = usize::from(u8_at(opts, 1));
-                let (data, rest) = if len >= 2 && len <= opts.len() {
-                    (opts.get(2..len).unwrap_or_default(), opts.get(len..).unwrap_or_default())
-                } else {
-                    (opts.get(2..).unwrap_or_default(), &[][..])
-                };
-                out.push(pb::TcpOption {
-                    option_type: i32::from(kind),
-                    option_length: len as i32,
-                    option_data: data.to_vec(),
-                });
-                opts = rest;
-            }
-        }
-    }
-    (out, &[])
+    let padding = super::wire::walk_options(opts, |kind, len, data| {
+        out.push(pb::TcpOption { option_type: i32::from(kind), option_length: i32::from(len), option_data: data.to_vec() });
+    });
+    (out, padding)
 }
 
 pub fn encode(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {

@@ -28,6 +28,38 @@ pub fn be32(buf: &[u8], off: usize) -> u32 {
     }
 }
 
+/// Walks IPv4 and TCP options, which share one layout (RFC 791, RFC 9293):
+/// End of Option List (0) and No-Operation (1) are single bytes, every
+/// other kind is kind, length, data. Calls `each(kind, length, data)` per
+/// option and returns the padding after End of Option List. A malformed
+/// length (below 2 or past the end) ends the walk with the rest as data.
+pub fn walk_options<'a>(mut opts: &'a [u8], mut each: impl FnMut(u8, u8, &'a [u8])) -> &'a [u8] {
+    while let Some(&kind) = opts.first() {
+        match kind {
+            0 => {
+                each(0, 1, &[]);
+                return opts.get(1..).unwrap_or_default();
+            }
+            1 => {
+                each(1, 1, &[]);
+                opts = opts.get(1..).unwrap_or_default();
+            }
+            _ => {
+                let len = u8_at(opts, 1);
+                let n = usize::from(len);
+                let (data, rest) = if n >= 2 && n <= opts.len() {
+                    (opts.get(2..n).unwrap_or_default(), opts.get(n..).unwrap_or_default())
+                } else {
+                    (opts.get(2..).unwrap_or_default(), &[][..])
+                };
+                each(kind, len, data);
+                opts = rest;
+            }
+        }
+    }
+    &[]
+}
+
 /// `aa:bb:cc:dd:ee:ff`, lowercase like tshark's `eth.src`.
 pub fn mac_string(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 3);
