@@ -19,7 +19,7 @@ use netcap::collect::sensor::{MemoryTransport, NetworkSink, SensorConfig, DEFAUL
 use netcap::collect::server::{self, Collector, Files, ServeOptions};
 use netcap::collect::wire::{self, Sealer};
 use netcap::collect::generate_keypair;
-use netcap::decode::registry::ENCODERS;
+use netcap::registry::ENCODERS;
 use netcap::decode::EncodeConfig;
 use netcap::pipeline::{self, CaptureOptions};
 use netcap::schema::pb;

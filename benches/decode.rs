@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
-use netcap::decode::registry::ENCODERS;
+use netcap::registry::ENCODERS;
 use netcap::decode::{EncodeConfig, Emitter, Layers};
 use std::hint::black_box;
 use std::path::PathBuf;

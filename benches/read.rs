@@ -34,7 +34,7 @@ fn main() {
         out_dir: records.clone(),
         workers: 1,
         packet_buffer: 4096,
-        encoders: (0..netcap::decode::registry::ENCODERS.len()).collect(),
+        encoders: (0..netcap::registry::ENCODERS.len()).collect(),
         config: Default::default(),
         progress: false,
         stop: Arc::new(AtomicBool::new(false)),

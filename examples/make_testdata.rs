@@ -84,7 +84,17 @@ fn l4_checksum_v6(src: [u8; 16], dst: [u8; 16], proto: u8, segment: &[u8]) -> u1
 }
 
 #[allow(clippy::too_many_arguments)]
-fn tcp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, options: &[u8], payload: &[u8]) -> Vec<u8> {
+fn tcp(
+    src: [u8; 4],
+    dst: [u8; 4],
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    options: &[u8],
+    payload: &[u8],
+) -> Vec<u8> {
     let hlen = 20 + options.len();
     let mut s = Vec::new();
     s.extend_from_slice(&sport.to_be_bytes());
@@ -210,7 +220,181 @@ fn packets() -> Vec<Vec<u8>> {
     f.truncate(14 + 32);
     p.push(f);
     // LLDP (EtherType 0x88cc): no decoder yet, so unknown.pcap.
-    p.push(ethernet([0x01, 0x80, 0xc2, 0, 0, 0x0e], MAC_A, 0x88cc, &[0x02, 0x07, 0x04, 0, 0x1b, 0x21, 0x0a, 0x0b, 0x0c, 0, 0]));
+    p.push(ethernet(
+        [0x01, 0x80, 0xc2, 0, 0, 0x0e],
+        MAC_A,
+        0x88cc,
+        &[0x02, 0x07, 0x04, 0, 0x1b, 0x21, 0x0a, 0x0b, 0x0c, 0, 0],
+    ));
+    p.extend(layer_packets());
+    p
+}
+
+const IP_C: [u8; 4] = [192, 168, 10, 1];
+const MAC_BROADCAST: [u8; 6] = [0xff; 6];
+
+fn eth_v4(dst_mac: [u8; 6], src: [u8; 4], dst: [u8; 4], proto: u8, payload: &[u8]) -> Vec<u8> {
+    ethernet(dst_mac, MAC_A, 0x0800, &ipv4(src, dst, proto, 0x2000, 64, &[], payload))
+}
+
+fn udp_v6(src: [u8; 16], dst: [u8; 16], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut s = Vec::new();
+    s.extend_from_slice(&sport.to_be_bytes());
+    s.extend_from_slice(&dport.to_be_bytes());
+    s.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    s.extend_from_slice(&[0, 0]);
+    s.extend_from_slice(payload);
+    let c = l4_checksum_v6(src, dst, 17, &s);
+    s[6..8].copy_from_slice(&c.to_be_bytes());
+    s
+}
+
+/// CRC-32C (Castagnoli, reflected), SCTP's checksum (RFC 9260 appendix A).
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82f6_3b78 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// An ICMP echo request with its checksum.
+fn icmp_echo(id: u16, seq: u16) -> Vec<u8> {
+    let mut m = vec![8, 0, 0, 0];
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(b"netcap");
+    let c = checksum(&[&m]);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    m
+}
+
+/// One packet of each protocol of the application, routing and tunnel
+/// record types (issue 11), in the order of the registry.
+fn layer_packets() -> Vec<Vec<u8>> {
+    let mut p = Vec::new();
+    // DNS response over UDP: www.example.com A 93.184.216.34, TTL 3600, with a compression pointer.
+    let mut dns = vec![0x1a, 0x2b, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+    for label in ["www", "example", "com"] {
+        dns.push(label.len() as u8);
+        dns.extend_from_slice(label.as_bytes());
+    }
+    dns.extend_from_slice(&[0, 0, 1, 0, 1, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4]);
+    dns.extend_from_slice(&IP_B);
+    p.push(eth_v4(MAC_B, IP_C, IP_A, 17, &udp_v4(IP_C, IP_A, 53, 53000, &dns)));
+    // DHCPv4 Discover: xid 0x3903f326, message type 1, from 0.0.0.0:68 to 255.255.255.255:67.
+    let mut dhcp = vec![1, 1, 6, 0, 0x39, 0x03, 0xf3, 0x26, 0, 0, 0x80, 0];
+    dhcp.extend_from_slice(&[0; 16]);
+    dhcp.extend_from_slice(&MAC_A);
+    dhcp.extend_from_slice(&[0; 10 + 64 + 128]);
+    dhcp.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1, 55, 3, 1, 3, 6, 255]);
+    let dhcp = udp_v4([0; 4], [255; 4], 68, 67, &dhcp);
+    p.push(ethernet(MAC_BROADCAST, MAC_A, 0x0800, &ipv4([0; 4], [255; 4], 17, 0x2001, 64, &[], &dhcp)));
+    // DHCPv6 Solicit: transaction id 0x5f3c21 with an Elapsed Time option.
+    let all_dhcp = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2];
+    let dhcp6 = udp_v6(IP6_A, all_dhcp, 546, 547, &[1, 0x5f, 0x3c, 0x21, 0, 8, 0, 2, 0, 0]);
+    p.push(ethernet([0x33, 0x33, 0, 1, 0, 2], MAC_A, 0x86dd, &ipv6(IP6_A, all_dhcp, 17, 1, &dhcp6)));
+    // NTP v4 client request (mode 3) with a transmit timestamp.
+    let mut ntp = vec![0x23, 0, 6, 0xec];
+    ntp.extend_from_slice(&[0; 36]);
+    ntp.extend_from_slice(&[0xe3, 0x1a, 0x2b, 0x3c, 0x80, 0, 0, 0]);
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 17, &udp_v4(IP_A, IP_B, 50123, 123, &ntp)));
+    // SIP OPTIONS request.
+    let sip = b"OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.10.2:5060;branch=z9hG4bK776asdhds\r\n\
+Max-Forwards: 70\r\nTo: <sip:bob@example.com>\r\nFrom: Alice <sip:alice@example.com>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 63104 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 17, &udp_v4(IP_A, IP_B, 5060, 5060, sip)));
+    // IGMPv2 membership report for 239.1.2.3, behind a Router Alert option.
+    let mut igmp = vec![0x16, 0, 0, 0, 239, 1, 2, 3];
+    let c = checksum(&[&igmp]);
+    igmp[2..4].copy_from_slice(&c.to_be_bytes());
+    p.push(ethernet(
+        [0x01, 0, 0x5e, 1, 2, 3],
+        MAC_A,
+        0x0800,
+        &ipv4(IP_A, [239, 1, 2, 3], 2, 0x2002, 1, &[148, 4, 0, 0], &igmp),
+    ));
+    // SCTP INIT from port 5000 to 36412 (S1AP), verification tag 0.
+    let mut sctp = vec![0x13, 0x88, 0x8e, 0x3c, 0, 0, 0, 0, 0, 0, 0, 0];
+    sctp.extend_from_slice(&[1, 0, 0, 20, 0x12, 0x34, 0x56, 0x78, 0, 1, 0, 0, 0, 10, 0, 10, 0, 0, 0, 1]);
+    let c = crc32c(&sctp);
+    sctp[8..12].copy_from_slice(&c.to_le_bytes());
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 132, &sctp));
+    // AH (SPI 0x1000, sequence 1, 12-byte ICV) around an ICMP echo request.
+    let mut ah = vec![1, 4, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 1];
+    ah.extend_from_slice(&[0xaa; 12]);
+    ah.extend_from_slice(&icmp_echo(0x4242, 1));
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 51, &ah));
+    // ESP (SPI 0x2000, sequence 7) with 32 opaque bytes.
+    let mut esp = vec![0, 0, 0x20, 0, 0, 0, 0, 7];
+    esp.extend_from_slice(&[0x5a; 32]);
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 50, &esp));
+    // GRE with a key (0x00abcdef) around IPv4/ICMP.
+    let mut gre = vec![0x20, 0, 0x08, 0, 0, 0xab, 0xcd, 0xef];
+    gre.extend_from_slice(&ipv4([10, 0, 0, 1], [10, 0, 0, 2], 1, 0x3000, 64, &[], &icmp_echo(1, 2)));
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 47, &gre));
+    // MPLS: two labels (100, then 200 at the bottom, TTL 64) around IPv4/ICMP.
+    let mut mpls = vec![0x00, 0x06, 0x40, 0x40, 0x00, 0x0c, 0x81, 0x40];
+    mpls.extend_from_slice(&ipv4([10, 1, 0, 1], [10, 1, 0, 2], 1, 0x3001, 64, &[], &icmp_echo(1, 3)));
+    p.push(ethernet(MAC_B, MAC_A, 0x8847, &mpls));
+    // VXLAN (VNI 5001) around Ethernet/IPv4/TCP SYN.
+    let inner_syn = tcp([10, 2, 0, 1], [10, 2, 0, 2], 40000, 22, 7, 0, 0x02, &[], &[]);
+    let inner = ethernet(MAC_A, MAC_B, 0x0800, &ipv4([10, 2, 0, 1], [10, 2, 0, 2], 6, 0x3002, 64, &[], &inner_syn));
+    let mut vxlan = vec![0x08, 0, 0, 0, 0, 0x13, 0x89, 0];
+    vxlan.extend_from_slice(&inner);
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 17, &udp_v4(IP_A, IP_B, 49152, 4789, &vxlan)));
+    // Geneve (VNI 0x000123, no options) around Ethernet/IPv4/UDP.
+    let inner_udp = udp_v4([10, 3, 0, 1], [10, 3, 0, 2], 1234, 5678, b"inner");
+    let inner = ethernet(MAC_A, MAC_B, 0x0800, &ipv4([10, 3, 0, 1], [10, 3, 0, 2], 17, 0x3003, 64, &[], &inner_udp));
+    let mut geneve = vec![0, 0, 0x65, 0x58, 0, 0x01, 0x23, 0];
+    geneve.extend_from_slice(&inner);
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 17, &udp_v4(IP_A, IP_B, 49153, 6081, &geneve)));
+    // OSPFv2 Hello from router 1.1.1.1 in area 0 (no authentication).
+    let mut ospf = vec![2, 1, 0, 44, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    ospf.extend_from_slice(&[255, 255, 255, 0, 0, 10, 0x02, 1, 0, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let c = checksum(&[&ospf]);
+    ospf[12..14].copy_from_slice(&c.to_be_bytes());
+    p.push(ethernet([0x01, 0, 0x5e, 0, 0, 5], MAC_A, 0x0800, &ipv4(IP_A, [224, 0, 0, 5], 89, 0x2003, 1, &[], &ospf)));
+    // OSPFv3 Hello from router 2.2.2.2 over IPv6 (checksum over the IPv6 pseudo header).
+    let all_spf = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
+    let mut ospf3 = vec![3, 1, 0, 36, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0];
+    ospf3.extend_from_slice(&[0, 0, 0, 5, 1, 0, 0, 0x13, 0, 10, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let c = l4_checksum_v6(IP6_A, all_spf, 89, &ospf3);
+    ospf3[12..14].copy_from_slice(&c.to_be_bytes());
+    p.push(ethernet([0x33, 0x33, 0, 0, 0, 5], MAC_A, 0x86dd, &ipv6(IP6_A, all_spf, 89, 1, &ospf3)));
+    // BFD control packet: state Up, detect multiplier 3, discriminators 1 and 2, 1 s intervals.
+    let mut bfd = vec![0x20, 0xc0, 3, 24, 0, 0, 0, 1, 0, 0, 0, 2];
+    bfd.extend_from_slice(&[0, 0x0f, 0x42, 0x40, 0, 0x0f, 0x42, 0x40, 0, 0, 0, 0]);
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 17, &udp_v4(IP_A, IP_B, 49152, 3784, &bfd)));
+    // VRRPv2 advertisement: virtual router 7, priority 100, one address.
+    let mut vrrp = vec![0x21, 7, 100, 1, 0, 1, 0, 0, 192, 168, 10, 254, 0, 0, 0, 0, 0, 0, 0, 0];
+    let c = checksum(&[&vrrp]);
+    vrrp[6..8].copy_from_slice(&c.to_be_bytes());
+    p.push(ethernet(
+        [0x01, 0, 0x5e, 0, 0, 0x12],
+        [0, 0, 0x5e, 0, 1, 7],
+        0x0800,
+        &ipv4(IP_A, [224, 0, 0, 18], 112, 0x2004, 255, &[], &vrrp),
+    ));
+    // Modbus/TCP: read holding registers (function 3), transaction 1, unit 17.
+    let modbus = [0, 1, 0, 0, 0, 6, 17, 3, 0, 0x6b, 0, 3];
+    let seg = tcp(IP_A, IP_B, 50502, 502, 100, 200, 0x18, &[], &modbus);
+    p.push(eth_v4(MAC_B, IP_A, IP_B, 6, &seg));
+    // LCM short message on channel "POSE", sequence 9, to the usual multicast group and port.
+    let mut lcm = b"LC02".to_vec();
+    lcm.extend_from_slice(&[0, 0, 0, 9]);
+    lcm.extend_from_slice(b"POSE\0");
+    lcm.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    p.push(eth_v4(
+        [0x01, 0, 0x5e, 0x7f, 0, 1],
+        IP_A,
+        [239, 255, 76, 67],
+        17,
+        &udp_v4(IP_A, [239, 255, 76, 67], 40000, 7667, &lcm),
+    ));
     p
 }
 

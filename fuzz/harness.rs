@@ -12,7 +12,7 @@ use flate2::read::MultiGzDecoder;
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
 use netcap::container::{RecordReader, MAX_RECORD_SIZE};
-use netcap::decode::registry::ENCODERS;
+use netcap::registry::ENCODERS;
 use netcap::decode::{linktype, wire, EncodeConfig, Emitter, Layers, Outcome, MAX_VLAN_TAGS};
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;

@@ -96,7 +96,7 @@ fn main() -> std::io::Result<()> {
                     out_dir: out_dir.clone(),
                     workers: 1,
                     packet_buffer: 256,
-                    encoders: (0..netcap::decode::registry::ENCODERS.len()).collect(),
+                    encoders: (0..netcap::registry::ENCODERS.len()).collect(),
                     config: EncodeConfig { include_payload: i % 2 == 0 },
                     progress: false,
                     stop: Arc::new(AtomicBool::new(false)),

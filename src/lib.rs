@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
+pub mod registry;
 pub mod flows;
 pub mod schema;
 pub mod capture;

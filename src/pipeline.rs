@@ -25,10 +25,10 @@
 
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
-use crate::sink::RecordSink;
-use crate::decode::registry::{EncodeFn, ENCODERS};
-use crate::decode::{wire, EncodeConfig, Emitter, Layers, Outcome};
+use crate::decode::{wire, Emitter, EncodeConfig, Layers, Outcome};
 use crate::flows::{FlowConfig, Observation, Tracker};
+use crate::registry::{EncodeFn, ENCODERS};
+use crate::sink::RecordSink;
 use crate::timefmt;
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
@@ -137,7 +137,8 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     for _ in 0..workers {
         let (in_tx, in_rx) = bounded::<PacketBatch>(capacity);
         let (out_tx, out_rx) = bounded::<BatchResult>(capacity);
-        let job = WorkerJob { slots: opts.encoders.len(), encoders: packet_encoders.clone(), config: opts.config, observe };
+        let job =
+            WorkerJob { slots: opts.encoders.len(), encoders: packet_encoders.clone(), config: opts.config, observe };
         handles.push(std::thread::spawn(move || worker(in_rx, out_tx, &job)));
         input_txs.push(in_tx);
         result_rxs.push(out_rx);
@@ -188,7 +189,8 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     budget.close();
     progress.finish_and_clear();
 
-    let (warnings, interrupted, capture_stats) = reader_thread.join().map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
+    let (warnings, interrupted, capture_stats) =
+        reader_thread.join().map_err(|_| anyhow::anyhow!("reader thread panicked"))?;
     for h in handles {
         h.join().map_err(|_| anyhow::anyhow!("worker thread panicked"))?;
     }
@@ -283,7 +285,8 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
             }));
             // Every packet counts in the flow stage; after a panic, with time and size only.
             if job.observe {
-                let fallback = || Observation { timestamp: meta.timestamp, wire_len: meta.orig_len, ..Observation::default() };
+                let fallback =
+                    || Observation { timestamp: meta.timestamp, wire_len: meta.orig_len, ..Observation::default() };
                 observations.push(match &outcome {
                     Ok((_, _, Some(o))) => *o,
                     _ => fallback(),

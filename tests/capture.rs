@@ -79,7 +79,7 @@ fn sample_records_have_the_constructed_values() {
     assert!(h.input_source.ends_with("testdata/sample.pcap"));
     assert_eq!(h.timestamp_digits, 6);
     assert!(!h.contains_payloads);
-    assert_eq!(tcp.len(), 4);
+    assert_eq!(tcp.len(), 6, "four of the HTTP connection, Modbus/TCP, and the SYN inside VXLAN");
     let syn = &tcp[0];
     assert_eq!(syn.timestamp, START);
     assert_eq!((syn.src_port, syn.dst_port, syn.seq_num, syn.ack_num), (51000, 80, 1000, 0));
@@ -99,7 +99,7 @@ fn sample_records_have_the_constructed_values() {
     assert!(tcp[3].fin && tcp[3].ack);
 
     let (_, ip) = read_records::<pb::IPv4>(&out.join("IPv4.ncap.gz"));
-    assert_eq!(ip.len(), 7, "six complete IPv4 packets and the one with a truncated TCP header");
+    assert_eq!(ip.len(), 27, "six complete IPv4 packets, the one with a truncated TCP header, 16 of the layer packets and 4 inside tunnels");
     assert_eq!((ip[0].src_ip.as_str(), ip[0].dst_ip.as_str()), ("192.168.10.2", "93.184.216.34"));
     assert_eq!((ip[0].version, ip[0].ihl, ip[0].tos, ip[0].length), (4, 5, 0x10, 52));
     assert_eq!((ip[0].id, ip[0].flags, ip[0].ttl, ip[0].protocol), (0x1001, 2, 64, 6));
@@ -110,15 +110,15 @@ fn sample_records_have_the_constructed_values() {
     assert_eq!((dns_ip.options[0].option_type, dns_ip.options[0].option_length), (148, 4));
 
     let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
-    assert_eq!(udp.len(), 2, "the DNS query and the first IPv6 fragment");
+    assert_eq!(udp.len(), 12, "the DNS query, the first IPv6 fragment and 10 of the layer packets (one inside Geneve)");
     assert_eq!((udp[0].src_port, udp[0].dst_port, udp[0].length, udp[0].payload_size), (53000, 53, 41, 33));
 
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!(eth.len(), 16);
+    assert_eq!(eth.len(), 37, "35 frames and the frames inside VXLAN and Geneve");
     assert_eq!(eth[0].src_mac, "00:1b:21:0a:0b:0c");
     assert_eq!(eth[0].dst_mac, "3c:52:82:01:02:03");
     assert_eq!(eth[5].ethernet_type, 0x0806);
-    let ts: Vec<i64> = eth.iter().map(|e| e.timestamp).collect();
+    let ts: Vec<i64> = eth.iter().map(|e| e.timestamp).take(16).collect();
     let expected: Vec<i64> = (0..16).map(|i| START + i * STEP).collect();
     assert_eq!(ts, expected, "records in capture order with exact timestamps");
 
@@ -179,6 +179,83 @@ fn sample_records_have_the_constructed_values() {
     }
 }
 
+/// The packets of the application, routing and tunnel protocols
+/// (frames 17-35 of sample.pcap, built in examples/make_testdata.rs): their
+/// records carry the values the packets were built with, and tunnelled
+/// packets give the records of their inner layers too.
+#[test]
+fn sample_layer_records_have_the_constructed_values() {
+    let out = sample_run("sample-layers", &[]);
+    let at = |frame: i64| START + (frame - 1) * STEP;
+
+    let (_, dns) = read_records::<pb::Dns>(&out.join("DNS.ncap.gz"));
+    let resp = dns.iter().find(|d| d.timestamp == at(17)).expect("the DNS response");
+    assert_eq!((resp.id, resp.qr, resp.rd, resp.ra, resp.an_count), (0x1a2b, true, true, true, 1));
+    assert_eq!(resp.questions[0].name, "www.example.com");
+    assert_eq!((resp.answers[0].name.as_str(), resp.answers[0].ip.as_str(), resp.answers[0].ttl), ("www.example.com", "93.184.216.34", 3600));
+    let query = dns.iter().find(|d| d.timestamp == at(5)).expect("the DNS query");
+    assert_eq!((query.id, query.qr, query.questions[0].r#type), (0x1a2b, false, 1));
+
+    let (_, dhcp) = read_records::<pb::DhcPv4>(&out.join("DHCPv4.ncap.gz"));
+    assert_eq!((dhcp[0].xid, dhcp[0].operation, dhcp[0].message_type), (0x3903f326, 1, 1));
+    assert_eq!(dhcp[0].client_hw_addr, "00:1b:21:0a:0b:0c");
+    assert_eq!(dhcp[0].parameter_request_list, vec![1, 3, 6]);
+    let (_, dhcp6) = read_records::<pb::DhcPv6>(&out.join("DHCPv6.ncap.gz"));
+    assert_eq!((dhcp6[0].msg_type, dhcp6[0].transaction_id), (1, 0x5f3c21));
+
+    let (_, ntp) = read_records::<pb::Ntp>(&out.join("NTP.ncap.gz"));
+    assert_eq!((ntp[0].version, ntp[0].mode, ntp[0].poll, ntp[0].transmit_timestamp), (4, 3, 6, 0xe31a2b3c80000000));
+    let (_, sip) = read_records::<pb::Sip>(&out.join("SIP.ncap.gz"));
+    assert_eq!((sip[0].method.as_str(), sip[0].request_uri.as_str()), ("OPTIONS", "sip:bob@example.com"));
+    assert_eq!((sip[0].call_id.as_str(), sip[0].c_seq, sip[0].max_forwards), ("a84b4c76e66710@pc33.example.com", 63104, 70));
+
+    let (_, igmp) = read_records::<pb::Igmp>(&out.join("IGMP.ncap.gz"));
+    assert_eq!((igmp[0].r#type, igmp[0].group_address.as_str(), igmp[0].version), (0x16, "239.1.2.3", 2));
+    let (_, sctp) = read_records::<pb::Sctp>(&out.join("SCTP.ncap.gz"));
+    assert_eq!((sctp[0].src_port, sctp[0].dst_port, sctp[0].chunks[0].r#type), (5000, 36412, 1));
+    let (_, ah) = read_records::<pb::IpSecAh>(&out.join("IPSecAH.ncap.gz"));
+    assert_eq!((ah[0].spi, ah[0].seq, ah[0].next_header), (0x1000, 1, 1));
+    let (_, esp) = read_records::<pb::IpSecEsp>(&out.join("IPSecESP.ncap.gz"));
+    assert_eq!((esp[0].spi, esp[0].seq, esp[0].len_encrypted), (0x2000, 7, 32));
+    let (_, icmp) = read_records::<pb::IcmPv4>(&out.join("ICMPv4.ncap.gz"));
+    let ids: Vec<(i32, i32)> = icmp.iter().map(|r| (r.id, r.seq)).collect();
+    assert_eq!(ids, vec![(0x1234, 1), (0x4242, 1), (1, 2), (1, 3)], "after AH, inside GRE, under MPLS");
+
+    let (_, gre) = read_records::<pb::Gre>(&out.join("GRE.ncap.gz"));
+    assert_eq!((gre[0].key_present, gre[0].key, gre[0].protocol), (true, 0xabcdef, 0x0800));
+    let (_, mpls) = read_records::<pb::Mpls>(&out.join("MPLS.ncap.gz"));
+    let labels: Vec<(u32, bool, i32)> = mpls.iter().map(|m| (m.label, m.stack_bottom, m.ttl)).collect();
+    assert_eq!(labels, vec![(100, false, 64), (200, true, 64)]);
+    let (_, vxlan) = read_records::<pb::Vxlan>(&out.join("VXLAN.ncap.gz"));
+    assert_eq!((vxlan[0].valid_id_flag, vxlan[0].vni), (true, 5001));
+    let (_, geneve) = read_records::<pb::Geneve>(&out.join("Geneve.ncap.gz"));
+    assert_eq!((geneve[0].protocol, geneve[0].vni), (0x6558, 0x123));
+    let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap.gz"));
+    assert!(tcp.iter().any(|t| t.timestamp == at(28) && t.dst_port == 22 && t.syn), "the SYN inside VXLAN");
+    let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
+    assert!(udp.iter().any(|u| u.timestamp == at(29) && (u.src_port, u.dst_port) == (1234, 5678)), "the datagram inside Geneve");
+
+    let (_, ospf) = read_records::<pb::OspFv2>(&out.join("OSPFv2.ncap.gz"));
+    assert_eq!((ospf[0].r#type, ospf[0].router_id.as_str(), ospf[0].area_id.as_str()), (1, "1.1.1.1", "0.0.0.0"));
+    let (_, ospf3) = read_records::<pb::OspFv3>(&out.join("OSPFv3.ncap.gz"));
+    assert_eq!((ospf3[0].r#type, ospf3[0].router_id.as_str()), (1, "2.2.2.2"));
+    let (_, bfd) = read_records::<pb::Bfd>(&out.join("BFD.ncap.gz"));
+    assert_eq!((bfd[0].state, bfd[0].detect_multiplier, bfd[0].my_discriminator, bfd[0].your_discriminator), (3, 3, 1, 2));
+    assert!(bfd[0].auth_header.is_none());
+    let (_, vrrp) = read_records::<pb::Vrrp>(&out.join("VRRP.ncap.gz"));
+    assert_eq!((vrrp[0].virtual_rtr_id, vrrp[0].priority, vrrp[0].ip_adresses.clone()), (7, 100, vec!["192.168.10.254".to_string()]));
+    let (_, modbus) = read_records::<pb::ModbusTcp>(&out.join("ModbusTCP.ncap.gz"));
+    assert_eq!((modbus[0].transaction_identifier, modbus[0].unit_identifier, modbus[0].function_code), (1, 17, 3));
+    let (_, lcm) = read_records::<pb::Lcm>(&out.join("LCM.ncap.gz"));
+    assert_eq!((lcm[0].sequence_number, lcm[0].channel_name.as_str(), lcm[0].fragmented), (9, "POSE", false));
+
+    // Flow and Connection key tunnelled packets by their inner packet.
+    let (_, conns) = read_records::<pb::Connection>(&out.join("Connection.ncap.gz"));
+    let inner = conns.iter().find(|c| c.dst_port == 22).expect("the connection inside VXLAN");
+    assert_eq!((inner.src_ip.as_str(), inner.dst_ip.as_str(), inner.tunnel_depth), ("10.2.0.1", "10.2.0.2", 1));
+    assert!(conns.iter().all(|c| c.tunnel_depth == 0 || c.src_ip.starts_with("10.")));
+}
+
 #[test]
 fn payload_flag_keeps_payload_bytes() {
     let out = sample_run("payload", &["-payload"]);
@@ -199,7 +276,7 @@ fn include_exclude_and_uncompressed_output() {
     // errors.pcap/.log and unknown.pcap do not depend on the encoders.
     assert_eq!(names, ["TCP.ncap", "UDP.ncap", "errors.log", "errors.pcap", "unknown.pcap"]);
     let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap"));
-    assert_eq!(tcp.len(), 4);
+    assert_eq!(tcp.len(), 6, "four of the HTTP connection, Modbus/TCP, and the SYN inside VXLAN");
     let raw = std::fs::read(out.join("TCP.ncap")).expect("file");
     assert_ne!(&raw[..2], &[0x1f, 0x8b], "-comp=false writes no gzip");
 
@@ -214,7 +291,7 @@ fn encoders_lists_every_record_type_of_the_schema() {
     let out = run_ok(&["-encoders"]);
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let listed: Vec<&str> = text.lines().map(|l| l.trim_start_matches("+ ")).collect();
-    assert_eq!(listed.len(), 21);
+    assert_eq!(listed.len(), 40);
     for name in &listed {
         assert!(netcap::schema::message(name).is_some(), "{name} has no message in the schema");
     }
@@ -378,9 +455,9 @@ fn truncated_last_packet_is_a_warning_not_a_failure() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(res.status.success(), "{err}");
     assert!(err.contains("warning:") && err.contains("truncated last packet"), "{err}");
-    assert!(err.contains("15 packets ("), "every complete packet is decoded: {err}");
+    assert!(err.contains("34 packets ("), "every complete packet is decoded: {err}");
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!(eth.len(), 15);
+    assert_eq!(eth.len(), 36, "34 frames and the two inside VXLAN and Geneve");
 }
 
 #[test]
@@ -394,5 +471,5 @@ fn a_capture_piped_through_stdin_is_read() {
     let res = Command::new("sh").args(["-c", &script]).output().expect("sh");
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!(eth.len(), 16);
+    assert_eq!(eth.len(), 37, "35 frames and the frames inside VXLAN and Geneve");
 }

@@ -1,7 +1,7 @@
 //! Captures built to cost time or memory out of proportion to their size.
 //! Each must go through the whole pipeline quickly.
 
-use netcap::decode::registry::ENCODERS;
+use netcap::registry::ENCODERS;
 use netcap::decode::EncodeConfig;
 use netcap::pipeline::{self, CaptureOptions};
 use std::sync::atomic::AtomicBool;

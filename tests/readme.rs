@@ -1,7 +1,7 @@
 //! Keeps README.md true: its record-type table must list exactly the
 //! schema's record types with their fields, in schema order.
 
-use netcap::decode::registry::ENCODERS;
+use netcap::registry::ENCODERS;
 
 #[test]
 fn readme_lists_every_record_type_with_its_schema_fields() {

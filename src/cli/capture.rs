@@ -4,7 +4,7 @@
 use super::EXIT_USAGE;
 use crate::capture::file::CaptureReader;
 use crate::capture::PacketSource;
-use crate::decode::registry::{self, ENCODERS};
+use crate::registry::{self, ENCODERS};
 use crate::decode::EncodeConfig;
 use crate::flows::FlowConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};

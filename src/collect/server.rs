@@ -19,7 +19,7 @@
 
 use super::wire::{self, Reject, Sealer, KEY_LEN};
 use crate::container::{RecordReader, RecordWriter};
-use crate::decode::registry::ENCODERS;
+use crate::registry::ENCODERS;
 use crate::schema::pb;
 use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError};
 use crypto_box::{PublicKey, SalsaBox, SecretKey};

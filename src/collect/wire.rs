@@ -10,7 +10,7 @@
 //! nothing panics on any input, and every allocation is bounded by the
 //! datagram size or [`MAX_PLAINTEXT`].
 
-use crate::decode::registry;
+use crate::registry;
 use crate::schema::pb;
 use crypto_box::aead::{Aead, AeadCore, OsRng};
 use crypto_box::{Nonce, PublicKey, SalsaBox, SecretKey};

@@ -2,7 +2,7 @@
 //! Reverse ARP (RFC 903, EtherType 0x8035), which shares its format.
 
 use super::wire::{be16, hex_string, ipv4_string, mac_string, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 const FIXED_LEN: usize = 8;
@@ -62,23 +62,28 @@ impl<'a> ArpPacket<'a> {
 }
 
 fn hw_text(b: &[u8]) -> String {
-    if b.len() == 6 { mac_string(b) } else { hex_string(b) }
+    if b.len() == 6 {
+        mac_string(b)
+    } else {
+        hex_string(b)
+    }
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(a) = &l.arp else { return };
-    out.emit(&pb::Arp {
-        timestamp: l.timestamp,
-        addr_type: i32::from(a.hw_type()),
-        protocol: i32::from(a.proto_type()),
-        hw_address_size: a.hw_size() as i32,
-        prot_address_size: a.proto_size() as i32,
-        operation: i32::from(a.operation()),
-        src_hw_address: hw_text(a.sender_hw()),
-        src_prot_address: ipv4_string(a.sender_proto()),
-        dst_hw_address: hw_text(a.target_hw()),
-        dst_prot_address: ipv4_string(a.target_proto()),
-    });
+    for a in crate::layers_of!(l, Arp) {
+        out.emit(&pb::Arp {
+            timestamp: l.timestamp,
+            addr_type: i32::from(a.hw_type()),
+            protocol: i32::from(a.proto_type()),
+            hw_address_size: a.hw_size() as i32,
+            prot_address_size: a.proto_size() as i32,
+            operation: i32::from(a.operation()),
+            src_hw_address: hw_text(a.sender_hw()),
+            src_prot_address: ipv4_string(a.sender_proto()),
+            dst_hw_address: hw_text(a.target_hw()),
+            dst_prot_address: ipv4_string(a.target_proto()),
+        });
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! IEEE 802.1Q VLAN tags (also 802.1ad QinQ outer tags).
 
 use super::wire::be16;
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 pub const TAG_LEN: usize = 4;
@@ -31,7 +31,10 @@ impl VlanTag {
 
 /// One record per tag, outermost first.
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    for tag in l.vlan_tags.iter().flatten() {
+    if !l.has(super::kind::DOT1Q) {
+        return;
+    }
+    for tag in crate::layers_of!(l, Dot1Q) {
         out.emit(&pb::Dot1Q {
             timestamp: l.timestamp,
             priority: i32::from(tag.priority()),

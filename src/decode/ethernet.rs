@@ -1,7 +1,7 @@
 //! Ethernet II frames (IEEE 802.3 with an EtherType).
 
 use super::wire::{be16, mac_string};
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 pub const HEADER_LEN: usize = 14;
@@ -43,13 +43,17 @@ impl<'a> EthernetFrame<'a> {
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(f) = &l.ethernet else { return };
-    out.emit(&pb::Ethernet {
-        timestamp: l.timestamp,
-        src_mac: mac_string(f.src()),
-        dst_mac: mac_string(f.dst()),
-        ethernet_type: i32::from(f.ethertype()),
-        payload_entropy: l.entropy.entropy(f.payload()),
-        payload_size: f.payload().len() as i32,
-    });
+    if !l.has(super::kind::ETHERNET) {
+        return;
+    }
+    for f in crate::layers_of!(l, Ethernet) {
+        out.emit(&pb::Ethernet {
+            timestamp: l.timestamp,
+            src_mac: mac_string(f.src()),
+            dst_mac: mac_string(f.dst()),
+            ethernet_type: i32::from(f.ethertype()),
+            payload_entropy: l.entropy.entropy(f.payload()),
+            payload_size: f.payload().len() as i32,
+        });
+    }
 }

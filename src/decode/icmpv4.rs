@@ -1,7 +1,7 @@
 //! ICMP for IPv4 (RFC 792).
 
 use super::wire::{be16, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 pub const IP_PROTOCOL: u8 = 1;
@@ -40,14 +40,15 @@ impl<'a> Icmpv4Packet<'a> {
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(p) = &l.icmpv4 else { return };
-    out.emit(&pb::IcmPv4 {
-        timestamp: l.timestamp,
-        type_code: i32::from(p.icmp_type()) << 8 | i32::from(p.code()),
-        checksum: i32::from(p.checksum()),
-        id: i32::from(p.id()),
-        seq: i32::from(p.seq()),
-    });
+    for p in crate::layers_of!(l, Icmpv4) {
+        out.emit(&pb::IcmPv4 {
+            timestamp: l.timestamp,
+            type_code: i32::from(p.icmp_type()) << 8 | i32::from(p.code()),
+            checksum: i32::from(p.checksum()),
+            id: i32::from(p.id()),
+            seq: i32::from(p.seq()),
+        });
+    }
 }
 
 #[cfg(test)]

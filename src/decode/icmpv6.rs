@@ -2,7 +2,7 @@
 //! are in `icmpv6_ndp.rs`.
 
 use super::wire::{be16, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 pub const IP_PROTOCOL: u8 = 58;
@@ -58,24 +58,25 @@ impl<'a> Icmpv6Packet<'a> {
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(p) = &l.icmpv6 else { return };
-    out.emit(&pb::IcmPv6 {
-        timestamp: l.timestamp,
-        type_code: i32::from(p.icmp_type()) << 8 | i32::from(p.code()),
-        checksum: i32::from(p.checksum()),
-    });
+    for p in crate::layers_of!(l, Icmpv6) {
+        out.emit(&pb::IcmPv6 {
+            timestamp: l.timestamp,
+            type_code: i32::from(p.icmp_type()) << 8 | i32::from(p.code()),
+            checksum: i32::from(p.checksum()),
+        });
+    }
 }
 
 pub fn encode_echo(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(p) = &l.icmpv6 else { return };
-    if !matches!(p.icmp_type(), TYPE_ECHO_REQUEST | TYPE_ECHO_REPLY) {
-        return;
+    for p in crate::layers_of!(l, Icmpv6) {
+        if matches!(p.icmp_type(), TYPE_ECHO_REQUEST | TYPE_ECHO_REPLY) {
+            out.emit(&pb::IcmPv6Echo {
+                timestamp: l.timestamp,
+                identifier: i32::from(be16(p.bytes(), 4)),
+                seq_number: i32::from(be16(p.bytes(), 6)),
+            });
+        }
     }
-    out.emit(&pb::IcmPv6Echo {
-        timestamp: l.timestamp,
-        identifier: i32::from(be16(p.bytes(), 4)),
-        seq_number: i32::from(be16(p.bytes(), 6)),
-    });
 }
 
 #[cfg(test)]

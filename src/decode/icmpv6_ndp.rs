@@ -7,7 +7,7 @@ use super::icmpv6::{
     TYPE_ROUTER_SOLICITATION,
 };
 use super::wire::{be16, be32, ipv6_string, u8_at};
-use super::{EncodeConfig, Emitter, Layers};
+use super::{Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 /// Options are TLVs with a length in 8-byte units; a zero length is
@@ -29,8 +29,13 @@ pub fn parse_options(mut buf: &[u8]) -> Vec<pb::IcmPv6Option> {
     out
 }
 
+/// The ICMPv6 message of type `icmp_type` (at most one per packet: ICMPv6
+/// ends decoding, and a tunnelled packet has one innermost IPv6).
 fn message<'a>(l: &Layers<'a>, icmp_type: u8) -> Option<&'a [u8]> {
-    l.icmpv6.filter(|p| p.icmp_type() == icmp_type).map(|p: Icmpv6Packet| p.bytes())
+    if !l.has(super::kind::ICMPV6) {
+        return None;
+    }
+    crate::layers_of!(l, Icmpv6).find(|p| p.icmp_type() == icmp_type).map(|p: &Icmpv6Packet| p.bytes())
 }
 
 fn tail(b: &[u8], from: usize) -> &[u8] {

@@ -1,7 +1,7 @@
 //! IPv4 (RFC 791) with its options.
 
 use super::wire::{be16, ipv4_string, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, ErrorKind, Layers};
 use crate::schema::pb;
 
 const MIN_HEADER_LEN: usize = 20;
@@ -119,42 +119,49 @@ impl<'a> Ipv4Packet<'a> {
 pub fn parse_options(opts: &[u8]) -> (Vec<pb::IPv4Option>, &[u8]) {
     let mut out = Vec::new();
     let padding = super::wire::walk_options(opts, |kind, len, data| {
-        out.push(pb::IPv4Option { option_type: i32::from(kind), option_length: i32::from(len), option_data: data.to_vec() });
+        out.push(pb::IPv4Option {
+            option_type: i32::from(kind),
+            option_length: i32::from(len),
+            option_data: data.to_vec(),
+        });
     });
     (out, padding)
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(p) = &l.ipv4 else { return };
-    let (options, padding) = parse_options(p.options());
-    out.emit(&pb::IPv4 {
-        timestamp: l.timestamp,
-        version: i32::from(p.version()),
-        ihl: i32::from(p.ihl()),
-        tos: i32::from(p.tos()),
-        length: i32::from(p.total_len()),
-        id: i32::from(p.id()),
-        flags: i32::from(p.flags()),
-        frag_offset: i32::from(p.frag_offset()),
-        ttl: i32::from(p.ttl()),
-        protocol: i32::from(p.protocol()),
-        checksum: i32::from(p.checksum()),
-        src_ip: ipv4_string(p.src()),
-        dst_ip: ipv4_string(p.dst()),
-        padding: padding.to_vec(),
-        options,
-        payload_entropy: l.entropy.entropy(p.payload()),
-        payload_size: p.payload_len() as i32,
-    });
+    if !l.has(super::kind::IPV4) {
+        return;
+    }
+    for p in crate::layers_of!(l, Ipv4) {
+        let (options, padding) = parse_options(p.options());
+        out.emit(&pb::IPv4 {
+            timestamp: l.timestamp,
+            version: i32::from(p.version()),
+            ihl: i32::from(p.ihl()),
+            tos: i32::from(p.tos()),
+            length: i32::from(p.total_len()),
+            id: i32::from(p.id()),
+            flags: i32::from(p.flags()),
+            frag_offset: i32::from(p.frag_offset()),
+            ttl: i32::from(p.ttl()),
+            protocol: i32::from(p.protocol()),
+            checksum: i32::from(p.checksum()),
+            src_ip: ipv4_string(p.src()),
+            dst_ip: ipv4_string(p.dst()),
+            padding: padding.to_vec(),
+            options,
+            payload_entropy: l.entropy.entropy(p.payload()),
+            payload_size: p.payload_len() as i32,
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const HEADER: [u8; 20] = [
-        0x45, 0x00, 0x00, 0x1c, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11, 0xb1, 0xe6, 10, 0, 0, 1, 10, 0, 0, 2,
-    ];
+    const HEADER: [u8; 20] =
+        [0x45, 0x00, 0x00, 0x1c, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11, 0xb1, 0xe6, 10, 0, 0, 1, 10, 0, 0, 2];
 
     #[test]
     fn fixed_fields() {

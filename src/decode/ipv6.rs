@@ -2,7 +2,7 @@
 //! their own (routing, destination options) are skipped here.
 
 use super::wire::{be16, be32, ipv6_string, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, ErrorKind, Layers};
 use crate::schema::pb;
 
 pub const HEADER_LEN: usize = 40;
@@ -91,21 +91,32 @@ pub fn skip_extension(buf: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(p) = &l.ipv6 else { return };
-    out.emit(&pb::IPv6 {
-        timestamp: l.timestamp,
-        version: i32::from(p.version()),
-        traffic_class: i32::from(p.traffic_class()),
-        flow_label: p.flow_label() as i32,
-        length: i32::from(p.payload_len()),
-        next_header: i32::from(p.next_header()),
-        hop_limit: i32::from(p.hop_limit()),
-        src_ip: ipv6_string(p.src()),
-        dst_ip: ipv6_string(p.dst()),
-        payload_entropy: l.entropy.entropy(p.payload()),
-        payload_size: p.declared_payload_len() as i32,
-        hop_by_hop: l.ipv6_hop_by_hop.map(|h| super::ipv6_hop_by_hop::record(l.timestamp, &h)),
-    });
+    if !l.has(super::kind::IPV6) {
+        return;
+    }
+    let mut layers = l.layers().peekable();
+    while let Some(layer) = layers.next() {
+        let super::Layer::Ipv6(p) = layer else { continue };
+        // Its hop-by-hop header, if any, is the next layer.
+        let hop_by_hop = match layers.peek() {
+            Some(super::Layer::Ipv6HopByHop(h)) => Some(super::ipv6_hop_by_hop::record(l.timestamp, h)),
+            _ => None,
+        };
+        out.emit(&pb::IPv6 {
+            timestamp: l.timestamp,
+            version: i32::from(p.version()),
+            traffic_class: i32::from(p.traffic_class()),
+            flow_label: p.flow_label() as i32,
+            length: i32::from(p.payload_len()),
+            next_header: i32::from(p.next_header()),
+            hop_limit: i32::from(p.hop_limit()),
+            src_ip: ipv6_string(p.src()),
+            dst_ip: ipv6_string(p.dst()),
+            payload_entropy: l.entropy.entropy(p.payload()),
+            payload_size: p.declared_payload_len() as i32,
+            hop_by_hop,
+        });
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! IPv6 Fragment header (RFC 8200 section 4.5).
 
 use super::wire::{be16, be32, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 pub const HEADER_LEN: usize = 8;
@@ -19,8 +19,7 @@ pub struct FragmentHeader {
 
 impl FragmentHeader {
     pub fn parse(buf: &[u8]) -> Result<(FragmentHeader, &[u8]), DecodeError> {
-        let payload =
-            buf.get(HEADER_LEN..).ok_or(DecodeError::truncated("IPv6Fragment", HEADER_LEN, buf.len()))?;
+        let payload = buf.get(HEADER_LEN..).ok_or(DecodeError::truncated("IPv6Fragment", HEADER_LEN, buf.len()))?;
         let word = be16(buf, 2);
         let h = FragmentHeader {
             next_header: u8_at(buf, 0),
@@ -35,16 +34,17 @@ impl FragmentHeader {
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(h) = &l.ipv6_fragment else { return };
-    out.emit(&pb::IPv6Fragment {
-        timestamp: l.timestamp,
-        next_header: i32::from(h.next_header),
-        reserved1: i32::from(h.reserved1),
-        fragment_offset: i32::from(h.fragment_offset),
-        reserved2: i32::from(h.reserved2),
-        more_fragments: h.more_fragments,
-        identification: h.identification,
-    });
+    for h in crate::layers_of!(l, Ipv6Fragment) {
+        out.emit(&pb::IPv6Fragment {
+            timestamp: l.timestamp,
+            next_header: i32::from(h.next_header),
+            reserved1: i32::from(h.reserved1),
+            fragment_offset: i32::from(h.fragment_offset),
+            reserved2: i32::from(h.reserved2),
+            more_fragments: h.more_fragments,
+            identification: h.identification,
+        });
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! IPv6 Hop-by-Hop Options header (RFC 8200 section 4.3).
 
 use super::wire::u8_at;
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 /// A Hop-by-Hop header whose full length is known to be present.
@@ -56,7 +56,7 @@ pub fn record(timestamp: i64, h: &HopByHopHeader) -> pb::IPv6HopByHop {
 }
 
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
-    if let Some(h) = &l.ipv6_hop_by_hop {
+    for h in crate::layers_of!(l, Ipv6HopByHop) {
         out.emit(&record(l.timestamp, h));
     }
 }

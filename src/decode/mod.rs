@@ -8,19 +8,37 @@
 //! line.
 
 pub mod arp;
+pub mod bfd;
+pub mod dhcpv4;
+pub mod dhcpv6;
+pub mod dns;
 pub mod dot1q;
 pub mod ethernet;
+pub mod geneve;
+pub mod gre;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod icmpv6_ndp;
+pub mod igmp;
+pub mod ipsec_ah;
+pub mod ipsec_esp;
 pub mod ipv4;
 pub mod ipv6;
 pub mod ipv6_fragment;
 pub mod ipv6_hop_by_hop;
+pub mod lcm;
 pub mod link;
-pub mod registry;
+pub mod modbus_tcp;
+pub mod mpls;
+pub mod ntp;
+pub mod ospfv2;
+pub mod ospfv3;
+pub mod sctp;
+pub mod sip;
 pub mod tcp;
 pub mod udp;
+pub mod vrrp;
+pub mod vxlan;
 pub mod wire;
 
 use std::fmt;
@@ -45,6 +63,9 @@ pub enum ErrorKind {
     BadTotalLength(usize),
     /// Encapsulation nested deeper than we follow (VLAN tags, extension headers).
     TooDeep,
+    /// A field's value breaks the protocol's rules; the text says which
+    /// (e.g. "DNS name compression loop"). Static, so errors stay `Copy`.
+    Malformed(&'static str),
 }
 
 impl ErrorKind {
@@ -56,6 +77,7 @@ impl ErrorKind {
             ErrorKind::BadHeaderLength(_) => "bad header length",
             ErrorKind::BadTotalLength(_) => "bad total length",
             ErrorKind::TooDeep => "nested too deep",
+            ErrorKind::Malformed(what) => what,
         }
     }
 }
@@ -71,6 +93,7 @@ impl fmt::Display for DecodeError {
             ErrorKind::BadHeaderLength(n) => write!(f, "bad header length {n}"),
             ErrorKind::BadTotalLength(n) => write!(f, "bad total length {n}"),
             ErrorKind::TooDeep => write!(f, "encapsulation nested too deep"),
+            ErrorKind::Malformed(what) => write!(f, "malformed: {what}"),
         }
     }
 }
@@ -79,12 +102,27 @@ impl DecodeError {
     pub fn truncated(layer: &'static str, need: usize, have: usize) -> Self {
         DecodeError { layer, kind: ErrorKind::Truncated { need, have } }
     }
+    pub fn malformed(layer: &'static str, what: &'static str) -> Self {
+        DecodeError { layer, kind: ErrorKind::Malformed(what) }
+    }
 }
+
+// LAYER_DISPATCH_READY: every protocol of issue 11 is dispatched below.
 
 /// Most 802.1Q tags followed in one frame (QinQ uses two).
 pub const MAX_VLAN_TAGS: usize = 4;
 /// Most IPv6 extension headers followed before the upper layer.
 const MAX_IPV6_EXTENSIONS: usize = 8;
+/// Most tunnels (GRE, VXLAN, Geneve, ERSPAN, IP in IP) followed into
+/// their inner packets; a deeper one is an error, never a deep recursion.
+pub const MAX_TUNNELS: usize = 4;
+/// Most MPLS label stack entries followed (RFC 3032 sets no limit; real
+/// stacks hold 1 to 4).
+pub const MAX_MPLS_LABELS: usize = 8;
+/// Most layers of one packet; a packet that would need more is an error.
+pub const MAX_LAYERS: usize = 48;
+/// Most DNS messages taken from one TCP segment.
+const MAX_DNS_PER_SEGMENT: usize = 16;
 
 /// How decoding of a packet ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +136,106 @@ pub enum Outcome {
     Error(DecodeError),
 }
 
+/// Protocols above the network layer whose views live in their own files
+/// and are kept as their checked bytes (the view is rebuilt, for the cost
+/// of a length check, by the encoder that fills the record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Proto {
+    Dns,
+    Dhcpv4,
+    Dhcpv6,
+    Ntp,
+    Sip,
+    Bfd,
+    ModbusTcp,
+    Lcm,
+    Igmp,
+    /// VRRP over IPv4 (v2, v3).
+    Vrrp,
+    /// VRRP over IPv6 (v3): IPv6 addresses.
+    Vrrp6,
+    Ospfv2,
+    Ospfv3,
+    Sctp,
+    IpsecAh,
+    IpsecEsp,
+    Gre,
+    Mpls,
+    Vxlan,
+    Geneve,
+}
+
+/// One decoded layer of a packet, borrowed from its bytes.
+#[derive(Clone, Copy)]
+pub enum Layer<'a> {
+    Ethernet(ethernet::EthernetFrame<'a>),
+    Dot1Q(dot1q::VlanTag),
+    Arp(arp::ArpPacket<'a>),
+    Ipv4(ipv4::Ipv4Packet<'a>),
+    Ipv6(ipv6::Ipv6Packet<'a>),
+    Ipv6HopByHop(ipv6_hop_by_hop::HopByHopHeader<'a>),
+    Ipv6Fragment(ipv6_fragment::FragmentHeader),
+    Tcp(tcp::TcpSegment<'a>),
+    Udp(udp::UdpDatagram<'a>),
+    Icmpv4(icmpv4::Icmpv4Packet<'a>),
+    Icmpv6(icmpv6::Icmpv6Packet<'a>),
+    /// A protocol of [`Proto`], its bytes starting at its header; its view
+    /// accepted them (`new_checked`) during decoding.
+    Proto(Proto, &'a [u8]),
+}
+
+impl Layer<'_> {
+    /// A bit per kind of layer, for [`Layers::has`].
+    fn bit(&self) -> u64 {
+        let n = match self {
+            Layer::Ethernet(_) => 0,
+            Layer::Dot1Q(_) => 1,
+            Layer::Arp(_) => 2,
+            Layer::Ipv4(_) => 3,
+            Layer::Ipv6(_) => 4,
+            Layer::Ipv6HopByHop(_) => 5,
+            Layer::Ipv6Fragment(_) => 6,
+            Layer::Tcp(_) => 7,
+            Layer::Udp(_) => 8,
+            Layer::Icmpv4(_) => 9,
+            Layer::Icmpv6(_) => 10,
+            Layer::Proto(p, _) => 16 + *p as u32,
+        };
+        1 << n
+    }
+}
+
+/// The kinds of layer [`Layers::has`] asks about.
+pub mod kind {
+    pub const ETHERNET: u64 = 1 << 0;
+    pub const DOT1Q: u64 = 1 << 1;
+    pub const ARP: u64 = 1 << 2;
+    pub const IPV4: u64 = 1 << 3;
+    pub const IPV6: u64 = 1 << 4;
+    pub const IPV6_HOP_BY_HOP: u64 = 1 << 5;
+    pub const IPV6_FRAGMENT: u64 = 1 << 6;
+    pub const TCP: u64 = 1 << 7;
+    pub const UDP: u64 = 1 << 8;
+    pub const ICMPV4: u64 = 1 << 9;
+    pub const ICMPV6: u64 = 1 << 10;
+    pub const fn proto(p: super::Proto) -> u64 {
+        1 << (16 + p as u32)
+    }
+}
+
+/// The views of one kind of layer in a packet, outermost first:
+/// `layers_of!(l, Udp)` yields `&UdpDatagram`s.
+#[macro_export]
+macro_rules! layers_of {
+    ($l:expr, $variant:ident) => {
+        $l.layers().filter_map(|x| match x {
+            $crate::decode::Layer::$variant(v) => Some(v),
+            _ => None,
+        })
+    };
+}
+
 /// All layers of one packet, decoded once and borrowed from its bytes.
 pub struct Layers<'a> {
     /// Capture time, nanoseconds since the Unix epoch.
@@ -106,26 +244,22 @@ pub struct Layers<'a> {
     /// (snap length): a length field may point past the captured bytes
     /// by this much and still be true.
     pub uncaptured: usize,
-    pub ethernet: Option<ethernet::EthernetFrame<'a>>,
-    pub vlan_tags: [Option<dot1q::VlanTag>; MAX_VLAN_TAGS],
-    pub arp: Option<arp::ArpPacket<'a>>,
-    pub ipv4: Option<ipv4::Ipv4Packet<'a>>,
-    pub ipv6: Option<ipv6::Ipv6Packet<'a>>,
-    pub ipv6_hop_by_hop: Option<ipv6_hop_by_hop::HopByHopHeader<'a>>,
-    pub ipv6_fragment: Option<ipv6_fragment::FragmentHeader>,
-    pub tcp: Option<tcp::TcpSegment<'a>>,
-    pub udp: Option<udp::UdpDatagram<'a>>,
-    pub icmpv4: Option<icmpv4::Icmpv4Packet<'a>>,
-    pub icmpv6: Option<icmpv6::Icmpv6Packet<'a>>,
-    /// The IP payload handed to the upper layer (after IPv6 extension
-    /// headers), whether or not a decoder understood it: flows read the
-    /// protocol, its declared length and SCTP ports from it.
+    /// The decoded layers, outermost first; tunnels add their inner
+    /// packet's layers after their own.
+    stack: [Option<Layer<'a>>; MAX_LAYERS],
+    len: usize,
+    /// One bit per kind of layer present ([`kind`]), so that an encoder
+    /// whose protocol is absent costs one test.
+    present: u64,
+    /// The payload of the innermost IP header that has an upper layer.
     pub ip_upper: Option<IpUpper<'a>>,
+    /// Tunnels entered (GRE, VXLAN, Geneve, ERSPAN, IP in IP).
+    pub tunnel_depth: u8,
     pub outcome: Outcome,
     /// Shares byte counts between the payload entropies of nested layers.
     pub entropy: wire::EntropyMemo<'a>,
     /// Names of the layers decoded so far, in order (for errors.log).
-    names: [&'static str; 12],
+    names: [&'static str; MAX_LAYERS],
     depth: usize,
 }
 
@@ -155,11 +289,40 @@ pub mod linktype {
     pub const LINUX_SLL2: u32 = 276;
 
     pub fn is_supported(link: u32) -> bool {
-        matches!(
-            link,
-            NULL | ETHERNET | RAW_BSD12 | RAW_BSD14 | RAW | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2
-        )
+        matches!(link, NULL | ETHERNET | RAW_BSD12 | RAW_BSD14 | RAW | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2)
     }
+}
+
+/// EtherTypes that only the dispatch below needs.
+mod ethertype {
+    pub const MPLS_UNICAST: u16 = 0x8847;
+    pub const MPLS_MULTICAST: u16 = 0x8848;
+    /// Transparent Ethernet Bridging: an Ethernet frame (GRE, Geneve).
+    pub const TRANSPARENT_ETHERNET: u16 = 0x6558;
+    pub const ERSPAN_II: u16 = 0x88be;
+    pub const ERSPAN_III: u16 = 0x22eb;
+    /// Cisco MetaData (Security Group Tag) inside GRE.
+    pub const CISCO_METADATA: u16 = 0x8909;
+}
+
+/// IP protocol numbers of the layers dispatched below.
+mod ip_proto {
+    pub const IGMP: u8 = 2;
+    pub const IPV4_IN_IP: u8 = 4;
+    pub const IPV6_IN_IP: u8 = 41;
+    pub const GRE: u8 = 47;
+    pub const ESP: u8 = 50;
+    pub const AH: u8 = 51;
+    pub const OSPF: u8 = 89;
+    pub const VRRP: u8 = 112;
+    pub const SCTP: u8 = 132;
+}
+
+/// The transport a payload came over, for port dispatch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Udp,
+    Tcp,
 }
 
 impl<'a> Layers<'a> {
@@ -169,25 +332,43 @@ impl<'a> Layers<'a> {
         let mut l = Layers {
             timestamp,
             uncaptured: wire_len.saturating_sub(frame.len()),
-            ethernet: None,
-            vlan_tags: [None; MAX_VLAN_TAGS],
-            arp: None,
-            ipv4: None,
-            ipv6: None,
-            ipv6_hop_by_hop: None,
-            ipv6_fragment: None,
-            tcp: None,
-            udp: None,
-            icmpv4: None,
-            icmpv6: None,
+            stack: [None; MAX_LAYERS],
+            len: 0,
+            present: 0,
             ip_upper: None,
+            tunnel_depth: 0,
             outcome: Outcome::Complete,
             entropy: wire::EntropyMemo::new(frame),
-            names: [""; 12],
+            names: [""; MAX_LAYERS],
             depth: 0,
         };
         l.decode_link(link, frame);
         l
+    }
+
+    /// The decoded layers, outermost first.
+    pub fn layers(&self) -> impl DoubleEndedIterator<Item = &Layer<'a>> + '_ {
+        self.stack[..self.len].iter().flatten()
+    }
+
+    /// Whether a layer of one of the kinds in `mask` ([`kind`]) is present.
+    #[inline]
+    pub fn has(&self, mask: u64) -> bool {
+        self.present & mask != 0
+    }
+
+    /// The bytes of every layer of protocol `p`, outermost first.
+    pub fn proto_bytes(&self, p: Proto) -> impl Iterator<Item = &'a [u8]> + '_ {
+        let present = self.has(kind::proto(p));
+        self.stack[..if present { self.len } else { 0 }].iter().filter_map(move |x| match x {
+            Some(Layer::Proto(q, b)) if *q == p => Some(*b),
+            _ => None,
+        })
+    }
+
+    /// The first (outermost) layer of a kind, e.g. `l.first(|x| match x { Layer::Tcp(t) => Some(*t), _ => None })`.
+    pub fn first<T>(&self, pick: impl Fn(&Layer<'a>) -> Option<T>) -> Option<T> {
+        self.layers().find_map(pick)
     }
 
     /// The names of the layers that decoded, outermost first.
@@ -202,12 +383,39 @@ impl<'a> Layers<'a> {
         }
     }
 
+    /// Adds a decoded layer; false (and an error) when the packet has too many.
+    fn push(&mut self, name: &'static str, layer: Layer<'a>) -> bool {
+        match self.stack.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(layer);
+                self.len += 1;
+                self.present |= layer.bit();
+                self.push_name(name);
+                true
+            }
+            None => {
+                self.fail(DecodeError { layer: name, kind: ErrorKind::TooDeep });
+                false
+            }
+        }
+    }
+
     fn fail(&mut self, e: DecodeError) {
         self.outcome = Outcome::Error(e);
     }
 
     fn unknown(&mut self, what: &'static str, value: u32) {
         self.outcome = Outcome::Unknown { what, value };
+    }
+
+    /// Enters a tunnel's inner packet; false (and an error) past [`MAX_TUNNELS`].
+    fn enter_tunnel(&mut self, layer: &'static str) -> bool {
+        if usize::from(self.tunnel_depth) >= MAX_TUNNELS {
+            self.fail(DecodeError { layer, kind: ErrorKind::TooDeep });
+            return false;
+        }
+        self.tunnel_depth += 1;
+        true
     }
 
     fn decode_link(&mut self, link: u32, frame: &'a [u8]) {
@@ -255,8 +463,9 @@ impl<'a> Layers<'a> {
     fn decode_ethernet(&mut self, buf: &'a [u8]) {
         match ethernet::EthernetFrame::new_checked(buf) {
             Ok(frame) => {
-                self.push_name("Ethernet");
-                self.ethernet = Some(frame);
+                if !self.push("Ethernet", Layer::Ethernet(frame)) {
+                    return;
+                }
                 let (ethertype, payload) = (frame.ethertype(), frame.payload());
                 if ethertype < 0x0600 {
                     // 802.3 length field: LLC/SNAP follows, which has no decoder yet.
@@ -277,18 +486,33 @@ impl<'a> Layers<'a> {
             ethernet::ETHERTYPE_VLAN | ethernet::ETHERTYPE_QINQ | ethernet::ETHERTYPE_QINQ_OLD => {
                 self.decode_dot1q(buf)
             }
+            ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => self.decode_mpls(buf),
             other => self.unknown("EtherType", u32::from(other)),
         }
     }
 
+    /// The payload of a tunnel header that names it by EtherType (GRE, Geneve).
+    fn decode_tunnel_ethertype(&mut self, layer: &'static str, ethertype: u16, buf: &'a [u8]) {
+        if !self.enter_tunnel(layer) {
+            return;
+        }
+        match ethertype {
+            ethertype::TRANSPARENT_ETHERNET => self.decode_ethernet(buf),
+            other => self.decode_ethertype(other, buf),
+        }
+    }
+
     fn decode_dot1q(&mut self, buf: &'a [u8]) {
-        let Some(slot) = self.vlan_tags.iter().position(Option::is_none) else {
+        if self.layers().filter(|x| matches!(x, Layer::Dot1Q(_))).count()
+            >= MAX_VLAN_TAGS * (1 + usize::from(self.tunnel_depth))
+        {
             return self.fail(DecodeError { layer: "Dot1Q", kind: ErrorKind::TooDeep });
-        };
+        }
         match dot1q::VlanTag::parse(buf) {
             Ok((tag, payload)) => {
-                self.push_name("Dot1Q");
-                self.vlan_tags[slot] = Some(tag);
+                if !self.push("Dot1Q", Layer::Dot1Q(tag)) {
+                    return;
+                }
                 if tag.ethertype < 0x0600 {
                     self.unknown("802.3 LLC (length field)", u32::from(tag.ethertype));
                 } else {
@@ -302,8 +526,7 @@ impl<'a> Layers<'a> {
     fn decode_arp(&mut self, buf: &'a [u8]) {
         match arp::ArpPacket::new_checked(buf) {
             Ok(p) => {
-                self.push_name("ARP");
-                self.arp = Some(p);
+                self.push("ARP", Layer::Arp(p));
             }
             Err(e) => self.fail(e),
         }
@@ -312,8 +535,11 @@ impl<'a> Layers<'a> {
     fn decode_ipv4(&mut self, buf: &'a [u8]) {
         match ipv4::Ipv4Packet::new_checked(buf) {
             Ok(p) => {
-                self.push_name("IPv4");
-                self.ipv4 = Some(p);
+                if !self.push("IPv4", Layer::Ipv4(p)) {
+                    return;
+                }
+                // The upper layer of an inner packet replaces the outer one's.
+                self.ip_upper = None;
                 if let Err(e) = p.check_total_length() {
                     return self.fail(e);
                 }
@@ -333,8 +559,10 @@ impl<'a> Layers<'a> {
             Ok(p) => p,
             Err(e) => return self.fail(e),
         };
-        self.push_name("IPv6");
-        self.ipv6 = Some(p);
+        if !self.push("IPv6", Layer::Ipv6(p)) {
+            return;
+        }
+        self.ip_upper = None;
         let mut next = p.next_header();
         let mut rest = p.payload();
         // Walk the extension headers to the upper layer.
@@ -343,21 +571,21 @@ impl<'a> Layers<'a> {
                 return self.fail(DecodeError { layer: "IPv6", kind: ErrorKind::TooDeep });
             }
             match next {
-                ipv6::NEXT_HOP_BY_HOP if index == 0 => {
-                    match ipv6_hop_by_hop::HopByHopHeader::new_checked(rest) {
-                        Ok(h) => {
-                            self.push_name("IPv6HopByHop");
-                            self.ipv6_hop_by_hop = Some(h);
-                            next = h.next_header();
-                            rest = h.payload();
+                ipv6::NEXT_HOP_BY_HOP if index == 0 => match ipv6_hop_by_hop::HopByHopHeader::new_checked(rest) {
+                    Ok(h) => {
+                        if !self.push("IPv6HopByHop", Layer::Ipv6HopByHop(h)) {
+                            return;
                         }
-                        Err(e) => return self.fail(e),
+                        next = h.next_header();
+                        rest = h.payload();
                     }
-                }
+                    Err(e) => return self.fail(e),
+                },
                 ipv6::NEXT_FRAGMENT => match ipv6_fragment::FragmentHeader::parse(rest) {
                     Ok((h, payload)) => {
-                        self.push_name("IPv6Fragment");
-                        self.ipv6_fragment = Some(h);
+                        if !self.push("IPv6Fragment", Layer::Ipv6Fragment(h)) {
+                            return;
+                        }
                         if h.fragment_offset != 0 {
                             return;
                         }
@@ -366,15 +594,13 @@ impl<'a> Layers<'a> {
                     }
                     Err(e) => return self.fail(e),
                 },
-                ipv6::NEXT_ROUTING | ipv6::NEXT_DESTINATION_OPTIONS => {
-                    match ipv6::skip_extension(rest) {
-                        Ok((n, payload)) => {
-                            next = n;
-                            rest = payload;
-                        }
-                        Err(e) => return self.fail(e),
+                ipv6::NEXT_ROUTING | ipv6::NEXT_DESTINATION_OPTIONS => match ipv6::skip_extension(rest) {
+                    Ok((n, payload)) => {
+                        next = n;
+                        rest = payload;
                     }
-                }
+                    Err(e) => return self.fail(e),
+                },
                 ipv6::NEXT_NONE => return,
                 _ => break,
             }
@@ -390,34 +616,338 @@ impl<'a> Layers<'a> {
         match protocol {
             tcp::IP_PROTOCOL => match tcp::TcpSegment::new_checked(buf, declared_len) {
                 Ok(s) => {
-                    self.push_name("TCP");
-                    self.tcp = Some(s);
+                    if self.push("TCP", Layer::Tcp(s)) {
+                        self.decode_tcp_payload(&s);
+                    }
                 }
                 Err(e) => self.fail(e),
             },
             udp::IP_PROTOCOL => match udp::UdpDatagram::new_checked(buf) {
                 Ok(d) => {
-                    self.push_name("UDP");
-                    self.udp = Some(d);
+                    if self.push("UDP", Layer::Udp(d)) {
+                        self.decode_udp_payload(&d, over_ipv6);
+                    }
                 }
                 Err(e) => self.fail(e),
             },
             icmpv4::IP_PROTOCOL if !over_ipv6 => match icmpv4::Icmpv4Packet::new_checked(buf) {
                 Ok(p) => {
-                    self.push_name("ICMPv4");
-                    self.icmpv4 = Some(p);
+                    self.push("ICMPv4", Layer::Icmpv4(p));
                 }
                 Err(e) => self.fail(e),
             },
             icmpv6::IP_PROTOCOL if over_ipv6 => match icmpv6::Icmpv6Packet::new_checked(buf) {
                 Ok(p) => {
-                    self.push_name("ICMPv6");
-                    self.icmpv6 = Some(p);
+                    self.push("ICMPv6", Layer::Icmpv6(p));
                 }
                 Err(e) => self.fail(e),
             },
+            ip_proto::IPV4_IN_IP => {
+                if self.enter_tunnel("IPv4") {
+                    self.decode_ipv4(buf)
+                }
+            }
+            ip_proto::IPV6_IN_IP => {
+                if self.enter_tunnel("IPv6") {
+                    self.decode_ipv6(buf)
+                }
+            }
+            ip_proto::IGMP if !over_ipv6 => match buf.first() {
+                Some(&t) if !igmp::is_membership_type(t) => self.unknown("IGMP type", u32::from(t)),
+                _ => {
+                    self.decode_proto(Proto::Igmp, buf);
+                }
+            },
+            ip_proto::SCTP => {
+                self.decode_proto(Proto::Sctp, buf);
+            }
+            ip_proto::ESP => {
+                self.decode_proto(Proto::IpsecEsp, buf);
+            }
+            ip_proto::AH => self.decode_ah(buf, declared_len, over_ipv6),
+            ip_proto::OSPF => match buf.first() {
+                Some(2) => {
+                    self.decode_proto(Proto::Ospfv2, buf);
+                }
+                Some(3) => {
+                    self.decode_proto(Proto::Ospfv3, buf);
+                }
+                Some(&v) => self.fail(DecodeError { layer: "OSPF", kind: ErrorKind::BadVersion(v) }),
+                None => self.fail(DecodeError::truncated("OSPF", 1, 0)),
+            },
+            ip_proto::VRRP => {
+                self.decode_proto(if over_ipv6 { Proto::Vrrp6 } else { Proto::Vrrp }, buf);
+            }
+            ip_proto::GRE => self.decode_gre(buf),
             other => self.unknown("IP protocol", u32::from(other)),
         }
+    }
+
+    /// Checks `buf` with protocol `p`'s view and adds it as a layer;
+    /// whether it was added.
+    fn decode_proto(&mut self, p: Proto, buf: &'a [u8]) -> bool {
+        match proto_check(p, buf) {
+            Ok(()) => self.push(proto_name(p), Layer::Proto(p, buf)),
+            Err(e) => {
+                self.fail(e);
+                false
+            }
+        }
+    }
+
+    fn decode_ah(&mut self, buf: &'a [u8], declared_len: usize, over_ipv6: bool) {
+        let Ok(ah) = ipsec_ah::AhHeader::new_checked(buf) else {
+            self.decode_proto(Proto::IpsecAh, buf);
+            return;
+        };
+        if self.decode_proto(Proto::IpsecAh, buf) {
+            let rest = ah.payload();
+            let declared = declared_len.saturating_sub(buf.len().saturating_sub(rest.len()));
+            self.decode_ip_payload(ah.next_header(), rest, declared, over_ipv6);
+        }
+    }
+
+    fn decode_gre(&mut self, buf: &'a [u8]) {
+        let Ok(gre) = gre::GrePacket::new_checked(buf) else {
+            self.decode_proto(Proto::Gre, buf);
+            return;
+        };
+        if !self.decode_proto(Proto::Gre, buf) {
+            return;
+        }
+        let (protocol, payload) = (gre.protocol(), gre.payload());
+        if payload.is_empty() {
+            // Nothing after the header (a keepalive, or cut by the capture).
+            return;
+        }
+        match protocol {
+            ethertype::ERSPAN_II | ethertype::ERSPAN_III => match gre::erspan_payload(&gre) {
+                Ok(Some(inner)) => {
+                    self.push_name("ERSPAN");
+                    if self.enter_tunnel("ERSPAN") {
+                        self.decode_ethernet(inner)
+                    }
+                }
+                Ok(None) => self.unknown("ERSPAN version or frame type", u32::from(protocol)),
+                Err(e) => self.fail(e),
+            },
+            // WCCP redirects an IPv4 packet (the view skipped the redirect header).
+            gre::PROTO_WCCP => self.decode_tunnel_ethertype("GRE", ethernet::ETHERTYPE_IPV4, payload),
+            ethertype::CISCO_METADATA => {
+                // Cisco MetaData (SGT): 8 bytes whose first two name the
+                // inner packet's EtherType, then that packet.
+                match payload.get(8..) {
+                    Some(inner) => self.decode_tunnel_ethertype("GRE", wire::be16(payload, 0), inner),
+                    None => self.fail(DecodeError::truncated("CiscoMetaData", 8, payload.len())),
+                }
+            }
+            _ => self.decode_tunnel_ethertype("GRE", protocol, payload),
+        }
+    }
+
+    fn decode_mpls(&mut self, mut buf: &'a [u8]) {
+        for _ in 0..MAX_MPLS_LABELS {
+            let label = match mpls::MplsLabel::new_checked(buf) {
+                Ok(label) => label,
+                Err(e) => return self.fail(e),
+            };
+            if !self.push("MPLS", Layer::Proto(Proto::Mpls, buf)) {
+                return;
+            }
+            buf = label.payload();
+            if label.bottom() {
+                return match mpls::inner_after_label(&label) {
+                    mpls::MplsPayload::Ipv4(ip) => self.decode_ipv4(ip),
+                    mpls::MplsPayload::Ipv6(ip) => self.decode_ipv6(ip),
+                    mpls::MplsPayload::Ethernet(frame) => {
+                        if self.enter_tunnel("MPLS") {
+                            self.decode_ethernet(frame)
+                        }
+                    }
+                    // Nothing after the stack (cut by the capture): done.
+                    mpls::MplsPayload::Unknown([]) => {}
+                    mpls::MplsPayload::Unknown(rest) => {
+                        self.unknown("MPLS payload first nibble", u32::from(rest.first().map_or(0, |b| b >> 4)))
+                    }
+                };
+            }
+        }
+        self.fail(DecodeError { layer: "MPLS", kind: ErrorKind::TooDeep })
+    }
+
+    /// TCP payloads of protocols Wireshark finds by port (DNS, SIP, Modbus).
+    fn decode_tcp_payload(&mut self, s: &tcp::TcpSegment<'a>) {
+        let payload = s.payload();
+        if payload.is_empty() {
+            return;
+        }
+        let p = match port_protocol(Transport::Tcp, s.src_port(), s.dst_port()) {
+            // A segment that continues a SIP message, or a keep-alive, is
+            // not a message of its own.
+            Some(Proto::Sip) if !sip_start(payload) => return,
+            Some(p) => p,
+            None if sip_start(payload) => Proto::Sip,
+            None => return,
+        };
+        match p {
+            Proto::Dns => {
+                // RFC 1035 4.2.2: each message is preceded by its length.
+                // A message that continues in a later segment needs stream
+                // reassembly and is not decoded here.
+                let mut rest = payload;
+                for _ in 0..MAX_DNS_PER_SEGMENT {
+                    let n = usize::from(wire::be16(rest, 0));
+                    let Some(msg) = rest.get(2..2 + n) else { return };
+                    if rest.len() < 2 || !self.decode_proto(Proto::Dns, msg) {
+                        return;
+                    }
+                    rest = rest.get(2 + n..).unwrap_or_default();
+                    if rest.len() < 2 {
+                        return;
+                    }
+                }
+            }
+            Proto::ModbusTcp => {
+                for frame in modbus_tcp::split(payload) {
+                    if !self.decode_proto(Proto::ModbusTcp, frame) {
+                        return;
+                    }
+                }
+            }
+            other => {
+                self.decode_proto(other, payload);
+            }
+        }
+    }
+
+    /// UDP payloads of protocols Wireshark finds by port or by content.
+    fn decode_udp_payload(&mut self, d: &udp::UdpDatagram<'a>, over_ipv6: bool) {
+        let payload = d.payload();
+        // A length field below the header's 8 bytes says nothing about the
+        // payload, except 0 over IPv6: a jumbogram's (RFC 2675), as BIG TCP
+        // sends them. Wireshark stops at such a UDP header over IPv4.
+        if payload.is_empty() || (d.length() < 8 && !(over_ipv6 && d.length() == 0)) {
+            return;
+        }
+        let p = match port_protocol(Transport::Udp, d.src_port(), d.dst_port()) {
+            // RFC 3948: UDP 4500 carries ESP unless it starts with the
+            // non-ESP marker (IKE) or is a NAT keepalive.
+            Some(Proto::IpsecEsp) if !ipsec_esp::is_udp_encapsulated(payload) => return,
+            Some(Proto::Sip) if sip::is_keepalive(payload) => return,
+            Some(p) => p,
+            None if lcm::has_magic(payload) => Proto::Lcm,
+            None if sip_start(payload) => Proto::Sip,
+            None => return,
+        };
+        match p {
+            Proto::Vxlan => {
+                if let Ok(v) = vxlan::VxlanHeader::new_checked(payload) {
+                    if self.decode_proto(Proto::Vxlan, payload) && self.enter_tunnel("VXLAN") {
+                        self.decode_ethernet(v.payload());
+                    }
+                } else {
+                    self.decode_proto(Proto::Vxlan, payload);
+                }
+            }
+            Proto::Geneve => {
+                if let Ok(g) = geneve::GeneveHeader::new_checked(payload) {
+                    if self.decode_proto(Proto::Geneve, payload) {
+                        self.decode_tunnel_ethertype("Geneve", g.protocol(), g.payload());
+                    }
+                } else {
+                    self.decode_proto(Proto::Geneve, payload);
+                }
+            }
+            Proto::Mpls => self.decode_mpls(payload),
+            other => {
+                self.decode_proto(other, payload);
+            }
+        }
+    }
+}
+
+/// Whether a TCP or UDP payload starts a SIP message, as Wireshark's SIP
+/// heuristic finds SIP on any port. The first byte rules out nearly all
+/// other traffic (binary protocols, TLS) before the request line is read.
+fn sip_start(payload: &[u8]) -> bool {
+    payload.first().is_some_and(|b| b.is_ascii_uppercase()) && sip::looks_like_sip(payload)
+}
+
+/// The protocol Wireshark gives a TCP or UDP payload by its ports, by
+/// default: the lower port is tried first, as Wireshark's "try heuristic
+/// sub-dissectors first" is off and its port tables are tried low to high.
+fn port_protocol(t: Transport, src: u16, dst: u16) -> Option<Proto> {
+    let by_port = |port: u16| -> Option<Proto> {
+        match (t, port) {
+            (_, 53 | 5353 | 5355) => Some(Proto::Dns),
+            (Transport::Udp, 67 | 68) => Some(Proto::Dhcpv4),
+            (Transport::Udp, 546 | 547) => Some(Proto::Dhcpv6),
+            (Transport::Udp, 123) => Some(Proto::Ntp),
+            (_, 5060) => Some(Proto::Sip),
+            // Single-hop, multihop, LAG micro-BFD (RFC 7130) and S-BFD
+            // (RFC 7880) control packets; 3785 carries echo packets, whose
+            // contents are the sender's own and not BFD control packets.
+            (Transport::Udp, 3784 | 4784 | 6784 | 7784) => Some(Proto::Bfd),
+            (Transport::Udp, mpls::UDP_PORT) => Some(Proto::Mpls),
+            (Transport::Udp, 4789) => Some(Proto::Vxlan),
+            (Transport::Udp, 6081) => Some(Proto::Geneve),
+            (Transport::Tcp, 502) => Some(Proto::ModbusTcp),
+            (Transport::Udp, 4500) => Some(Proto::IpsecEsp),
+            _ => None,
+        }
+    };
+    let (low, high) = if src <= dst { (src, dst) } else { (dst, src) };
+    by_port(low).or_else(|| by_port(high))
+}
+
+/// The record type (and errors.log layer name) of a [`Proto`].
+pub fn proto_name(p: Proto) -> &'static str {
+    match p {
+        Proto::Dns => "DNS",
+        Proto::Dhcpv4 => "DHCPv4",
+        Proto::Dhcpv6 => "DHCPv6",
+        Proto::Ntp => "NTP",
+        Proto::Sip => "SIP",
+        Proto::Bfd => "BFD",
+        Proto::ModbusTcp => "ModbusTCP",
+        Proto::Lcm => "LCM",
+        Proto::Igmp => "IGMP",
+        Proto::Vrrp | Proto::Vrrp6 => "VRRP",
+        Proto::Ospfv2 => "OSPFv2",
+        Proto::Ospfv3 => "OSPFv3",
+        Proto::Sctp => "SCTP",
+        Proto::IpsecAh => "IPSecAH",
+        Proto::IpsecEsp => "IPSecESP",
+        Proto::Gre => "GRE",
+        Proto::Mpls => "MPLS",
+        Proto::Vxlan => "VXLAN",
+        Proto::Geneve => "Geneve",
+    }
+}
+
+/// Runs protocol `p`'s checked constructor over `buf`.
+fn proto_check(p: Proto, buf: &[u8]) -> Result<(), DecodeError> {
+    match p {
+        Proto::Dns => dns::DnsMessage::new_checked(buf).map(drop),
+        Proto::Dhcpv4 => dhcpv4::Dhcpv4Packet::new_checked(buf).map(drop),
+        Proto::Dhcpv6 => dhcpv6::Dhcpv6Message::new_checked(buf).map(drop),
+        Proto::Ntp => ntp::NtpPacket::new_checked(buf).map(drop),
+        Proto::Sip => sip::SipMessage::new_checked(buf).map(drop),
+        Proto::Bfd => bfd::BfdPacket::new_checked(buf).map(drop),
+        Proto::ModbusTcp => modbus_tcp::ModbusTcpFrame::new_checked(buf).map(drop),
+        Proto::Lcm => lcm::LcmDatagram::new_checked(buf).map(drop),
+        Proto::Igmp => igmp::IgmpPacket::new_checked(buf).map(drop),
+        Proto::Vrrp => vrrp::VrrpPacket::new_checked(buf, false).map(drop),
+        Proto::Vrrp6 => vrrp::VrrpPacket::new_checked(buf, true).map(drop),
+        Proto::Ospfv2 => ospfv2::Ospfv2Packet::new_checked(buf).map(drop),
+        Proto::Ospfv3 => ospfv3::Ospfv3Packet::new_checked(buf).map(drop),
+        Proto::Sctp => sctp::SctpPacket::new_checked(buf).map(drop),
+        Proto::IpsecAh => ipsec_ah::AhHeader::new_checked(buf).map(drop),
+        Proto::IpsecEsp => ipsec_esp::EspPacket::new_checked(buf).map(drop),
+        Proto::Gre => gre::GrePacket::new_checked(buf).map(drop),
+        Proto::Mpls => mpls::MplsLabel::new_checked(buf).map(drop),
+        Proto::Vxlan => vxlan::VxlanHeader::new_checked(buf).map(drop),
+        Proto::Geneve => geneve::GeneveHeader::new_checked(buf).map(drop),
     }
 }
 
@@ -469,7 +999,7 @@ mod tests {
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x80, 0x35, 0xff, 0x00, 0x8b, 0x01, 0x00, 0x00, 0x00, 0x04]);
         let l = Layers::decode(linktype::ETHERNET, 0, &f, f.len());
-        assert_eq!(l.arp.map(|a| (a.hw_type(), a.operation())), Some((0xff00, 4)));
+        assert_eq!(crate::layers_of!(l, Arp).next().map(|a| (a.hw_type(), a.operation())), Some((0xff00, 4)));
         assert_eq!(l.outcome, Outcome::Complete);
     }
 
@@ -479,9 +1009,9 @@ mod tests {
         // 66-byte frame (not cut by the capture) holds 52: no payload.
         let frame = tcp_frame(820);
         let l = Layers::decode(linktype::ETHERNET, 0, &frame, frame.len());
-        assert_eq!(l.tcp.map(|t| t.payload_len()), Some(0));
+        assert_eq!(crate::layers_of!(l, Tcp).next().map(|t| t.payload_len()), Some(0));
         // The same frame cut by a snap length from 834 bytes: 768.
         let l = Layers::decode(linktype::ETHERNET, 0, &frame, 834);
-        assert_eq!(l.tcp.map(|t| t.payload_len()), Some(768));
+        assert_eq!(crate::layers_of!(l, Tcp).next().map(|t| t.payload_len()), Some(768));
     }
 }

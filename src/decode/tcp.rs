@@ -1,7 +1,7 @@
 //! TCP (RFC 9293) header, options and payload.
 
 use super::wire::{be16, be32, u8_at};
-use super::{DecodeError, EncodeConfig, Emitter, ErrorKind, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, ErrorKind, Layers};
 use crate::schema::pb;
 
 pub const IP_PROTOCOL: u8 = 6;
@@ -80,40 +80,48 @@ impl<'a> TcpSegment<'a> {
 pub fn parse_options(opts: &[u8]) -> (Vec<pb::TcpOption>, &[u8]) {
     let mut out = Vec::new();
     let padding = super::wire::walk_options(opts, |kind, len, data| {
-        out.push(pb::TcpOption { option_type: i32::from(kind), option_length: i32::from(len), option_data: data.to_vec() });
+        out.push(pb::TcpOption {
+            option_type: i32::from(kind),
+            option_length: i32::from(len),
+            option_data: data.to_vec(),
+        });
     });
     (out, padding)
 }
 
 pub fn encode(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(s) = &l.tcp else { return };
-    let (options, padding) = parse_options(s.options());
-    let f = s.flags();
-    out.emit(&pb::Tcp {
-        timestamp: l.timestamp,
-        src_port: i32::from(s.src_port()),
-        dst_port: i32::from(s.dst_port()),
-        seq_num: s.seq(),
-        ack_num: s.ack(),
-        data_offset: i32::from(s.data_offset()),
-        fin: f & 0x001 != 0,
-        syn: f & 0x002 != 0,
-        rst: f & 0x004 != 0,
-        psh: f & 0x008 != 0,
-        ack: f & 0x010 != 0,
-        urg: f & 0x020 != 0,
-        ece: f & 0x040 != 0,
-        cwr: f & 0x080 != 0,
-        ns: f & 0x100 != 0,
-        window: i32::from(s.window()),
-        checksum: i32::from(s.checksum()),
-        urgent: i32::from(s.urgent()),
-        padding: padding.to_vec(),
-        options,
-        payload_entropy: l.entropy.entropy(s.payload()),
-        payload_size: s.payload_len() as i32,
-        payload: if cfg.include_payload { s.payload().to_vec() } else { Vec::new() },
-    });
+    if !l.has(super::kind::TCP) {
+        return;
+    }
+    for s in crate::layers_of!(l, Tcp) {
+        let (options, padding) = parse_options(s.options());
+        let f = s.flags();
+        out.emit(&pb::Tcp {
+            timestamp: l.timestamp,
+            src_port: i32::from(s.src_port()),
+            dst_port: i32::from(s.dst_port()),
+            seq_num: s.seq(),
+            ack_num: s.ack(),
+            data_offset: i32::from(s.data_offset()),
+            fin: f & 0x001 != 0,
+            syn: f & 0x002 != 0,
+            rst: f & 0x004 != 0,
+            psh: f & 0x008 != 0,
+            ack: f & 0x010 != 0,
+            urg: f & 0x020 != 0,
+            ece: f & 0x040 != 0,
+            cwr: f & 0x080 != 0,
+            ns: f & 0x100 != 0,
+            window: i32::from(s.window()),
+            checksum: i32::from(s.checksum()),
+            urgent: i32::from(s.urgent()),
+            padding: padding.to_vec(),
+            options,
+            payload_entropy: l.entropy.entropy(s.payload()),
+            payload_size: s.payload_len() as i32,
+            payload: if cfg.include_payload { s.payload().to_vec() } else { Vec::new() },
+        });
+    }
 }
 
 #[cfg(test)]

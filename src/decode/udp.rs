@@ -1,7 +1,7 @@
 //! UDP (RFC 768).
 
 use super::wire::be16;
-use super::{DecodeError, EncodeConfig, Emitter, Layers};
+use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
 
 pub const IP_PROTOCOL: u8 = 17;
@@ -48,17 +48,21 @@ impl<'a> UdpDatagram<'a> {
 }
 
 pub fn encode(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
-    let Some(d) = &l.udp else { return };
-    out.emit(&pb::Udp {
-        timestamp: l.timestamp,
-        src_port: i32::from(d.src_port()),
-        dst_port: i32::from(d.dst_port()),
-        length: i32::from(d.length()),
-        checksum: i32::from(d.checksum()),
-        payload_entropy: l.entropy.entropy(d.payload()),
-        payload_size: d.payload_len() as i32,
-        payload: if cfg.include_payload { d.payload().to_vec() } else { Vec::new() },
-    });
+    if !l.has(super::kind::UDP) {
+        return;
+    }
+    for d in crate::layers_of!(l, Udp) {
+        out.emit(&pb::Udp {
+            timestamp: l.timestamp,
+            src_port: i32::from(d.src_port()),
+            dst_port: i32::from(d.dst_port()),
+            length: i32::from(d.length()),
+            checksum: i32::from(d.checksum()),
+            payload_entropy: l.entropy.entropy(d.payload()),
+            payload_size: d.payload_len() as i32,
+            payload: if cfg.include_payload { d.payload().to_vec() } else { Vec::new() },
+        });
+    }
 }
 
 #[cfg(test)]

@@ -271,7 +271,9 @@ const C_LOG2_C_TABLE_LEN: usize = 4096;
 
 fn c_log2_c_table() -> &'static [f64] {
     static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| (0..C_LOG2_C_TABLE_LEN).map(|c| if c < 2 { 0.0 } else { c as f64 * (c as f64).log2() }).collect())
+    TABLE.get_or_init(|| {
+        (0..C_LOG2_C_TABLE_LEN).map(|c| if c < 2 { 0.0 } else { c as f64 * (c as f64).log2() }).collect()
+    })
 }
 
 /// Entropy of slices of one packet buffer, reusing the histogram of the

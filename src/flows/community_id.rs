@@ -110,7 +110,15 @@ mod tests {
     }
 
     fn tuple(protocol: u8, src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16) -> Tuple {
-        Tuple { ip_version: 4, protocol, has_ports: true, src_ip: v4(src), dst_ip: v4(dst), src_port: sport, dst_port: dport }
+        Tuple {
+            ip_version: 4,
+            protocol,
+            has_ports: true,
+            src_ip: v4(src),
+            dst_ip: v4(dst),
+            src_port: sport,
+            dst_port: dport,
+        }
     }
 
     // The spec's examples; tshark's communityid gives the same four IDs.

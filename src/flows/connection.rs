@@ -17,8 +17,8 @@
 use super::community_id::Tuple;
 use super::table::Model;
 use super::{
-    i64_of, ip_string, network_name, tcp_flag, transport_name, uid, uid_string, Counters, FlowConfig, Key,
-    Observation, PROTO_ICMP, PROTO_ICMPV6, PROTO_UDP,
+    i64_of, ip_string, network_name, tcp_flag, transport_name, uid, uid_string, Counters, FlowConfig, Key, Observation,
+    PROTO_ICMP, PROTO_ICMPV6, PROTO_UDP,
 };
 use crate::decode::{wire, Emitter};
 use crate::schema::pb;
@@ -56,6 +56,8 @@ pub struct ConnState {
     dst_ip: [u8; 16],
     src_port: u16,
     dst_port: u16,
+    /// The most tunnels seen around the connection's packets.
+    tunnel_depth: u8,
     /// [Src → Dst, Dst → Src] for the current slice.
     side: [Side; 2],
     iat_min: i64,
@@ -92,7 +94,8 @@ impl ConnState {
             let (os, rs) = (self.tcp[0], self.tcp[1]);
             let inactive = |s: Tcp| matches!(s, Inactive | Partial);
             if rs == Reset {
-                if matches!(os, SynSent | SynAckSent) || (os == Reset && !self.sent_payload[0] && !self.sent_payload[1]) {
+                if matches!(os, SynSent | SynAckSent) || (os == Reset && !self.sent_payload[0] && !self.sent_payload[1])
+                {
                     "REJ"
                 } else if inactive(os) {
                     "RSTRH"
@@ -108,9 +111,17 @@ impl ConnState {
             } else if os == Closed && rs == Closed {
                 "SF"
             } else if os == Closed {
-                if inactive(rs) { "SH" } else { "S2" }
+                if inactive(rs) {
+                    "SH"
+                } else {
+                    "S2"
+                }
             } else if rs == Closed {
-                if inactive(os) { "SHR" } else { "S3" }
+                if inactive(os) {
+                    "SHR"
+                } else {
+                    "S3"
+                }
             } else if os == SynSent && rs == Inactive {
                 "S0"
             } else if os == Established && rs == Established {
@@ -220,6 +231,7 @@ impl Model for Connection {
             dst_ip: o.dst_ip,
             src_port: o.src_port,
             dst_port: o.dst_port,
+            tunnel_depth: 0,
             side: [Side::default(); 2],
             iat_min: 0,
             iat_max: 0,
@@ -244,6 +256,7 @@ impl Model for Connection {
 
     fn add(s: &mut ConnState, o: &Observation) -> bool {
         let d = usize::from(!s.sent_by_src(o));
+        s.tunnel_depth = s.tunnel_depth.max(o.tunnel_depth);
         let side = &mut s.side[d];
         side.c.add(o);
         for (count, flag) in side.flags.iter_mut().zip(FLAG_ORDER) {
@@ -328,6 +341,7 @@ impl Model for Connection {
             packet_size_min: i32::try_from(s.size_min).unwrap_or(i32::MAX),
             packet_size_mean: t.bytes as f64 / n as f64,
             packet_size_max: i32::try_from(s.size_max).unwrap_or(i32::MAX),
+            tunnel_depth: i32::from(s.tunnel_depth),
         });
     }
 

@@ -13,6 +13,8 @@ pub struct FlowState {
     uid: u64,
     link: &'static str,
     ethernet: bool,
+    /// The most tunnels seen around the flow's packets.
+    tunnel_depth: u8,
     c: Counters,
 }
 
@@ -56,11 +58,18 @@ impl Model for Flow {
     }
 
     fn start(key: &Key, o: &Observation) -> FlowState {
-        FlowState { uid: uid(Self::NAME, key, o.timestamp), link: o.link, ethernet: o.ethernet, c: Counters::default() }
+        FlowState {
+            uid: uid(Self::NAME, key, o.timestamp),
+            link: o.link,
+            ethernet: o.ethernet,
+            tunnel_depth: 0,
+            c: Counters::default(),
+        }
     }
 
     fn add(s: &mut FlowState, o: &Observation) -> bool {
         s.c.add(o);
+        s.tunnel_depth = s.tunnel_depth.max(o.tunnel_depth);
         false
     }
 
@@ -89,6 +98,7 @@ impl Model for Flow {
             duration: s.c.duration(),
             timestamp_last: s.c.last,
             community_id: tuple_of(k).community_id(),
+            tunnel_depth: i32::from(s.tunnel_depth),
         });
     }
 

@@ -11,7 +11,7 @@
 //! the output does not depend on the number of workers.
 //!
 //! Adding a flow type = a message in `proto/netcap.proto`, a file here with
-//! its `Model`, and a registry line (`decode/registry.rs`).
+//! its `Model`, and a registry line (`src/registry.rs`).
 
 pub mod bidir;
 pub mod community_id;
@@ -22,7 +22,7 @@ pub mod network_flow;
 pub mod table;
 pub mod transport_flow;
 
-use crate::decode::{wire, Emitter, Layers};
+use crate::decode::{wire, Emitter, Layer, Layers};
 
 pub const PROTO_ICMP: u8 = 1;
 pub const PROTO_TCP: u8 = 6;
@@ -100,6 +100,8 @@ pub struct Observation {
     pub dst_port: u16,
     /// FIN SYN RST PSH ACK URG ([`tcp_flag`]), TCP only.
     pub tcp_flags: u8,
+    /// Tunnels around the packet (GRE, VXLAN, Geneve, ERSPAN, IP in IP).
+    pub tunnel_depth: u8,
 }
 
 fn copy_into(dst: &mut [u8], src: &[u8]) {
@@ -120,53 +122,85 @@ impl Observation {
             Some(&"IPv4") | Some(&"IPv6") | None => "",
             Some(name) => name,
         };
-        if let Some(eth) = &l.ethernet {
-            o.ethernet = true;
-            copy_into(&mut o.src_mac, eth.src());
-            copy_into(&mut o.dst_mac, eth.dst());
+        o.tunnel_depth = l.tunnel_depth;
+        // Tunnelled packets are keyed by their innermost IP header and the
+        // transport after it (as Zeek and tshark's conversations do), and
+        // by the innermost Ethernet header in front of that IP header.
+        let mut ip_at = None;
+        for (i, layer) in l.layers().enumerate() {
+            if matches!(layer, Layer::Ipv4(_) | Layer::Ipv6(_)) {
+                ip_at = Some(i);
+            }
         }
-        if let Some(ip) = &l.ipv4 {
-            o.ip_version = 4;
-            copy_into(&mut o.src_ip, ip.src());
-            copy_into(&mut o.dst_ip, ip.dst());
-            o.protocol = ip.protocol();
-            o.payload_len = clamp_u32(ip.payload_len());
-        } else if let Some(ip) = &l.ipv6 {
-            o.ip_version = 6;
-            copy_into(&mut o.src_ip, ip.src());
-            copy_into(&mut o.dst_ip, ip.dst());
-            o.protocol = l.ipv6_fragment.map_or(ip.next_header(), |f| f.next_header);
-            o.payload_len = clamp_u32(ip.declared_payload_len());
-        } else {
-            return o;
+        for layer in l.layers().take(ip_at.map_or(usize::MAX, |i| i + 1)) {
+            if let Layer::Ethernet(eth) = layer {
+                o.ethernet = true;
+                copy_into(&mut o.src_mac, eth.src());
+                copy_into(&mut o.dst_mac, eth.dst());
+            }
+        }
+        let Some(ip_at) = ip_at else { return o };
+        let mut inner = l.layers().skip(ip_at);
+        match inner.next() {
+            Some(Layer::Ipv4(ip)) => {
+                o.ip_version = 4;
+                copy_into(&mut o.src_ip, ip.src());
+                copy_into(&mut o.dst_ip, ip.dst());
+                o.protocol = ip.protocol();
+                o.payload_len = clamp_u32(ip.payload_len());
+            }
+            Some(Layer::Ipv6(ip)) => {
+                o.ip_version = 6;
+                copy_into(&mut o.src_ip, ip.src());
+                copy_into(&mut o.dst_ip, ip.dst());
+                o.protocol = ip.next_header();
+                o.payload_len = clamp_u32(ip.declared_payload_len());
+            }
+            _ => return o,
         }
         if let Some(up) = &l.ip_upper {
             o.protocol = up.protocol;
             o.payload_len = clamp_u32(up.declared_len);
         }
-        if let Some(t) = &l.tcp {
-            o.has_ports = true;
-            o.src_port = t.src_port();
-            o.dst_port = t.dst_port();
-            o.tcp_flags = (t.flags() & 0x3f) as u8;
-            o.payload_len = clamp_u32(t.payload_len());
-        } else if let Some(u) = &l.udp {
-            o.has_ports = true;
-            o.src_port = u.src_port();
-            o.dst_port = u.dst_port();
-            o.payload_len = clamp_u32(u.payload_len());
-        } else if let Some(i) = &l.icmpv4 {
-            o.has_ports = true;
-            o.src_port = u16::from(i.icmp_type());
-            o.dst_port = u16::from(i.code());
-        } else if let Some(i) = &l.icmpv6 {
-            o.has_ports = true;
-            o.src_port = u16::from(i.icmp_type());
-            o.dst_port = u16::from(i.code());
-        } else if let Some(up) = l.ip_upper.filter(|u| u.protocol == PROTO_SCTP && u.bytes.len() >= 4) {
-            o.has_ports = true;
-            o.src_port = wire::be16(up.bytes, 0);
-            o.dst_port = wire::be16(up.bytes, 2);
+        for layer in inner {
+            match layer {
+                Layer::Ipv6Fragment(f) if l.ip_upper.is_none() => o.protocol = f.next_header,
+                Layer::Tcp(t) => {
+                    o.has_ports = true;
+                    o.src_port = t.src_port();
+                    o.dst_port = t.dst_port();
+                    o.tcp_flags = (t.flags() & 0x3f) as u8;
+                    o.payload_len = clamp_u32(t.payload_len());
+                    break;
+                }
+                Layer::Udp(u) => {
+                    o.has_ports = true;
+                    o.src_port = u.src_port();
+                    o.dst_port = u.dst_port();
+                    o.payload_len = clamp_u32(u.payload_len());
+                    break;
+                }
+                Layer::Icmpv4(i) => {
+                    o.has_ports = true;
+                    o.src_port = u16::from(i.icmp_type());
+                    o.dst_port = u16::from(i.code());
+                    break;
+                }
+                Layer::Icmpv6(i) => {
+                    o.has_ports = true;
+                    o.src_port = u16::from(i.icmp_type());
+                    o.dst_port = u16::from(i.code());
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if !o.has_ports {
+            if let Some(up) = l.ip_upper.filter(|u| u.protocol == PROTO_SCTP && u.bytes.len() >= 4) {
+                o.has_ports = true;
+                o.src_port = wire::be16(up.bytes, 0);
+                o.dst_port = wire::be16(up.bytes, 2);
+            }
         }
         o
     }

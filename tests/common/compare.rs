@@ -104,9 +104,8 @@ pub fn compare_type(result: &mut FileResult, ty: usize, netcap: &[Row], tshark: 
     }
     // Whole records, so that values cannot pair up across records unseen;
     // over the fields compared in every record of this type and file.
-    let compared: Vec<usize> = (0..field_names.len())
-        .filter(|f| netcap.iter().chain(tshark).all(|r| r.fields[*f].is_some()))
-        .collect();
+    let compared: Vec<usize> =
+        (0..field_names.len()).filter(|f| netcap.iter().chain(tshark).all(|r| r.fields[*f].is_some())).collect();
     let key = |r: &Row| compared.iter().map(|f| r.fields[*f].as_deref().unwrap_or("-")).collect::<Vec<_>>().join("|");
     let mut a: HashMap<String, u64> = HashMap::new();
     for r in netcap {
@@ -163,11 +162,23 @@ pub fn table(results: &[FileResult]) -> (String, bool) {
         );
         ok &= files.perfect();
         let whole = fields.get(&(*ty, WHOLE_RECORD)).copied().unwrap_or_default();
-        let _ = writeln!(out, "{:<44} {:>17} {:>7.2}%", format!("{name} [whole record]"), format!("{}/{}", whole.matched, whole.total), pct(&whole));
+        let _ = writeln!(
+            out,
+            "{:<44} {:>17} {:>7.2}%",
+            format!("{name} [whole record]"),
+            format!("{}/{}", whole.matched, whole.total),
+            pct(&whole)
+        );
         ok &= whole.perfect();
         for (f, field) in TYPES[*ty].1.iter().enumerate() {
             let t = fields.get(&(*ty, f)).copied().unwrap_or_default();
-            let _ = writeln!(out, "{:<44} {:>17} {:>7.2}%", format!("{name}.{field}"), format!("{}/{}", t.matched, t.total), pct(&t));
+            let _ = writeln!(
+                out,
+                "{:<44} {:>17} {:>7.2}%",
+                format!("{name}.{field}"),
+                format!("{}/{}", t.matched, t.total),
+                pct(&t)
+            );
             ok &= t.perfect();
         }
     }

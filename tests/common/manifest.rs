@@ -32,22 +32,17 @@ pub fn covered_captures() -> Vec<Capture> {
     let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("MANIFEST.tsv has a header").split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("MANIFEST.tsv lacks column {name}"));
+    let col = |name: &str| {
+        header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("MANIFEST.tsv lacks column {name}"))
+    };
     let (file, protocols, fuzz) = (col("file"), col("protocols"), col("fuzz_or_malformed"));
     let mut out = Vec::new();
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let cells: Vec<&str> = line.split('\t').collect();
         let cell = |i: usize| cells.get(i).copied().unwrap_or("");
-        let covered = cell(protocols)
-            .split(',')
-            .filter_map(|p| p.split(':').next())
-            .any(|p| COVERED.contains(&p));
+        let covered = cell(protocols).split(',').filter_map(|p| p.split(':').next()).any(|p| COVERED.contains(&p));
         if covered {
-            out.push(Capture {
-                name: cell(file).to_string(),
-                path: dir.join(cell(file)),
-                fuzz: cell(fuzz) == "yes",
-            });
+            out.push(Capture { name: cell(file).to_string(), path: dir.join(cell(file)), fuzz: cell(fuzz) == "yes" });
         }
     }
     out

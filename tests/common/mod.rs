@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod compare;
+pub mod layers;
 pub mod manifest;
 pub mod records;
 pub mod tshark;
@@ -39,8 +40,19 @@ pub const TYPES: &[(&str, &[&str])] = &[
     (
         "IPv4",
         &[
-            "Timestamp", "Version", "IHL", "TOS", "Length", "Id", "Flags", "FragOffset", "TTL", "Protocol", "Checksum",
-            "SrcIP", "DstIP",
+            "Timestamp",
+            "Version",
+            "IHL",
+            "TOS",
+            "Length",
+            "Id",
+            "Flags",
+            "FragOffset",
+            "TTL",
+            "Protocol",
+            "Checksum",
+            "SrcIP",
+            "DstIP",
         ],
     ),
     (

@@ -21,12 +21,7 @@ pub fn run(capture: &Path, out_dir: &Path) -> String {
         .output()
         .unwrap_or_else(|e| panic!("cannot run netcap: {e}"));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "netcap failed on {} ({}): {stderr}",
-        capture.display(),
-        out.status
-    );
+    assert!(out.status.success(), "netcap failed on {} ({}): {stderr}", capture.display(), out.status);
     stderr
 }
 
@@ -62,7 +57,8 @@ pub fn read(dir: &Path, type_name: &str) -> Vec<Row> {
     let mut buf = Vec::new();
     let mut rows = Vec::new();
     while reader.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
-        let fields = decode(type_name, &buf).unwrap_or_else(|e| panic!("{}: bad {type_name} record: {e}", path.display()));
+        let fields =
+            decode(type_name, &buf).unwrap_or_else(|e| panic!("{}: bad {type_name} record: {e}", path.display()));
         assert_eq!(fields.len(), TYPES[ty].1.len(), "field list of {type_name}");
         rows.push(Row { ty, frame: 0, fields });
     }
