@@ -85,42 +85,52 @@ fn main() {
         }
     }
     println!();
-    flows_off_on(&input, &work, packets);
+    off_on("flows", "LinkFlow,NetworkFlow,TransportFlow,Flow,Connection", &input, &work, packets);
+    // The application, routing and tunnel record types of issue 11.
+    const LAYERS: &str = "DNS,DHCPv4,DHCPv6,NTP,SIP,IGMP,SCTP,IPSecAH,IPSecESP,GRE,MPLS,VXLAN,Geneve,OSPFv2,OSPFv3,BFD,VRRP,ModbusTCP,LCM";
+    off_on("layer types", LAYERS, &input, &work, packets);
     let _ = std::fs::remove_file(&input);
 }
 
-/// The cost of the flow stage: all record types with the five flow types
-/// excluded and included, in user CPU seconds (`/usr/bin/time`), which a
-/// machine shared with other jobs distorts less than wall-clock time.
-fn flows_off_on(input: &Path, work: &Path, packets: u64) {
-    const FLOWS: &str = "LinkFlow,NetworkFlow,TransportFlow,Flow,Connection";
+/// The cost of a group of record types: all record types with the group
+/// excluded and included, in wall-clock and user CPU seconds
+/// (`/usr/bin/time`; CPU time is less distorted by a shared machine).
+fn off_on(group: &str, types: &str, input: &Path, work: &Path, packets: u64) {
     if !Path::new("/usr/bin/time").exists() {
-        println!("(no /usr/bin/time: flows off/on rows skipped)");
+        println!("(no /usr/bin/time: {group} off/on rows skipped)");
         return;
     }
-    println!("| flows | workers | user CPU s | packets per CPU-second | peak RSS |");
-    println!("|-------|---------|------------|------------------------|----------|");
+    println!("| {group} | workers | seconds | packets/s | user CPU s | packets per CPU-second | peak RSS |");
+    println!("|---|---------|---------|-----------|------------|------------------------|----------|");
     let mut user = Vec::new();
-    for (label, extra) in [("off", vec!["-exclude", FLOWS]), ("on", vec![])] {
-        let out = work.join(format!("out-flows-{label}"));
+    for (label, extra) in [("off", vec!["-exclude", types]), ("on", vec![])] {
+        let out = work.join(format!("out-{group}-{label}"));
         let _ = std::fs::remove_dir_all(&out);
+        let t = Instant::now();
         let res = Command::new("/usr/bin/time")
             .args(["-f", "TIME %U %M", NETCAP, "-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", "2", "-quiet"])
             .args(&extra)
             .output()
             .expect("run netcap");
+        let wall = t.elapsed().as_secs_f64();
         let stderr = String::from_utf8_lossy(&res.stderr);
         assert!(res.status.success(), "{stderr}");
         let line = stderr.lines().find_map(|l| l.strip_prefix("TIME ")).unwrap_or("0 0");
         let mut it = line.split_whitespace();
         let secs: f64 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
         let rss_kb: u64 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0);
-        println!("| {label} | 2 | {secs:.2} | {:.0} | {} MiB |", packets as f64 / secs.max(1e-9), rss_kb / 1024);
+        println!(
+            "| {label} | 2 | {wall:.2} | {:.0} | {secs:.2} | {:.0} | {} MiB |",
+            packets as f64 / wall.max(1e-9),
+            packets as f64 / secs.max(1e-9),
+            rss_kb / 1024
+        );
         user.push(secs);
         let _ = std::fs::remove_dir_all(&out);
     }
     if let [off, on] = user[..] {
         println!();
-        println!("flows cost {:.0} % more user CPU time", (on / off.max(1e-9) - 1.0) * 100.0);
+        println!("{group} cost {:.0} % more user CPU time", (on / off.max(1e-9) - 1.0) * 100.0);
+        println!();
     }
 }

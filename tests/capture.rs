@@ -37,12 +37,7 @@ fn netcap(args: &[&str]) -> Output {
 
 fn run_ok(args: &[&str]) -> Output {
     let out = netcap(args);
-    assert!(
-        out.status.success(),
-        "netcap {args:?} failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     out
 }
 
@@ -99,7 +94,11 @@ fn sample_records_have_the_constructed_values() {
     assert!(tcp[3].fin && tcp[3].ack);
 
     let (_, ip) = read_records::<pb::IPv4>(&out.join("IPv4.ncap.gz"));
-    assert_eq!(ip.len(), 27, "six complete IPv4 packets, the one with a truncated TCP header, 16 of the layer packets and 4 inside tunnels");
+    assert_eq!(
+        ip.len(),
+        27,
+        "six complete IPv4 packets, the one with a truncated TCP header, 16 of the layer packets and 4 inside tunnels"
+    );
     assert_eq!((ip[0].src_ip.as_str(), ip[0].dst_ip.as_str()), ("192.168.10.2", "93.184.216.34"));
     assert_eq!((ip[0].version, ip[0].ihl, ip[0].tos, ip[0].length), (4, 5, 0x10, 52));
     assert_eq!((ip[0].id, ip[0].flags, ip[0].ttl, ip[0].protocol), (0x1001, 2, 64, 6));
@@ -125,11 +124,17 @@ fn sample_records_have_the_constructed_values() {
     let (_, arp) = read_records::<pb::Arp>(&out.join("ARP.ncap.gz"));
     assert_eq!(arp.len(), 1);
     assert_eq!((arp[0].operation, arp[0].src_prot_address.as_str()), (1, "192.168.10.2"));
-    assert_eq!((arp[0].src_hw_address.as_str(), arp[0].dst_prot_address.as_str()), ("00:1b:21:0a:0b:0c", "192.168.10.1"));
+    assert_eq!(
+        (arp[0].src_hw_address.as_str(), arp[0].dst_prot_address.as_str()),
+        ("00:1b:21:0a:0b:0c", "192.168.10.1")
+    );
 
     let (_, vlan) = read_records::<pb::Dot1Q>(&out.join("Dot1Q.ncap.gz"));
     assert_eq!(vlan.len(), 1);
-    assert_eq!((vlan[0].priority, vlan[0].drop_eligible, vlan[0].vlan_identifier, vlan[0].r#type), (5, false, 100, 0x0800));
+    assert_eq!(
+        (vlan[0].priority, vlan[0].drop_eligible, vlan[0].vlan_identifier, vlan[0].r#type),
+        (5, false, 100, 0x0800)
+    );
 
     let (_, icmp) = read_records::<pb::IcmPv4>(&out.join("ICMPv4.ncap.gz"));
     assert_eq!((icmp[0].type_code, icmp[0].id, icmp[0].seq), (8 << 8, 0x1234, 1));
@@ -192,7 +197,10 @@ fn sample_layer_records_have_the_constructed_values() {
     let resp = dns.iter().find(|d| d.timestamp == at(17)).expect("the DNS response");
     assert_eq!((resp.id, resp.qr, resp.rd, resp.ra, resp.an_count), (0x1a2b, true, true, true, 1));
     assert_eq!(resp.questions[0].name, "www.example.com");
-    assert_eq!((resp.answers[0].name.as_str(), resp.answers[0].ip.as_str(), resp.answers[0].ttl), ("www.example.com", "93.184.216.34", 3600));
+    assert_eq!(
+        (resp.answers[0].name.as_str(), resp.answers[0].ip.as_str(), resp.answers[0].ttl),
+        ("www.example.com", "93.184.216.34", 3600)
+    );
     let query = dns.iter().find(|d| d.timestamp == at(5)).expect("the DNS query");
     assert_eq!((query.id, query.qr, query.questions[0].r#type), (0x1a2b, false, 1));
 
@@ -207,7 +215,10 @@ fn sample_layer_records_have_the_constructed_values() {
     assert_eq!((ntp[0].version, ntp[0].mode, ntp[0].poll, ntp[0].transmit_timestamp), (4, 3, 6, 0xe31a2b3c80000000));
     let (_, sip) = read_records::<pb::Sip>(&out.join("SIP.ncap.gz"));
     assert_eq!((sip[0].method.as_str(), sip[0].request_uri.as_str()), ("OPTIONS", "sip:bob@example.com"));
-    assert_eq!((sip[0].call_id.as_str(), sip[0].c_seq, sip[0].max_forwards), ("a84b4c76e66710@pc33.example.com", 63104, 70));
+    assert_eq!(
+        (sip[0].call_id.as_str(), sip[0].c_seq, sip[0].max_forwards),
+        ("a84b4c76e66710@pc33.example.com", 63104, 70)
+    );
 
     let (_, igmp) = read_records::<pb::Igmp>(&out.join("IGMP.ncap.gz"));
     assert_eq!((igmp[0].r#type, igmp[0].group_address.as_str(), igmp[0].version), (0x16, "239.1.2.3", 2));
@@ -233,17 +244,26 @@ fn sample_layer_records_have_the_constructed_values() {
     let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap.gz"));
     assert!(tcp.iter().any(|t| t.timestamp == at(28) && t.dst_port == 22 && t.syn), "the SYN inside VXLAN");
     let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
-    assert!(udp.iter().any(|u| u.timestamp == at(29) && (u.src_port, u.dst_port) == (1234, 5678)), "the datagram inside Geneve");
+    assert!(
+        udp.iter().any(|u| u.timestamp == at(29) && (u.src_port, u.dst_port) == (1234, 5678)),
+        "the datagram inside Geneve"
+    );
 
     let (_, ospf) = read_records::<pb::OspFv2>(&out.join("OSPFv2.ncap.gz"));
     assert_eq!((ospf[0].r#type, ospf[0].router_id.as_str(), ospf[0].area_id.as_str()), (1, "1.1.1.1", "0.0.0.0"));
     let (_, ospf3) = read_records::<pb::OspFv3>(&out.join("OSPFv3.ncap.gz"));
     assert_eq!((ospf3[0].r#type, ospf3[0].router_id.as_str()), (1, "2.2.2.2"));
     let (_, bfd) = read_records::<pb::Bfd>(&out.join("BFD.ncap.gz"));
-    assert_eq!((bfd[0].state, bfd[0].detect_multiplier, bfd[0].my_discriminator, bfd[0].your_discriminator), (3, 3, 1, 2));
+    assert_eq!(
+        (bfd[0].state, bfd[0].detect_multiplier, bfd[0].my_discriminator, bfd[0].your_discriminator),
+        (3, 3, 1, 2)
+    );
     assert!(bfd[0].auth_header.is_none());
     let (_, vrrp) = read_records::<pb::Vrrp>(&out.join("VRRP.ncap.gz"));
-    assert_eq!((vrrp[0].virtual_rtr_id, vrrp[0].priority, vrrp[0].ip_adresses.clone()), (7, 100, vec!["192.168.10.254".to_string()]));
+    assert_eq!(
+        (vrrp[0].virtual_rtr_id, vrrp[0].priority, vrrp[0].ip_adresses.clone()),
+        (7, 100, vec!["192.168.10.254".to_string()])
+    );
     let (_, modbus) = read_records::<pb::ModbusTcp>(&out.join("ModbusTCP.ncap.gz"));
     assert_eq!((modbus[0].transaction_identifier, modbus[0].unit_identifier, modbus[0].function_code), (1, 17, 3));
     let (_, lcm) = read_records::<pb::Lcm>(&out.join("LCM.ncap.gz"));
@@ -270,8 +290,10 @@ fn payload_flag_keeps_payload_bytes() {
 #[test]
 fn include_exclude_and_uncompressed_output() {
     let out = sample_run("include", &["-include", "TCP,udp", "-comp=false", "-buf", "false"]);
-    let mut names: Vec<String> =
-        std::fs::read_dir(&out).expect("dir").map(|e| e.expect("entry").file_name().into_string().expect("utf-8")).collect();
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+        .collect();
     names.sort();
     // errors.pcap/.log and unknown.pcap do not depend on the encoders.
     assert_eq!(names, ["TCP.ncap", "UDP.ncap", "errors.log", "errors.pcap", "unknown.pcap"]);
@@ -313,9 +335,13 @@ fn bad_flags_and_bad_files_exit_2_with_a_clear_message() {
     assert!(err.contains("unknown encoder \"Bogus\"") && err.contains("ICMPv6RouterAdvertisement"), "{err}");
 
     let not_capture = repo().join("Cargo.toml");
-    let out = netcap(&["-r", not_capture.to_str().expect("utf-8"), "-out", temp_dir("notcap").to_str().expect("utf-8")]);
+    let out =
+        netcap(&["-r", not_capture.to_str().expect("utf-8"), "-out", temp_dir("notcap").to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), format!("netcap: not a pcap or pcapng file: {}", not_capture.display()));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!("netcap: not a pcap or pcapng file: {}", not_capture.display())
+    );
 
     let out = netcap(&["-r", "/no/such/capture.pcap"]);
     assert_eq!(out.status.code(), Some(2));
@@ -368,7 +394,11 @@ fn output_is_identical_for_any_number_of_workers() {
         ]);
         runs.push(output_without_headers(&out));
     }
-    assert!(runs[0].len() >= 10, "base.pcap.gz yields many record types: {:?}", runs[0].iter().map(|r| &r.0).collect::<Vec<_>>());
+    assert!(
+        runs[0].len() >= 10,
+        "base.pcap.gz yields many record types: {:?}",
+        runs[0].iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
     assert_eq!(runs[0], runs[1], "1 vs 2 workers");
     assert_eq!(runs[0], runs[2], "1 vs 3 workers");
 }
@@ -377,19 +407,37 @@ fn output_is_identical_for_any_number_of_workers() {
 fn gzipped_and_nanosecond_captures() {
     // A gzip-compressed pcap (the benchmark capture).
     let out = temp_dir("gz");
-    run_ok(&["-r", shared("bench/base.pcap.gz").to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"]);
+    run_ok(&[
+        "-r",
+        shared("bench/base.pcap.gz").to_str().expect("utf-8"),
+        "-out",
+        out.to_str().expect("utf-8"),
+        "-quiet",
+    ]);
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
     assert!(eth.len() > 20_000, "{}", eth.len());
 
     // Nanosecond pcaps keep all nine digits.
     let manifest = std::fs::read_to_string(shared("pcaps/MANIFEST.tsv")).expect("manifest");
-    let ns_files: Vec<&str> =
-        manifest.lines().filter(|l| l.split('\t').nth(12) == Some("nsecpcap")).filter_map(|l| l.split('\t').next()).collect();
+    let ns_files: Vec<&str> = manifest
+        .lines()
+        .filter(|l| l.split('\t').nth(12) == Some("nsecpcap"))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
     assert!(!ns_files.is_empty(), "the shared set has nanosecond pcaps");
     for f in ns_files {
         let out = temp_dir("ns");
-        run_ok(&["-r", shared(&format!("pcaps/{f}")).to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"]);
-        let Some(first) = std::fs::read_dir(&out).expect("dir").map(|e| e.expect("e").path()).find(|p| p.to_string_lossy().ends_with(".ncap.gz"))
+        run_ok(&[
+            "-r",
+            shared(&format!("pcaps/{f}")).to_str().expect("utf-8"),
+            "-out",
+            out.to_str().expect("utf-8"),
+            "-quiet",
+        ]);
+        let Some(first) = std::fs::read_dir(&out)
+            .expect("dir")
+            .map(|e| e.expect("e").path())
+            .find(|p| p.to_string_lossy().ends_with(".ncap.gz"))
         else {
             continue;
         };
@@ -408,7 +456,10 @@ fn sigint_stops_cleanly_with_complete_files() {
         let mut reader = netcap::capture::file::CaptureReader::open(&shared("bench/base.pcap.gz")).expect("open");
         let mut batch = netcap::capture::PacketBatch::with_capacity(1 << 15, 32 << 20);
         while reader.fill(&mut batch, 1 << 16, 64 << 20).expect("clean") {}
-        let mut dump = netcap::capture::dump::PacketDump::new(&big, netcap::capture::dump::DumpFormat::Pcap { link_type: 1, nanos: false });
+        let mut dump = netcap::capture::dump::PacketDump::new(
+            &big,
+            netcap::capture::dump::DumpFormat::Pcap { link_type: 1, nanos: false },
+        );
         for copy in 0..20i64 {
             for (m, data) in batch.iter() {
                 dump.write(m.timestamp + copy * 600_000_000_000, m.link_type, 0, m.orig_len, data).expect("write");

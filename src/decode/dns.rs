@@ -131,13 +131,23 @@ impl<'a> DnsMessage<'a> {
         let msg = self.buf;
         let mut s = Sections::default();
         let mut pos = HEADER_LEN;
+        // Compression lets a 2-byte pointer stand for a 255-byte name (and
+        // escaping makes its text longer still): the decoded sections may
+        // hold at most NAME_BUDGET_FACTOR times the message plus 4 KiB, so
+        // a crafted message cannot make records hundreds of times its size.
+        // Real messages stay far below (a full mDNS response: about 2x).
+        let mut budget = msg.len().saturating_mul(NAME_BUDGET_FACTOR).saturating_add(4096);
+        let mut spend = |len: usize| -> bool {
+            budget = budget.saturating_sub(len);
+            budget > 0
+        };
         for _ in 0..self.qd_count() {
             match question(msg, pos) {
-                Some((q, next)) => {
+                Some((q, next)) if spend(prost::Message::encoded_len(&q)) => {
                     s.questions.push(q);
                     pos = next;
                 }
-                None => return s,
+                _ => return s,
             }
         }
         let counts = [self.an_count(), self.ns_count(), self.ar_count()];
@@ -146,6 +156,9 @@ impl<'a> DnsMessage<'a> {
                 let Some((rr, next)) = resource_record(msg, pos) else {
                     return s;
                 };
+                if !spend(prost::Message::encoded_len(&rr)) {
+                    return s;
+                }
                 let list = match section {
                     0 => &mut s.answers,
                     1 => &mut s.authorities,
@@ -161,6 +174,9 @@ impl<'a> DnsMessage<'a> {
         s
     }
 }
+
+/// How many times its own size the decoded sections of a message may be.
+pub const NAME_BUDGET_FACTOR: usize = 16;
 
 /// The parsed sections of one message.
 #[derive(Debug, Default, Clone, PartialEq)]

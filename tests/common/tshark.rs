@@ -241,7 +241,7 @@ pub enum Layer {
 /// ARP | MPLS | IPv4 | IPv6 [hop-by-hop first, fragment, routing,
 /// destination options], then TCP | UDP | ICMPv4 (over IPv4) | ICMPv6 (over
 /// IPv6) | AH (then its next header) | IP in IP | GRE; through UDP into
-/// VXLAN and Geneve, through GRE (and ERSPAN) and MPLS into the inner
+/// VXLAN, Geneve and MPLS, through GRE (ERSPAN, Cisco MetaData) and MPLS into the inner
 /// packet. It stops at the first protocol netcap does not decode (headers
 /// quoted inside ICMP errors are tshark's alone).
 pub fn walk(chain: &[&str]) -> Vec<Layer> {
@@ -355,6 +355,8 @@ impl Walk<'_, '_> {
                             self.ethernet();
                         }
                     }
+                    // MPLS in UDP (RFC 7510, port 6635).
+                    "mpls" => self.mpls(),
                     "geneve" => {
                         self.i += 1;
                         match self.here() {
@@ -375,7 +377,8 @@ impl Walk<'_, '_> {
             "ip" | "ipv6" => self.ip(),
             "gre" => {
                 self.i += 1;
-                if self.here() == "erspan" {
+                // ERSPAN, Cisco MetaData: headers without a record.
+                if matches!(self.here(), "erspan" | "cmd") {
                     self.i += 1;
                 }
                 match self.here() {

@@ -308,17 +308,6 @@ fn sip_actual(m: &DynamicMessage) -> Vec<String> {
     ]
 }
 
-/// netcap decodes SIP on port 5060 only; tshark also finds it by content
-/// on other ports.
-fn sip_not_on_5060(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
-    let ports: Vec<&str> = p.all("udp.port").into_iter().chain(p.all("tcp.port")).collect();
-    if rows.is_empty() || ports.contains(&"5060") {
-        return false;
-    }
-    rows.clear();
-    true
-}
-
 const SIP: Spec = Spec {
     record: "SIP",
     protocols: &["sip"],
@@ -340,29 +329,19 @@ const SIP: Spec = Spec {
     columns: SIP_COLUMNS,
     expected: sip_expected,
     actual: sip_actual,
-    exceptions: &[
-        Exception {
-            capture: "pcapplusplus/Tests/Packet++Test/PacketExamples/sip_reqs.pcap",
-            reason: "frames 2 and 3 are PPPoE session frames (EtherType 0x8864, then PPP protocol 0x0021 \
+    exceptions: &[Exception {
+        capture: "pcapplusplus/Tests/Packet++Test/PacketExamples/sip_reqs.pcap",
+        reason: "frames 2 and 3 are PPPoE session frames (EtherType 0x8864, then PPP protocol 0x0021 \
                      IPv4): netcap has no PPPoE decoder and writes them to unknown.pcap, so their SIP \
                      messages (CANCEL, ACK) are not reached.",
-            apply: |p, rows| {
-                if !p.protocols().contains(&"pppoes") || rows.is_empty() {
-                    return false;
-                }
-                rows.clear();
-                true
-            },
+        apply: |p, rows| {
+            if !p.protocols().contains(&"pppoes") || rows.is_empty() {
+                return false;
+            }
+            rows.clear();
+            true
         },
-        Exception {
-            capture: "*",
-            reason: "SIP on ports other than 5060 (sip_non_default_port.pcap: UDP 53309/57586 -> 52380; \
-                     sip_resp.pcap frame 5: TCP 5054 -> 51806): tshark finds it by its heuristic \
-                     (the payload starts with a SIP request or status line); netcap's dispatch selects \
-                     SIP by port 5060 only. sip::looks_like_sip is the same check if the dispatch wants it.",
-            apply: sip_not_on_5060,
-        },
-    ],
+    }],
 };
 
 #[test]
@@ -449,17 +428,6 @@ fn bfd_actual(m: &DynamicMessage) -> Vec<String> {
     row
 }
 
-/// Ports the dispatch may not have: tshark dissects BFD on 6784 (RFC 7130
-/// micro-BFD) and 7784 (RFC 7880 S-BFD) as well as 3784/4784.
-fn bfd_port_not_dispatched(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
-    let ports = p.all("udp.port");
-    if rows.is_empty() || ports.iter().any(|x| matches!(*x, "3784" | "4784")) {
-        return false;
-    }
-    rows.clear();
-    true
-}
-
 const BFD: Spec = Spec {
     record: "BFD",
     protocols: &["bfd"],
@@ -492,13 +460,7 @@ const BFD: Spec = Spec {
     columns: BFD_COLUMNS,
     expected: bfd_expected,
     actual: bfd_actual,
-    exceptions: &[Exception {
-        capture: "*",
-        reason: "BFD on UDP 6784 (bfd-lag.pcap, RFC 7130 micro-BFD) and 7784 (bfd-sbfd.pcap, RFC 7880 \
-                 seamless BFD): tshark dissects both ports, netcap's dispatch takes BFD on 3784/4784 only. \
-                 Remove when the dispatch adds them (src/decode/bfd.rs has PORT_MICRO and PORT_SEAMLESS).",
-        apply: bfd_port_not_dispatched,
-    }],
+    exceptions: &[],
 };
 
 #[test]

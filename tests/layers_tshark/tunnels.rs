@@ -14,10 +14,9 @@
 //! inside ICMP destination unreachable messages). Inner-packet records (the
 //! IP, TCP, ... inside a tunnel) are checked by the L2-L4 differential test.
 //!
-//! Exceptions whose reason starts with "dispatch gap" are packets whose
-//! encapsulation netcap does not decode yet (PPP links, Arista timestamps,
-//! Cisco MetaData, MPLS over UDP): they go stale, and fail the test, once
-//! it does, and must then be deleted.
+//! The MPLS exceptions are packets whose encapsulation netcap does not
+//! decode yet (PPP links, Arista timestamps): they go stale, and fail the
+//! test, once it does, and must then be deleted.
 
 use crate::common::layers::{self, boolean, num, Exception, Pkt, Spec};
 use crate::common::layers::{field_list, field_str};
@@ -269,18 +268,6 @@ fn gre_expected(p: &Pkt) -> Vec<Vec<String>> {
     rows
 }
 
-/// Keeps the rows of the GRE headers before tshark's `cmd` layer.
-fn gre_after_cisco_metadata(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
-    let protocols = p.protocols();
-    let Some(at) = protocols.iter().position(|l| *l == "cmd") else {
-        return false;
-    };
-    let before = protocols[..at].iter().filter(|l| **l == "gre").count();
-    let had = rows.len();
-    rows.truncate(before);
-    rows.len() < had
-}
-
 fn gre_actual(m: &DynamicMessage) -> Vec<String> {
     let b = |name: &str| u16::from(field_str(m, name) == "1");
     let n = |name: &str| field_str(m, name).parse::<u16>().unwrap_or(0xffff);
@@ -331,14 +318,7 @@ pub static GRE: Spec = Spec {
     columns: &["FlagsAndVersion", "Protocol", "Key", "Seq", "Ack", "Checksum", "Offset", "Routing"],
     expected: gre_expected,
     actual: gre_actual,
-    exceptions: &[Exception {
-        capture: "tcpdump/tests/various_gre.pcap",
-        reason: "dispatch gap: frames 11, 16, ... (8) carry a GRE keepalive (flags 0x2000, protocol \
-                 0, key 0x28) inside IPv4 inside Cisco MetaData (GRE protocol 0x8909, 8 bytes: \
-                 EtherType 0800, version 1, length 1, option 0001, SGT 0000); netcap does not decode \
-                 Cisco MetaData, so it has the outer GRE record only",
-        apply: gre_after_cisco_metadata,
-    }],
+    exceptions: &[],
 };
 
 #[test]
@@ -378,38 +358,32 @@ pub static MPLS: Spec = Spec {
     actual: mpls_actual,
     exceptions: &[
         Exception {
-            capture: "tcpdump/tests/mpls-over-udp.pcap",
-            reason: "dispatch gap: MPLS over UDP port 6635 (RFC 7510), e.g. frame 1 UDP payload \
-                     0001513f 45...: label 21, S, TTL 63, then IPv4; netcap does not map port 6635",
-            apply: drop_all,
-        },
-        Exception {
             capture: "tcpdump/tests/lspping-fec-ldp.pcap",
-            reason: "dispatch gap: link type PPP (9); frame 1 is ff 03 0281 18930d40 45...: PPP \
+            reason: "link type PPP (9); frame 1 is ff 03 0281 18930d40 45...: PPP \
                      protocol 0x0281 (MPLS) with label 100656; netcap does not decode PPP links",
             apply: drop_all,
         },
         Exception {
             capture: "tcpdump/tests/lspping-fec-rsvp.pcap",
-            reason: "dispatch gap: link type PPP (9), PPP protocol 0x0281 (MPLS); netcap does not \
+            reason: "link type PPP (9), PPP protocol 0x0281 (MPLS); netcap does not \
                      decode PPP links",
             apply: drop_all,
         },
         Exception {
             capture: "tcpdump/tests/mpls-traceroute.pcap",
-            reason: "dispatch gap: link type PPP (9); frame 1 is ff 03 0281 18960101 45...; netcap \
+            reason: "link type PPP (9); frame 1 is ff 03 0281 18960101 45...; netcap \
                      does not decode PPP links",
             apply: drop_all,
         },
         Exception {
             capture: "tcpdump/tests/wb-oobr.pcap",
-            reason: "dispatch gap: link type PPP (9), ff 03 0281 30300f30 45... (label 197376); netcap \
+            reason: "link type PPP (9), ff 03 0281 30300f30 45... (label 197376); netcap \
                      does not decode PPP links",
             apply: drop_all,
         },
         Exception {
             capture: "tcpdump/tests/arista_ether.pcap",
-            reason: "dispatch gap: EtherType 0xd28b (Arista timestamp, tshark avsp), frame 3: d28b \
+            reason: "EtherType 0xd28b (Arista timestamp, tshark avsp), frame 3: d28b \
                      0001 0010 5ceeed58 36ab6e7c 8847 00400140: subtype 1, version 0x10 (8-byte \
                      TAI timestamp), then MPLS label 1024; netcap does not decode 0xd28b",
             apply: drop_all,
