@@ -120,7 +120,7 @@ pub const MAX_TUNNELS: usize = 4;
 /// stacks hold 1 to 4).
 pub const MAX_MPLS_LABELS: usize = 8;
 /// Most layers of one packet; a packet that would need more is an error.
-pub const MAX_LAYERS: usize = 48;
+pub const MAX_LAYERS: usize = 24;
 /// Most DNS messages taken from one TCP segment.
 const MAX_DNS_PER_SEGMENT: usize = 16;
 
@@ -870,7 +870,17 @@ impl<'a> Layers<'a> {
 /// heuristic finds SIP on any port. The first byte rules out nearly all
 /// other traffic (binary protocols, TLS) before the request line is read.
 fn sip_start(payload: &[u8]) -> bool {
-    payload.first().is_some_and(|b| b.is_ascii_uppercase()) && sip::looks_like_sip(payload)
+    if !payload.first().is_some_and(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
+    // A request line ends with the version, a status line starts with it;
+    // HTTP's lines (the usual text on TCP) fail here, before the parser.
+    let head = payload.get(..payload.len().min(1024)).unwrap_or_default();
+    let line = head.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or_default();
+    let version = |s: Option<&[u8]>| s.is_some_and(|v| v.eq_ignore_ascii_case(b"SIP/2.0"));
+    let request = version(line.len().checked_sub(7).and_then(|at| line.get(at..)));
+    let status = version(line.get(..7));
+    (request || status) && sip::looks_like_sip(payload)
 }
 
 /// The protocol Wireshark gives a TCP or UDP payload by its ports, by
