@@ -141,10 +141,7 @@ pub fn record(v: &BfdPacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::Bfd {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
-    }
+    use crate::decode::test_util::hex;
 
     fn rec(b: &[u8]) -> pb::Bfd {
         record(&BfdPacket::new_checked(b).expect("valid"), 0, &EncodeConfig::default())
@@ -218,13 +215,7 @@ mod tests {
     #[test]
     fn hostile_input_never_panics() {
         let s = hex(SHA1);
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x2545_f491_4f6c_dd1d);
         let cfg = EncodeConfig::default();
         for n in 0..=s.len() {
             if let Ok(v) = BfdPacket::new_checked(&s[..n]) {

@@ -248,10 +248,7 @@ pub fn record(v: &Dhcpv4Packet, timestamp: i64, _cfg: &EncodeConfig) -> pb::DhcP
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-    }
+    use crate::decode::test_util::hex;
 
     const CFG: EncodeConfig = EncodeConfig { include_payload: false };
 
@@ -423,13 +420,7 @@ mod tests {
                 let _ = record(&v, 0, &CFG);
             }
         }
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::decode::test_util::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..5000 {
             let mut b = base.clone();
             for _ in 0..1 + next() % 8 {

@@ -218,10 +218,7 @@ pub fn record(v: &Dhcpv6Message, timestamp: i64, _cfg: &EncodeConfig) -> pb::Dhc
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
-    }
+    use crate::decode::test_util::hex;
 
     const CFG: EncodeConfig = EncodeConfig { include_payload: false };
 
@@ -365,13 +362,7 @@ mod tests {
                 let _ = record(&v, 0, &CFG);
             }
         }
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::decode::test_util::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..5000 {
             let mut b = base.clone();
             for _ in 0..1 + next() % 8 {

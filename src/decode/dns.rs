@@ -945,13 +945,7 @@ mod tests {
                 }
             }
         }
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x9e37_79b9_7f4a_7c15);
         for i in 0..6000 {
             let mut m = seeds[i % seeds.len()].clone();
             for _ in 0..1 + next() % 6 {

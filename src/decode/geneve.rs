@@ -128,10 +128,7 @@ pub fn record(g: &GeneveHeader, timestamp: i64, _cfg: &EncodeConfig) -> pb::Gene
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/geneve.pcap frame 1 (UDP payload): one critical option.
     const GENEVE_1: &str = "0240655800000a00000080010000000cfe71d883724fb69ed2495148080045000054";
@@ -193,15 +190,7 @@ mod tests {
                 }
             }
             for _ in 0..3000 {
-                let mut m = base.clone();
-                for _ in 0..3 {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    let i = (state % m.len() as u64) as usize;
-                    m[i] = (state >> 32) as u8;
-                }
-                let cut = (state >> 48) as usize % (m.len() + 1);
+                let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 3);
                 if let Ok(g) = GeneveHeader::new_checked(&m[..cut]) {
                     let r = record(&g, 0, &cfg);
                     assert!(r.options.len() <= 63);

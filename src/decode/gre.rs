@@ -359,10 +359,7 @@ pub fn record(g: &GrePacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::Gre {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/pptp.pcap frame 16 (IPv4 payload): enhanced GRE with
     /// key and sequence number, PPP LCP inside.
@@ -515,15 +512,7 @@ mod tests {
                 }
             }
             for _ in 0..2000 {
-                let mut m = base.clone();
-                for _ in 0..3 {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    let i = (state % m.len() as u64) as usize;
-                    m[i] = (state >> 32) as u8;
-                }
-                let cut = (state >> 48) as usize % (m.len() + 1);
+                let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 3);
                 if let Ok(g) = GrePacket::new_checked(&m[..cut]) {
                     assert!(g.header_len() <= cut);
                     let r = record(&g, 0, &cfg);

@@ -303,13 +303,7 @@ mod tests {
                 }
             }
         }
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x9e37_79b9_7f4a_7c15);
         for i in 0..5000 {
             let base = samples[i % samples.len()];
             let mut m = base.to_vec();

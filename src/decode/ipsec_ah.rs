@@ -84,10 +84,7 @@ pub fn record(h: &AhHeader, timestamp: i64, _cfg: &EncodeConfig) -> pb::IpSecAh 
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/OSPFv3_with_AH.pcap frame 1 (IPv6 payload): AH over OSPFv3.
     const OSPFV3_AH: &str = "59040000000001000000001321d3a95c5ffd4d184622b9f8\
@@ -139,15 +136,7 @@ mod tests {
         }
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..3000 {
-            let mut m = base.clone();
-            for _ in 0..3 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let i = (state % m.len() as u64) as usize;
-                m[i] = (state >> 32) as u8;
-            }
-            let cut = (state >> 48) as usize % (m.len() + 1);
+            let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 3);
             if let Ok(h) = AhHeader::new_checked(&m[..cut]) {
                 let _ = (record(&h, 0, &cfg), h.payload());
             }

@@ -64,10 +64,7 @@ pub fn record(p: &EspPacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::IpSecEs
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/02-sunrise-sunset-esp.pcap frame 1 (IPv4 payload, 116 bytes).
     const SUNRISE_1: &str = "12345678000000014c20452f3cb09211d3a748cde5c811e39c4ee83cfe96a1e42acfd2b8\
@@ -114,13 +111,7 @@ mod tests {
         }
         let mut state = 0x0bad_5eed_1234_5678u64;
         for _ in 0..3000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let mut m = base.clone();
-            let i = (state % m.len() as u64) as usize;
-            m[i] = (state >> 32) as u8;
-            let cut = (state >> 48) as usize % (m.len() + 1);
+            let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 1);
             if let Ok(p) = EspPacket::new_checked(&m[..cut]) {
                 let _ = record(&p, 0, &EncodeConfig::default());
             }

@@ -230,13 +230,7 @@ mod tests {
     #[test]
     fn hostile_input_never_panics() {
         let samples = [small(3, "CHAN", &FINGERPRINT), fragment(4, 99, 0, 0, 3, "CH", &FINGERPRINT)];
-        let mut x: u64 = 0x0bad_cafe_dead_beef;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x0bad_cafe_dead_beef);
         let cfg = EncodeConfig { include_payload: true };
         for s in &samples {
             for n in 0..=s.len() {

@@ -36,6 +36,8 @@ pub mod ospfv3;
 pub mod sctp;
 pub mod sip;
 pub mod tcp;
+#[cfg(test)]
+mod test_util;
 pub mod udp;
 pub mod vrrp;
 pub mod vxlan;

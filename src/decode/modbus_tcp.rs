@@ -124,10 +124,7 @@ pub fn record(v: &ModbusTcpFrame, timestamp: i64, cfg: &EncodeConfig) -> pb::Mod
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
-    }
+    use crate::decode::test_util::hex;
 
     fn rec(b: &[u8], include_payload: bool) -> pb::ModbusTcp {
         record(&ModbusTcpFrame::new_checked(b).expect("valid"), 0, &EncodeConfig { include_payload })
@@ -208,13 +205,7 @@ mod tests {
     #[test]
     fn hostile_input_never_panics() {
         let s = hex("000300000006010300000002 0004000000ff0110000a");
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x1234_5678_9abc_def1);
         let cfg = EncodeConfig { include_payload: true };
         let run = |b: &[u8]| {
             for f in split(b) {

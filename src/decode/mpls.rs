@@ -126,10 +126,7 @@ pub fn record(l: &MplsLabel, timestamp: i64, _cfg: &EncodeConfig) -> pb::Mpls {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/mpls-label-heapoverflow.pcap frame 1 (after EtherType
     /// 0x8848): two entries, nothing after the bottom one.
@@ -209,13 +206,7 @@ mod tests {
                 }
             }
             for _ in 0..3000 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let mut m = base.clone();
-                let i = (state % m.len() as u64) as usize;
-                m[i] = (state >> 32) as u8;
-                let cut = (state >> 48) as usize % (m.len() + 1);
+                let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 1);
                 assert!(entries(&m[..cut]).len() <= cut / 4);
                 if let Ok(l) = MplsLabel::new_checked(&m[..cut]) {
                     let _ = (record(&l, 0, &cfg), inner_after_label(&l));

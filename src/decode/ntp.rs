@@ -254,10 +254,7 @@ pub fn record(v: &NtpPacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::Ntp {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
-    }
+    use crate::decode::test_util::hex;
 
     fn rec(b: &[u8]) -> pb::Ntp {
         record(&NtpPacket::new_checked(b).expect("valid"), 7, &EncodeConfig::default())
@@ -394,13 +391,7 @@ mod tests {
     #[test]
     fn hostile_input_never_panics() {
         let samples = [hex(SERVER_SHA1), hex("168100450618000000000014bebd961abebc8011"), hex("9700031c00010024")];
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x9e37_79b9_7f4a_7c15);
         let cfg = EncodeConfig::default();
         for s in &samples {
             for n in 0..=s.len() {

@@ -497,13 +497,7 @@ mod tests {
                 }
             }
         }
-        let mut x: u64 = 0x853c_49e6_748f_ea9b;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x853c_49e6_748f_ea9b);
         for i in 0..8000 {
             let mut m = samples[i % samples.len()].to_vec();
             for _ in 0..(next() % 6 + 1) {

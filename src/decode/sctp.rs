@@ -94,10 +94,7 @@ pub fn record(p: &SctpPacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::Sctp {
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/forces3.pcap frame 46 (IPv4 payload): a SACK and a
     /// DATA chunk in one packet.
@@ -163,15 +160,7 @@ mod tests {
             }
             let mut state = 0x9e37_79b9_7f4a_7c15u64;
             for _ in 0..3000 {
-                let mut m = base.clone();
-                for _ in 0..4 {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    let i = (state % m.len() as u64) as usize;
-                    m[i] = (state >> 32) as u8;
-                }
-                let cut = (state >> 48) as usize % (m.len() + 1);
+                let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 4);
                 if let Ok(p) = SctpPacket::new_checked(&m[..cut]) {
                     let _ = record(&p, 0, &cfg);
                 }

@@ -446,13 +446,7 @@ abcdefgh";
 
     #[test]
     fn hostile_input_never_panics() {
-        let mut x: u64 = 0x5eed_0f51_9000_0001;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x5eed_0f51_9000_0001);
         let cfg = EncodeConfig { include_payload: true };
         for n in 0..=INVITE.len() {
             if let Ok(v) = SipMessage::new_checked(&INVITE[..n]) {

@@ -193,13 +193,7 @@ mod tests {
                 }
             }
         }
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::decode::test_util::xorshift(0x2545_f491_4f6c_dd1d);
         for i in 0..5000 {
             let (base, six) = samples[i % samples.len()];
             let mut m = base.to_vec();

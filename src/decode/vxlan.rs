@@ -78,10 +78,7 @@ pub fn record(v: &VxlanHeader, timestamp: i64, _cfg: &EncodeConfig) -> pb::Vxlan
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex")).collect()
-    }
+    use crate::decode::test_util::hex;
 
     /// tcpdump/tests/vxlan.pcap frame 1 (UDP payload): I flag, VNI 100.
     const VXLAN_1: &str = "080000000000640000308801000200163e37f60408004500005400004000";
@@ -120,13 +117,7 @@ mod tests {
         }
         let mut state = 0x5eed_0000_0000_0001u64;
         for _ in 0..3000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let mut m = base.clone();
-            let i = (state % m.len() as u64) as usize;
-            m[i] = (state >> 32) as u8;
-            let cut = (state >> 48) as usize % (m.len() + 1);
+            let (m, cut) = crate::decode::test_util::mutate(&base, &mut state, 1);
             if let Ok(v) = VxlanHeader::new_checked(&m[..cut]) {
                 let _ = record(&v, 0, &EncodeConfig::default());
             }
