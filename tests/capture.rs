@@ -346,6 +346,19 @@ fn bad_flags_and_bad_files_exit_2_with_a_clear_message() {
     let out = netcap(&["-r", "/no/such/capture.pcap"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file: /no/such/capture.pcap"));
+
+    // Issue 16: -workers 100000 aborted the process (thread spawn failure,
+    // exit 134) after creating the output directory.
+    let dir = temp_dir("too-many-workers").join("out");
+    for n in ["100000", "0"] {
+        let out = netcap(&["-r", "testdata/sample.pcap", "-out", dir.to_str().expect("utf-8"), "-workers", n]);
+        assert_eq!(out.status.code(), Some(2), "-workers {n}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("invalid value '{n}'")) && err.contains("1..=256"), "{err}");
+        assert!(!dir.exists(), "-workers {n}: no output directory for a refused command line");
+    }
+    let out = netcap(&["-r", "testdata/sample.pcap", "-out", dir.to_str().expect("utf-8"), "-workers", "256", "-quiet"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Reads every record file of a run (uncompressed) without its header,

@@ -75,8 +75,10 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 
-    /// Decoding workers (default: number of cores).
-    #[arg(long, value_name = "N")]
+    /// Decoding workers, 1 to 256 (default: number of cores). Each is a
+    /// thread with its own channels: thousands would only exhaust the
+    /// system's threads, so more are refused before anything starts.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_WORKERS as u64))]
     pub workers: Option<usize>,
 
     /// Packets buffered per worker channel.
@@ -193,6 +195,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
 }
+
+/// Most decoding workers `-workers` accepts.
+pub const MAX_WORKERS: usize = 256;
 
 /// Parses `args` (without the program name) as `name`'s flags; on
 /// `--help`/`--version` or a usage error, prints and returns the exit status.
