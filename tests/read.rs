@@ -60,7 +60,8 @@ const ICMPV6: &str = "tcpdump/tests/icmpv6.pcap";
 /// tshark's fields for the packets matching `filter`, a row per packet;
 /// several occurrences of a field are joined with `|`.
 fn tshark(capture: &str, filter: &str, fields: &[&str], extra: &[&str]) -> Vec<Vec<String>> {
-    let mut args = vec!["-r".to_owned(), s(&shared(capture)).to_owned(), "-Y".into(), filter.into(), "-T".into(), "fields".into()];
+    let mut args =
+        vec!["-r".to_owned(), s(&shared(capture)).to_owned(), "-Y".into(), filter.into(), "-T".into(), "fields".into()];
     for a in ["-E", "separator=/t", "-E", "aggregator=|", "-E", "quote=n"] {
         args.push(a.into());
     }
@@ -124,14 +125,25 @@ fn csv_of_tcp_matches_tshark_field_by_field() {
     let dir = capture("csv-tcp", ESPN, &[]);
     let text = run_ok(&["-r", s(&dir.join("TCP.ncap.gz"))]);
     let (h, rows) = parse_csv(&text, b',');
-    let names: Vec<String> = netcap::schema::message("TCP").expect("TCP").fields().map(|f| f.name().to_owned()).collect();
+    let names: Vec<String> =
+        netcap::schema::message("TCP").expect("TCP").fields().map(|f| f.name().to_owned()).collect();
     assert_eq!(h, names, "the header row is the schema's field names in order");
     let ts = tshark(
         ESPN,
         "tcp",
         &[
-            "frame.time_epoch", "tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.ack_raw", "tcp.hdr_len", "tcp.flags",
-            "tcp.window_size_value", "tcp.checksum", "tcp.urgent_pointer", "tcp.options", "tcp.len",
+            "frame.time_epoch",
+            "tcp.srcport",
+            "tcp.dstport",
+            "tcp.seq_raw",
+            "tcp.ack_raw",
+            "tcp.hdr_len",
+            "tcp.flags",
+            "tcp.window_size_value",
+            "tcp.checksum",
+            "tcp.urgent_pointer",
+            "tcp.options",
+            "tcp.len",
         ],
         &[],
     );
@@ -175,7 +187,20 @@ fn tsv_and_select_of_ipv4_match_tshark() {
     let ts = tshark(
         ESPN,
         "ip",
-        &["ip.src", "ip.dst", "ip.ttl", "ip.id", "ip.proto", "ip.len", "ip.checksum", "ip.flags", "ip.frag_offset", "ip.dsfield", "ip.hdr_len", "ip.version"],
+        &[
+            "ip.src",
+            "ip.dst",
+            "ip.ttl",
+            "ip.id",
+            "ip.proto",
+            "ip.len",
+            "ip.checksum",
+            "ip.flags",
+            "ip.frag_offset",
+            "ip.dsfield",
+            "ip.hdr_len",
+            "ip.version",
+        ],
         &[],
     );
     assert_eq!(rows.len(), 956);
@@ -218,12 +243,14 @@ fn sep_semicolon_and_ethernet_match_tshark() {
 fn json_lines_of_udp_are_typed_and_match_tshark() {
     let dir = capture("json-udp", ESPN, &[]);
     let text = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json"]);
-    let ts = tshark(ESPN, "udp", &["frame.time_epoch", "udp.srcport", "udp.dstport", "udp.length", "udp.checksum"], &[]);
+    let ts =
+        tshark(ESPN, "udp", &["frame.time_epoch", "udp.srcport", "udp.dstport", "udp.length", "udp.checksum"], &[]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 28);
     assert_eq!(lines.len(), ts.len());
     for (i, (line, t)) in lines.iter().zip(&ts).enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i} is not JSON: {e}\n{line}"));
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i} is not JSON: {e}\n{line}"));
         let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
         assert_eq!(keys.len(), 8, "every field of UDP");
         // The number's text is exactly the CSV's seconds.microseconds.
@@ -293,10 +320,14 @@ fn nested_messages_lists_and_their_symbols() {
         // (Timestamp-(options)) with each option (type-length-data).
         let types: Vec<i64> = t[2].split('|').map(hex_int).collect();
         let lens: Vec<&str> = t[3].split('|').collect();
-        let opts: Vec<String> = types.iter().zip(&lens).map(|(ty, len)| {
-            let data = "00".repeat(len.parse().expect("len"));
-            format!("({ty}-{len}-{data})")
-        }).collect();
+        let opts: Vec<String> = types
+            .iter()
+            .zip(&lens)
+            .map(|(ty, len)| {
+                let data = "00".repeat(len.parse().expect("len"));
+                format!("({ty}-{len}-{data})")
+            })
+            .collect();
         assert_eq!(hbh, &format!("({}-({}))", tshark_epoch(&t[0], 6), opts.join("-")));
     }
     assert_eq!(rows[1][col(&h, "HopByHop")], "(1358571247.748985-((5-2-0000)-(1-0-)))");
@@ -314,7 +345,8 @@ fn nested_messages_lists_and_their_symbols() {
     assert!(commas.contains("\"(1358571247.748985,((5,2,0000),(1,0,)))\""), "{commas}");
     let (_, rows3) = parse_csv(&commas, b',');
     assert_eq!(rows3[1][col(&h, "HopByHop")], "(1358571247.748985,((5,2,0000),(1,0,)))");
-    let mut child = Command::new(NETCAP).args(["-check"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut child =
+        Command::new(NETCAP).args(["-check"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
     child.stdin.take().expect("stdin").write_all(commas.as_bytes()).expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
@@ -370,8 +402,12 @@ fn header_shows_type_version_source_and_payload_flag() {
     let text = run_ok(&["-r", s(&dir.join("TCP.ncap.gz")), "-header"]);
     let row = |name: &str| {
         text.lines()
-            .find(|l| l.split('┆').next().is_some_and(|c| c.trim_matches(|c: char| c == '│' || c.is_whitespace()) == name))
-            .map(|l| l.split('┆').nth(1).expect("value").trim_matches(|c: char| c == '│' || c.is_whitespace()).to_owned())
+            .find(|l| {
+                l.split('┆').next().is_some_and(|c| c.trim_matches(|c: char| c == '│' || c.is_whitespace()) == name)
+            })
+            .map(|l| {
+                l.split('┆').nth(1).expect("value").trim_matches(|c: char| c == '│' || c.is_whitespace()).to_owned()
+            })
             .unwrap_or_else(|| panic!("no {name} row in\n{text}"))
     };
     assert_eq!(row("Type"), "TCP");
@@ -395,7 +431,8 @@ fn header_shows_type_version_source_and_payload_flag() {
 fn fields_lists_the_schema_columns() {
     let dir = capture("fields", ESPN, &[]);
     for ty in ["TCP", "UDP", "IPv4", "Ethernet"] {
-        let names: Vec<String> = netcap::schema::message(ty).expect("type").fields().map(|f| f.name().to_owned()).collect();
+        let names: Vec<String> =
+            netcap::schema::message(ty).expect("type").fields().map(|f| f.name().to_owned()).collect();
         let file = dir.join(format!("{ty}.ncap.gz"));
         assert_eq!(run_ok(&["-fields", "-r", s(&file)]), format!("{}\n", names.join(",")));
         assert_eq!(run_ok(&["read", s(&file), "--fields", "-tsv"]), format!("{}\n", names.join("\t")));
@@ -411,7 +448,11 @@ fn unknown_select_name_is_a_usage_error_listing_the_valid_ones() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("\"Nope\"") && err.contains("Timestamp,SrcPort,DstPort,Length,Checksum,PayloadEntropy,PayloadSize,Payload"), "{err}");
+    assert!(
+        err.contains("\"Nope\"")
+            && err.contains("Timestamp,SrcPort,DstPort,Length,Checksum,PayloadEntropy,PayloadSize,Payload"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -422,7 +463,8 @@ fn check_passes_netcap_output_and_reports_broken_rows() {
     let direct = run_ok(&["-r", s(&tcp), "-check"]);
     assert_eq!(direct.trim(), "ok: 928 rows, each with 22 separators like the header");
     let csv = run_ok(&["-r", s(&tcp)]);
-    let mut child = Command::new(NETCAP).arg("-check").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut child =
+        Command::new(NETCAP).arg("-check").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
     child.stdin.take().expect("stdin").write_all(csv.as_bytes()).expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
@@ -431,7 +473,10 @@ fn check_passes_netcap_output_and_reports_broken_rows() {
     // A CSV file with another separator.
     let semi = dir.join("udp.csv");
     std::fs::write(&semi, run_ok(&["read", s(&dir.join("UDP.ncap.gz")), "-sep", ";"])).expect("write");
-    assert_eq!(run_ok(&["-check", s(&semi), "-sep", ";"]).trim(), "ok: 28 rows, each with 7 separators like the header");
+    assert_eq!(
+        run_ok(&["-check", s(&semi), "-sep", ";"]).trim(),
+        "ok: 28 rows, each with 7 separators like the header"
+    );
 
     // Two damaged rows: one separator lost, one added (outside quotes),
     // and a separator inside a quoted field that must not count.
@@ -518,14 +563,20 @@ fn damaged_files_print_every_complete_record_then_fail() {
     std::fs::write(&cut, &bytes[..bytes.len() - 5]).expect("write");
     let (n, err) = read_bad(&cut, &good);
     assert_eq!(n, 27);
-    assert!(err.contains(&format!("record 28 at byte offset {}", offs[28])) && err.contains("truncated record"), "{err}");
+    assert!(
+        err.contains(&format!("record 28 at byte offset {}", offs[28])) && err.contains("truncated record"),
+        "{err}"
+    );
 
     // A length prefix claiming 4 GiB.
     let huge = dir.join("huge.ncap");
     std::fs::write(&huge, [&bytes[..], &[0xff, 0xff, 0xff, 0xff, 0x0f]].concat()).expect("write");
     let (n, err) = read_bad(&huge, &good);
     assert_eq!(n, 28);
-    assert!(err.contains(&format!("record 29 at byte offset {}", bytes.len())) && err.contains("exceeds the limit"), "{err}");
+    assert!(
+        err.contains(&format!("record 29 at byte offset {}", bytes.len())) && err.contains("exceeds the limit"),
+        "{err}"
+    );
 
     // Garbage after the last record: a length, then bytes that are not protobuf.
     let garbage = dir.join("garbage.ncap");
@@ -552,15 +603,16 @@ fn damaged_files_print_every_complete_record_then_fail() {
 
     // Random bytes, and a file of another kind.
     let random = dir.join("random.ncap.gz");
-    std::fs::write(&random, (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>()).expect("write");
+    std::fs::write(&random, (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>())
+        .expect("write");
     let (n, err) = read_bad(&random, &good);
     assert_eq!(n, 0);
     assert!(err.contains("record 0"), "{err}");
     let pcap = shared(NANO);
     let out = netcap(&["read", s(&pcap)]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a capture is a usage error: it wants -r");
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a netcap file"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a packet capture (pcap), not a record file"));
     // With -r, a file named .ncap.gz that is not a capture is reported as a record file.
     let out = netcap(&["-r", s(&random)]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
@@ -596,6 +648,31 @@ fn usage_errors_exit_2() {
         let out = netcap(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// Issue 16: `read` of a capture printed a protobuf length error, and of a
+/// directory an OS error under a record number; both now say what the
+/// input is and what to do (exit 2).
+#[test]
+fn read_says_what_a_capture_or_a_directory_is() {
+    let sample = repo().join("testdata/sample.pcap");
+    let gz = temp_dir("read-capture").join("sample.pcap.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&std::fs::read(&sample).expect("sample")).expect("gzip");
+    std::fs::write(&gz, enc.finish().expect("gzip")).expect("write");
+    let pcapng = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps/chrissanders-packets/http_espn.pcapng");
+    for (path, format) in [(sample.as_path(), "pcap"), (gz.as_path(), "pcap"), (pcapng.as_path(), "pcapng")] {
+        let out = netcap(&["read", s(path)]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("is a packet capture ({format}), not a record file")), "{err}");
+        assert!(err.contains(&format!("netcap -r {} -out DIR", path.display())), "{err}");
+    }
+    let dir = repo().join("testdata");
+    let out = netcap(&["read", s(&dir)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a directory: read takes one record file, e.g."), "{err}");
 }
 
 #[test]
@@ -750,8 +827,8 @@ fn mutated_records_never_panic() {
                         }
                     }
                 }
-                let ok = r.decode(&m, &mut vals).is_ok()
-                    && sinks.iter_mut().all(|s| s.record(&mut r, &vals, &m).is_ok());
+                let ok =
+                    r.decode(&m, &mut vals).is_ok() && sinks.iter_mut().all(|s| s.record(&mut r, &vals, &m).is_ok());
                 outcomes[usize::from(ok)] += 1;
             }
         }

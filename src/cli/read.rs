@@ -152,7 +152,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return usage(format!("choose one of {}, not several", chosen.join(", ")));
     }
     let input = match (args.read.clone(), args.file.clone()) {
-        (Some(a), Some(b)) if a != b => return usage(format!("two input files given: {} and {}", a.display(), b.display())),
+        (Some(a), Some(b)) if a != b => {
+            return usage(format!("two input files given: {} and {}", a.display(), b.display()))
+        }
         (a, b) => a.or(b),
     };
 
@@ -172,6 +174,21 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     if !path.exists() {
         return usage(format!("no such file: {}", path.display()));
+    }
+    if path.is_dir() {
+        return usage(format!(
+            "{} is a directory: read takes one record file, e.g. {}",
+            path.display(),
+            path.join("TCP.ncap.gz").display()
+        ));
+    }
+    if let Some(format) = capture_format(&path) {
+        return usage(format!(
+            "{} is a packet capture ({format}), not a record file: decode it with `netcap -r {} -out DIR`, \
+             then read DIR/<Type>.ncap.gz",
+            path.display(),
+            path.display()
+        ));
     }
     let mut reader = match RecordReader::open(&path) {
         Ok(r) => r,
@@ -334,7 +351,9 @@ fn run_check(args: &ReadArgs, target: Option<&Path>, sep: u8) -> i32 {
     let report = match summary.expected {
         None => "no rows to check".to_owned(),
         Some(e) if summary.bad == 0 => format!("ok: {} rows, each with {e} separators like the header", summary.rows),
-        Some(e) => format!("{} of {} rows have a wrong number of separators (the header has {e})", summary.bad, summary.rows),
+        Some(e) => {
+            format!("{} of {} rows have a wrong number of separators (the header has {e})", summary.bad, summary.rows)
+        }
     };
     if let Err(e) = writeln!(io::stdout().lock(), "{report}") {
         return finish_output(Err(e));
@@ -343,7 +362,30 @@ fn run_check(args: &ReadArgs, target: Option<&Path>, sep: u8) -> i32 {
         eprintln!("netcap: {m}");
         return EXIT_BAD_INPUT;
     }
-    if summary.bad > 0 { EXIT_BAD_INPUT } else { 0 }
+    if summary.bad > 0 {
+        EXIT_BAD_INPUT
+    } else {
+        0
+    }
+}
+
+/// "pcap" or "pcapng" when `path` (plain or gzipped) starts like a packet
+/// capture, so that `read` can say what to do with it instead of failing
+/// on its bytes as records.
+fn capture_format(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 4];
+    file.read_exact(&mut head).ok()?;
+    if head[..2] == [0x1f, 0x8b] {
+        let mut gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(path).ok()?);
+        gz.read_exact(&mut head).ok()?;
+    }
+    match u32::from_le_bytes(head) {
+        0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1 => Some("pcap"),
+        0x0a0d_0d0a => Some("pcapng"),
+        _ => None,
+    }
 }
 
 fn usage_bad(msg: String) -> i32 {
