@@ -536,4 +536,28 @@ fn a_capture_piped_through_stdin_is_read() {
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
     assert_eq!(eth.len(), 37, "35 frames and the frames inside VXLAN and Geneve");
+
+    // Issue 16: `-r -` is standard input, as for tcpdump and tshark.
+    let out = temp_dir("stdin-dash");
+    let script = format!("cat '{}' | '{NETCAP}' -r - -out '{}' -quiet", sample.display(), out.display());
+    let res = Command::new("sh").args(["-c", &script]).output().expect("sh");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let (h, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
+    assert_eq!((eth.len(), h.input_source.as_str()), (37, "stdin"));
+}
+
+/// Issue 16: `-out -` created a directory named `-`.
+#[test]
+fn out_dash_is_refused_without_creating_a_directory() {
+    let cwd = temp_dir("out-dash");
+    let sample = repo().join("testdata/sample.pcap");
+    let res = Command::new(NETCAP)
+        .args(["-r", sample.to_str().expect("utf-8"), "-out", "-"])
+        .current_dir(&cwd)
+        .output()
+        .expect("netcap");
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("-out -: records go to one file per record type, not to standard output"), "{err}");
+    assert!(!cwd.join("-").exists(), "no directory named -");
 }

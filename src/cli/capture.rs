@@ -13,7 +13,7 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser};
 use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -222,6 +222,13 @@ pub fn prepare(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, CaptureOpt
     if args.interfaces {
         return Err(list_interfaces());
     }
+    if args.out.as_os_str() == "-" {
+        eprintln!(
+            "netcap: -out -: records go to one file per record type, not to standard output; give a directory \
+             (read a file back with `netcap read DIR/<Type>.ncap.gz`)"
+        );
+        return Err(EXIT_USAGE);
+    }
     let encoders = select_encoders(&args.include, &args.exclude).map_err(|msg| {
         eprintln!("netcap: {msg}");
         EXIT_USAGE
@@ -322,11 +329,16 @@ fn open_source(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), S
     let Some(input) = &args.read else {
         return Err("nothing to do: give a capture with -r FILE or an interface with -iface NAME (see --help)".into());
     };
+    // `-r -` is standard input, as for tcpdump and tshark.
+    let (input, name) = if input.as_os_str() == "-" {
+        (Path::new("/dev/stdin"), "stdin".to_string())
+    } else {
+        (input.as_path(), input.display().to_string())
+    };
     if !input.exists() {
         return Err(format!("no such file: {}", input.display()));
     }
     let reader = CaptureReader::open(input).map_err(|e| e.to_string())?;
-    let name = input.display().to_string();
     match &args.bpf {
         None => Ok((Box::new(reader), name)),
         Some(expr) => filter_file(Box::new(reader), expr).map(|s| (s, name)),
