@@ -219,13 +219,13 @@ fn packets() -> Vec<Vec<u8>> {
     let mut f = ethernet(MAC_B, MAC_A, 0x0800, &bad_ip);
     f.truncate(14 + 32);
     p.push(f);
-    // LLDP (EtherType 0x88cc): no decoder yet, so unknown.pcap.
-    p.push(ethernet(
-        [0x01, 0x80, 0xc2, 0, 0, 0x0e],
-        MAC_A,
-        0x88cc,
-        &[0x02, 0x07, 0x04, 0, 0x1b, 0x21, 0x0a, 0x0b, 0x0c, 0, 0],
-    ));
+    // PTPv2 Sync (EtherType 0x88f7, IEEE 1588): no record type, so unknown.pcap.
+    let mut ptp = vec![0x00, 0x02, 0x00, 0x2c, 0x00, 0x00, 0x02, 0x00];
+    ptp.extend_from_slice(&[0; 12]);
+    ptp.extend_from_slice(&[0x00, 0x1b, 0x21, 0xff, 0xfe, 0x0a, 0x0b, 0x0c, 0x00, 0x01]);
+    ptp.extend_from_slice(&[0x00, 0x2a, 0x00, 0x00]);
+    ptp.extend_from_slice(&[0, 0, 0x59, 0x5c, 0xce, 0xcf, 0x32, 0x9a, 0x4b, 0xa0]);
+    p.push(ethernet([0x01, 0x1b, 0x19, 0, 0, 0], MAC_A, 0x88f7, &ptp));
     p.extend(layer_packets());
     p
 }
@@ -395,11 +395,235 @@ Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 63104 OPTIONS\r\nContent-Lengt
         17,
         &udp_v4(IP_A, [239, 255, 76, 67], 40000, 7667, &lcm),
     ));
+    p.extend(ethernet_link_packets());
+    p
+}
+
+/// An IEEE 802.3 frame: a length field (the LLC bytes that follow), then
+/// padding up to the minimum frame size.
+fn ieee8023(dst: [u8; 6], src: [u8; 6], llc: &[u8]) -> Vec<u8> {
+    ethernet(dst, src, llc.len() as u16, llc)
+}
+
+/// LLC UI frame with SNAP header (OUI, PID), then `payload`.
+fn llc_snap(oui: [u8; 3], pid: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0xaa, 0xaa, 0x03];
+    f.extend_from_slice(&oui);
+    f.extend_from_slice(&pid.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// An LLDP TLV: 7 bits of type, 9 bits of length.
+fn lldp_tlv(t: u16, value: &[u8]) -> Vec<u8> {
+    let mut v = ((t << 9) | value.len() as u16).to_be_bytes().to_vec();
+    v.extend_from_slice(value);
+    v
+}
+
+/// A CDP TLV: type, length including the 4-byte header.
+fn cdp_tlv(t: u16, value: &[u8]) -> Vec<u8> {
+    let mut v = t.to_be_bytes().to_vec();
+    v.extend_from_slice(&((value.len() + 4) as u16).to_be_bytes());
+    v.extend_from_slice(value);
+    v
+}
+
+/// The link-layer protocols Ethernet carries without IP: LLDP, CDP and
+/// Nortel discovery (802.3 + LLC/SNAP), EAPOL with EAP, CTP, and IPv4
+/// over LLC/SNAP.
+fn ethernet_link_packets() -> Vec<Vec<u8>> {
+    let mut p = Vec::new();
+    // LLDP: chassis MAC, port "Gi0/1", TTL 120, port and system
+    // descriptions, capabilities bridge+router (bridge enabled),
+    // management address 192.168.10.1 (ifIndex 3), port VLAN 10, end.
+    let mut lldp = lldp_tlv(1, &[[4].as_slice(), &MAC_B].concat());
+    lldp.extend(lldp_tlv(2, b"\x05Gi0/1"));
+    lldp.extend(lldp_tlv(3, &[0, 120]));
+    lldp.extend(lldp_tlv(4, b"uplink to core"));
+    lldp.extend(lldp_tlv(5, b"sw1.example.org"));
+    lldp.extend(lldp_tlv(6, b"netcap sample switch"));
+    lldp.extend(lldp_tlv(7, &[0x00, 0x14, 0x00, 0x04]));
+    lldp.extend(lldp_tlv(8, &[5, 1, 192, 168, 10, 1, 2, 0, 0, 0, 3, 0]));
+    lldp.extend(lldp_tlv(127, &[0x00, 0x80, 0xc2, 0x01, 0x00, 0x0a]));
+    lldp.extend(lldp_tlv(0, &[]));
+    p.push(ethernet([0x01, 0x80, 0xc2, 0, 0, 0x0e], MAC_B, 0x88cc, &lldp));
+    // CDPv2 from "sw01": address 192.168.10.1, port, capabilities (router,
+    // switch, IGMP), software version, platform, native VLAN 10, full duplex.
+    let mut cdp = vec![2, 180, 0, 0];
+    cdp.extend(cdp_tlv(1, b"sw01"));
+    cdp.extend(cdp_tlv(2, &[0, 0, 0, 1, 1, 1, 0xcc, 0, 4, 192, 168, 10, 1]));
+    cdp.extend(cdp_tlv(3, b"GigabitEthernet0/1"));
+    cdp.extend(cdp_tlv(4, &[0, 0, 0, 0x29]));
+    cdp.extend(cdp_tlv(5, b"Cisco IOS Software, 15.2(4)E7"));
+    cdp.extend(cdp_tlv(6, b"cisco WS-C2960X"));
+    cdp.extend(cdp_tlv(0x0a, &[0, 10]));
+    cdp.extend(cdp_tlv(0x0b, &[1]));
+    assert!(cdp.len() % 2 == 0, "CDP's checksum is only standard for even lengths");
+    let c = checksum(&[&cdp]);
+    cdp[2..4].copy_from_slice(&c.to_be_bytes());
+    p.push(ieee8023([0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc], MAC_B, &llc_snap([0, 0, 0x0c], 0x2000, &cdp)));
+    // Nortel segment hello: 192.168.10.3, segment 0x000103, chassis 12,
+    // backplane 12, state heartbeat, one link.
+    let ndp = [192, 168, 10, 3, 0x00, 0x01, 0x03, 12, 12, 2, 1];
+    p.push(ieee8023([0x01, 0x00, 0x81, 0x00, 0x01, 0x00], MAC_B, &llc_snap([0, 0, 0x81], 0x01a2, &ndp)));
+    // EAPOL (802.1X-2004) carrying an EAP Response/Identity.
+    let identity = b"alice@example.org";
+    let mut eap = vec![2, 1];
+    eap.extend_from_slice(&((5 + identity.len()) as u16).to_be_bytes());
+    eap.push(1);
+    eap.extend_from_slice(identity);
+    let mut eapol = vec![2, 0];
+    eapol.extend_from_slice(&(eap.len() as u16).to_be_bytes());
+    eapol.extend_from_slice(&eap);
+    p.push(ethernet([0x01, 0x80, 0xc2, 0, 0, 0x03], MAC_A, 0x888e, &eapol));
+    // CTP loopback at its last station: skipCount 0, reply function,
+    // receipt number 7, data (little-endian fields).
+    let mut ctp = vec![0, 0, 1, 0, 7, 0];
+    ctp.extend_from_slice(b"netcap loop");
+    p.push(ethernet(MAC_A, MAC_A, 0x9000, &ctp));
+    // IPv4/UDP (NTP port, small payload) over 802.3 + LLC/SNAP (RFC 1042).
+    let udp = udp_v4(IP_A, IP_B, 40123, 9, b"discard me");
+    let ip = ipv4(IP_A, IP_B, 17, 0x2010, 64, &[], &udp);
+    p.push(ieee8023(MAC_B, MAC_A, &llc_snap([0, 0, 0], 0x0800, &ip)));
+    p
+}
+
+/// IEEE CRC-32 of an 802.11 or Ethernet frame (the FCS), little-endian on the wire.
+fn fcs(frame: &[u8]) -> [u8; 4] {
+    let mut crc = flate2::Crc::new();
+    crc.update(frame);
+    crc.sum().to_le_bytes()
+}
+
+/// A radiotap header (flags, rate, channel, antenna signal, antenna) in
+/// front of an 802.11 frame, whose FCS it appends and announces.
+fn radiotap(rate: u8, signal_dbm: i8, frame: &[u8]) -> Vec<u8> {
+    let present: u32 = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 11);
+    let mut r = vec![0, 0, 16, 0];
+    r.extend_from_slice(&present.to_le_bytes());
+    // Flags: FCS at end; rate in 500 kb/s; 2437 MHz (channel 6), CCK + 2 GHz.
+    r.extend_from_slice(&[0x10, rate]);
+    r.extend_from_slice(&2437u16.to_le_bytes());
+    r.extend_from_slice(&0x00a0u16.to_le_bytes());
+    r.extend_from_slice(&[signal_dbm as u8, 1]);
+    r.extend_from_slice(frame);
+    r.extend_from_slice(&fcs(frame));
+    r
+}
+
+const BSSID: [u8; 6] = [0x02, 0x4e, 0x43, 0x00, 0x00, 0x01];
+
+/// An 802.11 QoS data frame (TID 0) between the station MAC_A and the
+/// access point BSSID: `to_ds` from the station, else to it; `protected`
+/// sets the Protected Frame flag. Sequence number `seq`.
+fn dot11_qos_data(to_ds: bool, protected: bool, seq: u16, body: &[u8]) -> Vec<u8> {
+    let flags = if to_ds { 0x01 } else { 0x02 } | if protected { 0x40 } else { 0 };
+    let mut f = vec![0x88, flags, 0x2c, 0x00];
+    let (a1, a2, a3) = if to_ds { (BSSID, MAC_A, MAC_B) } else { (MAC_A, BSSID, MAC_B) };
+    for a in [a1, a2, a3] {
+        f.extend_from_slice(&a);
+    }
+    f.extend_from_slice(&(seq << 4).to_le_bytes());
+    f.extend_from_slice(&[0x00, 0x00]);
+    f.extend_from_slice(body);
+    f
+}
+
+/// The USB, 802.11, FDDI and PPI-less link types: (link type, frame).
+fn other_link_packets() -> Vec<(u32, Vec<u8>)> {
+    let mut p = Vec::new();
+    // Beacon of "netcap-lab" on channel 6, sequence 100.
+    let mut beacon = vec![0x80, 0x00, 0x00, 0x00];
+    beacon.extend_from_slice(&[0xff; 6]);
+    beacon.extend_from_slice(&BSSID);
+    beacon.extend_from_slice(&BSSID);
+    beacon.extend_from_slice(&(100u16 << 4).to_le_bytes());
+    beacon.extend_from_slice(&0x0000_0000_1234_5678u64.to_le_bytes());
+    beacon.extend_from_slice(&100u16.to_le_bytes());
+    beacon.extend_from_slice(&0x0411u16.to_le_bytes());
+    beacon.extend_from_slice(&[0, 10]);
+    beacon.extend_from_slice(b"netcap-lab");
+    beacon.extend_from_slice(&[1, 4, 0x82, 0x84, 0x8b, 0x96, 3, 1, 6]);
+    p.push((127, radiotap(2, -42, &beacon)));
+    // QoS data to the access point: LLC/SNAP, IPv4, ICMP echo request.
+    let ip = ipv4(IP_A, IP_B, 1, 0x4001, 64, &[], &icmp_echo(9, 1));
+    p.push((127, radiotap(108, -51, &dot11_qos_data(true, false, 101, &llc_snap([0, 0, 0], 0x0800, &ip)))));
+    // EAPOL-Key message 1 of the 4-way handshake from the access point:
+    // RSN descriptor, key information 0x008a (pairwise, ACK, HMAC-SHA1/AES),
+    // key length 16, replay counter 1, ANonce 0x01..0x20, no key data.
+    let mut key = vec![2, 0x00, 0x8a, 0, 16];
+    key.extend_from_slice(&1u64.to_be_bytes());
+    key.extend((1..=32).collect::<Vec<u8>>());
+    key.extend_from_slice(&[0; 16 + 8 + 8 + 16 + 2]);
+    let mut eapol = vec![2, 3];
+    eapol.extend_from_slice(&(key.len() as u16).to_be_bytes());
+    eapol.extend_from_slice(&key);
+    p.push((127, radiotap(2, -40, &dot11_qos_data(false, false, 7, &llc_snap([0, 0, 0], 0x888e, &eapol)))));
+    // Protected (CCMP) data: the body is ciphertext and ends at Dot11.
+    let mut ccmp = vec![0x01, 0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00];
+    ccmp.extend_from_slice(&[0x5a; 40]);
+    p.push((127, radiotap(108, -50, &dot11_qos_data(true, true, 102, &ccmp))));
+    // Plain 802.11 (no radio header, no FCS): an ACK to the station.
+    let mut ack = vec![0xd4, 0x00, 0x00, 0x00];
+    ack.extend_from_slice(&MAC_A);
+    p.push((105, ack));
+    // FDDI (addresses bit-swapped, as link type 10 stores them): LLC/SNAP,
+    // IPv4, ICMP echo request.
+    let swap = |m: [u8; 6]| m.map(|b| b.reverse_bits());
+    let mut fddi = vec![0x50];
+    fddi.extend_from_slice(&swap(MAC_B));
+    fddi.extend_from_slice(&swap(MAC_A));
+    fddi.extend(llc_snap([0, 0, 0], 0x0800, &ipv4(IP_A, IP_B, 1, 0x4002, 64, &[], &icmp_echo(9, 2))));
+    p.push((10, fddi));
+    // Linux usbmon, memory-mapped header: GET_DESCRIPTOR (device) submit
+    // on device 3 of bus 1, then its completion with 18 bytes.
+    let usbmon = |urb_type: u8, setup: Option<[u8; 8]>, status: i32, data: &[u8], mmapped: bool| {
+        let mut h = 0xffff_8880_1234_5600u64.to_le_bytes().to_vec();
+        h.extend_from_slice(&[urb_type, 2, 0x80, 3]);
+        h.extend_from_slice(&1u16.to_le_bytes());
+        h.push(if setup.is_some() { 0 } else { b'-' });
+        h.push(if data.is_empty() { b'<' } else { 0 });
+        h.extend_from_slice(&1_499_254_300i64.to_le_bytes());
+        h.extend_from_slice(&125_000i32.to_le_bytes());
+        h.extend_from_slice(&status.to_le_bytes());
+        h.extend_from_slice(&18u32.to_le_bytes());
+        h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        h.extend_from_slice(&setup.unwrap_or([0; 8]));
+        if mmapped {
+            h.extend_from_slice(&0i32.to_le_bytes());
+            h.extend_from_slice(&0i32.to_le_bytes());
+            h.extend_from_slice(&0x200u32.to_le_bytes());
+            h.extend_from_slice(&0u32.to_le_bytes());
+        }
+        h.extend_from_slice(data);
+        h
+    };
+    let get_descriptor = [0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00];
+    p.push((220, usbmon(b'S', Some(get_descriptor), -115, &[], true)));
+    let device = [18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x6b, 0x1d, 0x02, 0x00, 0x10, 0x05, 3, 2, 1, 1];
+    p.push((220, usbmon(b'C', None, 0, &device, true)));
+    // The same completion with the 48-byte header of link type 189.
+    p.push((189, usbmon(b'C', None, 0, &device, false)));
+    // USBPcap (Windows): a bulk IN completion of 4 bytes from device 2, endpoint 1.
+    let mut usbpcap = 27u16.to_le_bytes().to_vec();
+    usbpcap.extend_from_slice(&0xffff_a001_0000_1000u64.to_le_bytes());
+    usbpcap.extend_from_slice(&0u32.to_le_bytes());
+    usbpcap.extend_from_slice(&0x0009u16.to_le_bytes());
+    usbpcap.push(1);
+    usbpcap.extend_from_slice(&1u16.to_le_bytes());
+    usbpcap.extend_from_slice(&2u16.to_le_bytes());
+    usbpcap.extend_from_slice(&[0x81, 3]);
+    usbpcap.extend_from_slice(&4u32.to_le_bytes());
+    usbpcap.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    p.push((249, usbpcap));
     p
 }
 
 fn main() -> std::io::Result<()> {
-    let out = std::env::args().nth(1).unwrap_or_else(|| "testdata/sample.pcap".to_string());
+    let mut args = std::env::args().skip(1);
+    let out = args.next().unwrap_or_else(|| "testdata/sample.pcap".to_string());
+    let links_out = args.next().unwrap_or_else(|| "testdata/sample-links.pcapng".to_string());
     let mut dump = PacketDump::new(std::path::Path::new(&out), DumpFormat::Pcap { link_type: 1, nanos: false });
     // 2017-07-05T11:30:23.848884Z, then one packet every 1.000137 s.
     let start: i64 = 1_499_254_223_848_884_000;
@@ -409,5 +633,13 @@ fn main() -> std::io::Result<()> {
     }
     dump.finish()?;
     eprintln!("wrote {out}");
+    // pcapng, as one pcap file holds one link type: an interface per link type.
+    let mut dump = PacketDump::new(std::path::Path::new(&links_out), DumpFormat::PcapNg);
+    for (i, (link, frame)) in other_link_packets().iter().enumerate() {
+        let ts = start + 100_000_000_000 + i as i64 * 1_000_137_000;
+        dump.write(ts, *link, *link, frame.len() as u32, frame)?;
+    }
+    dump.finish()?;
+    eprintln!("wrote {links_out}");
     Ok(())
 }

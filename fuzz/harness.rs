@@ -19,7 +19,7 @@ use std::path::Path;
 
 /// Link types the first 4 bytes of a `decode_packet` input map onto when
 /// they are not already one netcap decodes; 147 (USER0) decodes to nothing.
-pub const LINK_TYPES: [u32; 11] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
+pub const LINK_TYPES: [u32; 19] = [0, 1, 10, 12, 14, 100, 101, 105, 108, 113, 127, 189, 192, 220, 228, 229, 249, 276, 147];
 
 /// Batch limits as in the pipeline (smaller, so that batches are cut often).
 pub const MAX_PACKETS: usize = 64;

@@ -14,7 +14,9 @@ use crate::decode::{
 use crate::decode::{bfd, dhcpv4, dhcpv6, dns, lcm, modbus_tcp, ntp, sip};
 use crate::decode::{geneve, gre, ipsec_ah, ipsec_esp, mpls, sctp, vxlan};
 use crate::decode::{igmp, ospfv2, ospfv3, vrrp};
-use crate::decode::{Emitter, EncodeConfig, Layers, Proto};
+use crate::decode::{cdp, dot11, eap, eapol, eapol_key, ethernet_ctp, fddi, llc, lldp, nortel_discovery, radiotap, snap};
+use crate::decode::{usb, usbpcap};
+use crate::decode::{kind, Emitter, EncodeConfig, Layers, Proto};
 use crate::flows::{self, connection, flow, link_flow, network_flow, transport_flow, NewTracker};
 
 pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
@@ -22,12 +24,47 @@ pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
 /// The encoder of a protocol kept as [`crate::decode::Layer::Proto`]: for
 /// every such layer of the packet, its view (`$view::new_checked`, which
 /// accepted the bytes during decoding) and its record (`$record`).
+/// With `optional`, `$record` returns an `Option` and only `Some` is written
+/// (a record of one part of the protocol, e.g. a CTP reply).
 macro_rules! proto_encoder {
     ($proto:ident, $view:ty, $record:path) => {
         |l: &Layers, cfg: &EncodeConfig, out: &mut Emitter| {
             for bytes in l.proto_bytes(Proto::$proto) {
                 if let Ok(v) = <$view>::new_checked(bytes) {
                     out.emit(&$record(&v, l.timestamp, cfg));
+                }
+            }
+        }
+    };
+    ($proto:ident, $view:ty, $record:path, optional) => {
+        |l: &Layers, cfg: &EncodeConfig, out: &mut Emitter| {
+            for bytes in l.proto_bytes(Proto::$proto) {
+                if let Some(r) = <$view>::new_checked(bytes).ok().and_then(|v| $record(&v, l.timestamp, cfg)) {
+                    out.emit(&r);
+                }
+            }
+        }
+    };
+}
+
+/// The encoder of a layer kept as its own [`crate::decode::Layer`] variant
+/// (its view holds more than bytes); `$kind` is its [`kind`] bit. With
+/// `optional`, as for [`proto_encoder`].
+macro_rules! layer_encoder {
+    ($variant:ident, $kind:expr, $record:path) => {
+        |l: &Layers, cfg: &EncodeConfig, out: &mut Emitter| {
+            if l.has($kind) {
+                for v in crate::layers_of!(l, $variant) {
+                    out.emit(&$record(v, l.timestamp, cfg));
+                }
+            }
+        }
+    };
+    ($variant:ident, $kind:expr, $record:path, optional) => {
+        |l: &Layers, cfg: &EncodeConfig, out: &mut Emitter| {
+            if l.has($kind) {
+                for r in crate::layers_of!(l, $variant).filter_map(|v| $record(v, l.timestamp, cfg)) {
+                    out.emit(&r);
                 }
             }
         }
@@ -110,6 +147,23 @@ pub static ENCODERS: &[Encoder] = &[
     enc("VRRP", encode_vrrp),
     enc("ModbusTCP", proto_encoder!(ModbusTcp, modbus_tcp::ModbusTcpFrame, modbus_tcp::record)),
     enc("LCM", proto_encoder!(Lcm, lcm::LcmDatagram, lcm::record)),
+    enc("LLC", proto_encoder!(Llc, llc::LlcHeader, llc::record)),
+    enc("SNAP", proto_encoder!(Snap, snap::SnapHeader, snap::record)),
+    enc("Dot11", layer_encoder!(Dot11, kind::DOT11, dot11::record)),
+    enc("RadioTap", proto_encoder!(Radiotap, radiotap::RadiotapHeader, radiotap::record)),
+    enc("EAPOL", proto_encoder!(Eapol, eapol::EapolFrame, eapol::record)),
+    enc("EAP", proto_encoder!(Eap, eap::EapPacket, eap::record)),
+    enc("EAPOLKey", proto_encoder!(EapolKey, eapol_key::EapolKey, eapol_key::record)),
+    enc("FDDI", proto_encoder!(Fddi, fddi::FddiFrame, fddi::record)),
+    enc("LinkLayerDiscovery", proto_encoder!(Lldp, lldp::LldpFrame, lldp::record)),
+    enc("LinkLayerDiscoveryInfo", proto_encoder!(Lldp, lldp::LldpFrame, lldp::info_record)),
+    enc("CiscoDiscovery", proto_encoder!(Cdp, cdp::CdpPacket, cdp::record)),
+    enc("CiscoDiscoveryInfo", proto_encoder!(Cdp, cdp::CdpPacket, cdp::info_record)),
+    enc("EthernetCTP", proto_encoder!(EthernetCtp, ethernet_ctp::EthernetCtp, ethernet_ctp::record)),
+    enc("EthernetCTPReply", proto_encoder!(EthernetCtp, ethernet_ctp::EthernetCtp, ethernet_ctp::reply_record, optional)),
+    enc("NortelDiscovery", proto_encoder!(NortelDiscovery, nortel_discovery::NortelDiscovery, nortel_discovery::record)),
+    enc("USB", encode_usb),
+    enc("USBRequestBlockSetup", encode_usb_setup),
     flow("LinkFlow", flows::tracker::<link_flow::LinkFlow>),
     flow("NetworkFlow", flows::tracker::<network_flow::NetworkFlow>),
     flow("TransportFlow", flows::tracker::<transport_flow::TransportFlow>),
@@ -126,6 +180,18 @@ fn encode_vrrp(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
             }
         }
     }
+}
+
+/// USB records come from Linux usbmon headers (a layer of their own, as
+/// the view knows the header size) and from USBPcap headers.
+fn encode_usb(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
+    layer_encoder!(Usb, kind::USB, usb::record)(l, cfg, out);
+    proto_encoder!(UsbPcap, usbpcap::UsbPcapPacket, usbpcap::record)(l, cfg, out);
+}
+
+fn encode_usb_setup(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
+    layer_encoder!(Usb, kind::USB, usb::setup_record, optional)(l, cfg, out);
+    proto_encoder!(UsbPcap, usbpcap::UsbPcapPacket, usbpcap::setup_record, optional)(l, cfg, out);
 }
 
 pub fn find(name: &str) -> Option<usize> {

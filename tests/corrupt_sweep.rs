@@ -209,7 +209,7 @@ fn pcapng_layout(buf: &[u8], l: &mut Layout32) {
     }
 }
 
-const LINKS: [u32; 11] = harness::LINK_TYPES;
+const LINKS: [u32; harness::LINK_TYPES.len()] = harness::LINK_TYPES;
 
 /// Variant `k` of `base`; returns the bytes and a short description.
 fn mutate(base: &[u8], k: usize, rng: &mut Rng) -> (Vec<u8>, String) {

@@ -8,11 +8,19 @@ mod common;
 
 #[path = "layers_tshark/dhcp.rs"]
 mod dhcp;
+#[path = "layers_tshark/discovery.rs"]
+mod discovery;
 #[path = "layers_tshark/dns.rs"]
 mod dns;
+#[path = "layers_tshark/eapol.rs"]
+mod eapol;
 #[path = "layers_tshark/routing.rs"]
 mod routing;
 #[path = "layers_tshark/small.rs"]
 mod small;
 #[path = "layers_tshark/tunnels.rs"]
 mod tunnels;
+#[path = "layers_tshark/usb.rs"]
+mod usb;
+#[path = "layers_tshark/wired.rs"]
+mod wired;

@@ -109,6 +109,13 @@ impl PacketBatch {
         self.packets.iter().map(move |m| (m, self.bytes(m)))
     }
 
+    /// Sets the link type of the packets from index `from` on (`-base`).
+    pub fn set_link_type(&mut self, from: usize, link_type: u32) {
+        for m in self.packets.iter_mut().skip(from) {
+            m.link_type = link_type;
+        }
+    }
+
     /// Keeps only the packets for which `keep` is true (BPF on files).
     pub fn retain(&mut self, mut keep: impl FnMut(&PacketMeta, &[u8]) -> bool) {
         let mut kept = PacketBatch::with_capacity(self.packets.len(), self.data.len());
@@ -121,5 +128,35 @@ impl PacketBatch {
             }
         }
         *self = kept;
+    }
+}
+
+/// `-base`: every packet of `inner` is decoded with one link type, whatever
+/// the file or interface reports (a generic or wrong link type, or a raw
+/// dump of usbmon). errors.pcap and unknown.pcap get that link type too,
+/// so Wireshark opens them with the same dissector.
+pub struct ForcedLinkType {
+    pub inner: Box<dyn PacketSource>,
+    pub link_type: u32,
+}
+
+impl PacketSource for ForcedLinkType {
+    fn fill(&mut self, batch: &mut PacketBatch, max_packets: usize, max_bytes: usize) -> Result<bool, ReadWarning> {
+        let from = batch.len();
+        let more = self.inner.fill(batch, max_packets, max_bytes);
+        batch.set_link_type(from, self.link_type);
+        more
+    }
+    fn timestamp_digits(&self) -> u32 {
+        self.inner.timestamp_digits()
+    }
+    fn dump_format(&self) -> DumpFormat {
+        match self.inner.dump_format() {
+            DumpFormat::Pcap { nanos, .. } => DumpFormat::Pcap { link_type: self.link_type, nanos },
+            DumpFormat::PcapNg => DumpFormat::PcapNg,
+        }
+    }
+    fn stats(&mut self) -> Option<CaptureStats> {
+        self.inner.stats()
     }
 }

@@ -70,6 +70,13 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
     pub snaplen: i32,
 
+    /// Link layer to decode every packet with, when the file or interface
+    /// reports a wrong or generic one: ethernet, usb (Linux usbmon), dot11,
+    /// radiotap, ppi, fddi, raw, ipv4, ipv6, null, loop, sll, sll2, or a
+    /// LINKTYPE_ number. Not needed when the link type is right.
+    #[arg(long, value_name = "LINK", value_parser = crate::decode::linktype::parse)]
+    pub base: Option<u32>,
+
     /// Output directory (created if absent); the sensor writes only
     /// errors.log, errors.pcap and unknown.pcap there.
     #[arg(long, value_name = "DIR", default_value = ".")]
@@ -323,6 +330,15 @@ pub const NO_LIBPCAP: &str = "this netcap was built without libpcap, which live 
 /// Errors are usage errors (exit 2): missing file, not a capture, no such
 /// interface, no permission, invalid filter.
 fn open_source(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), String> {
+    let (source, name) = open_input(args)?;
+    Ok(match args.base {
+        Some(link_type) => (Box::new(crate::capture::ForcedLinkType { inner: source, link_type }), name),
+        None => (source, name),
+    })
+}
+
+/// The capture file or interface as it is, with the BPF filter if any.
+fn open_input(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), String> {
     if let Some(iface) = &args.iface {
         return open_live(iface, args);
     }

@@ -9,11 +9,18 @@
 
 pub mod arp;
 pub mod bfd;
+pub mod cdp;
 pub mod dhcpv4;
 pub mod dhcpv6;
 pub mod dns;
+pub mod dot11;
 pub mod dot1q;
+pub mod eap;
+pub mod eapol;
+pub mod eapol_key;
 pub mod ethernet;
+pub mod ethernet_ctp;
+pub mod fddi;
 pub mod geneve;
 pub mod gre;
 pub mod icmpv4;
@@ -28,17 +35,26 @@ pub mod ipv6_fragment;
 pub mod ipv6_hop_by_hop;
 pub mod lcm;
 pub mod link;
+mod link_dispatch;
+pub mod llc;
+pub mod lldp;
 pub mod modbus_tcp;
 pub mod mpls;
+pub mod nortel_discovery;
 pub mod ntp;
 pub mod ospfv2;
 pub mod ospfv3;
+pub mod ppi;
+pub mod radiotap;
 pub mod sctp;
 pub mod sip;
+pub mod snap;
 pub mod tcp;
 #[cfg(test)]
 mod test_util;
 pub mod udp;
+pub mod usb;
+pub mod usbpcap;
 pub mod vrrp;
 pub mod vxlan;
 pub mod wire;
@@ -109,7 +125,8 @@ impl DecodeError {
     }
 }
 
-// LAYER_DISPATCH_READY: every protocol of issue 11 is dispatched below.
+// LAYER_DISPATCH_READY: every protocol of issues 11 and 12 is dispatched below
+// (the link layers beside Ethernet in `link_dispatch.rs`).
 
 /// Most 802.1Q tags followed in one frame (QinQ uses two).
 pub const MAX_VLAN_TAGS: usize = 4;
@@ -166,6 +183,21 @@ pub enum Proto {
     Mpls,
     Vxlan,
     Geneve,
+    /// IEEE 802.2 LLC.
+    Llc,
+    Snap,
+    Fddi,
+    /// The radiotap header before an 802.11 frame.
+    Radiotap,
+    Eapol,
+    Eap,
+    EapolKey,
+    Lldp,
+    Cdp,
+    EthernetCtp,
+    NortelDiscovery,
+    /// Windows USBPcap's header (link type 249), for the USB record types.
+    UsbPcap,
 }
 
 /// One decoded layer of a packet, borrowed from its bytes.
@@ -182,6 +214,10 @@ pub enum Layer<'a> {
     Udp(udp::UdpDatagram<'a>),
     Icmpv4(icmpv4::Icmpv4Packet<'a>),
     Icmpv6(icmpv6::Icmpv6Packet<'a>),
+    /// An 802.11 frame (its view knows whether an FCS ends it).
+    Dot11(dot11::Dot11Frame<'a>),
+    /// A Linux usbmon packet (its view knows the header's size).
+    Usb(usb::UsbPacket<'a>),
     /// A protocol of [`Proto`], its bytes starting at its header; its view
     /// accepted them (`new_checked`) during decoding.
     Proto(Proto, &'a [u8]),
@@ -202,6 +238,8 @@ impl Layer<'_> {
             Layer::Udp(_) => 8,
             Layer::Icmpv4(_) => 9,
             Layer::Icmpv6(_) => 10,
+            Layer::Dot11(_) => 11,
+            Layer::Usb(_) => 12,
             Layer::Proto(p, _) => 16 + *p as u32,
         };
         1 << n
@@ -221,6 +259,8 @@ pub mod kind {
     pub const UDP: u64 = 1 << 8;
     pub const ICMPV4: u64 = 1 << 9;
     pub const ICMPV6: u64 = 1 << 10;
+    pub const DOT11: u64 = 1 << 11;
+    pub const USB: u64 = 1 << 12;
     pub const fn proto(p: super::Proto) -> u64 {
         1 << (16 + p as u32)
     }
@@ -280,18 +320,98 @@ pub struct IpUpper<'a> {
 pub mod linktype {
     pub const NULL: u32 = 0;
     pub const ETHERNET: u32 = 1;
+    /// FDDI; Wireshark reads its addresses bit-swapped (as most systems write them).
+    pub const FDDI: u32 = 10;
     /// DLT_RAW as written by some BSDs.
     pub const RAW_BSD12: u32 = 12;
     pub const RAW_BSD14: u32 = 14;
+    /// RFC 1483 LLC-encapsulated ATM: an LLC header starts the frame.
+    pub const ATM_RFC1483: u32 = 100;
     pub const RAW: u32 = 101;
+    /// IEEE 802.11 without a radio header.
+    pub const IEEE802_11: u32 = 105;
     pub const LOOP: u32 = 108;
     pub const LINUX_SLL: u32 = 113;
+    /// IEEE 802.11 behind a radiotap header.
+    pub const IEEE802_11_RADIOTAP: u32 = 127;
+    /// Linux usbmon, 48-byte header.
+    pub const USB_LINUX: u32 = 189;
+    /// Per-Packet Information header, then the frame of the link type it names.
+    pub const PPI: u32 = 192;
+    /// Linux usbmon, memory-mapped 64-byte header.
+    pub const USB_LINUX_MMAPPED: u32 = 220;
+    /// Windows USBPcap.
+    pub const USBPCAP: u32 = 249;
     pub const IPV4: u32 = 228;
     pub const IPV6: u32 = 229;
     pub const LINUX_SLL2: u32 = 276;
 
     pub fn is_supported(link: u32) -> bool {
-        matches!(link, NULL | ETHERNET | RAW_BSD12 | RAW_BSD14 | RAW | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2)
+        matches!(
+            link,
+            NULL | ETHERNET
+                | FDDI
+                | RAW_BSD12
+                | RAW_BSD14
+                | ATM_RFC1483
+                | RAW
+                | IEEE802_11
+                | LOOP
+                | LINUX_SLL
+                | IEEE802_11_RADIOTAP
+                | USB_LINUX
+                | PPI
+                | USB_LINUX_MMAPPED
+                | USBPCAP
+                | IPV4
+                | IPV6
+                | LINUX_SLL2
+        )
+    }
+
+    /// The names `-base` takes (tcpdump's `-y` names where they exist,
+    /// and Go Netcap's `usb`), with the link type each selects.
+    pub const NAMES: &[(&str, u32)] = &[
+        ("ethernet", ETHERNET),
+        ("en10mb", ETHERNET),
+        ("null", NULL),
+        ("loop", LOOP),
+        ("raw", RAW),
+        ("ipv4", IPV4),
+        ("ipv6", IPV6),
+        ("sll", LINUX_SLL),
+        ("linux_sll", LINUX_SLL),
+        ("sll2", LINUX_SLL2),
+        ("linux_sll2", LINUX_SLL2),
+        ("fddi", FDDI),
+        ("dot11", IEEE802_11),
+        ("ieee802_11", IEEE802_11),
+        ("radiotap", IEEE802_11_RADIOTAP),
+        ("ieee802_11_radio", IEEE802_11_RADIOTAP),
+        ("ppi", PPI),
+        // Go Netcap's `-base usb` decoded gopacket's USB layer: Linux usbmon
+        // with the 64-byte header that usbmon's binary interface gives.
+        ("usb", USB_LINUX_MMAPPED),
+        ("usb_linux_mmapped", USB_LINUX_MMAPPED),
+        ("usb_linux", USB_LINUX),
+        ("usbpcap", USBPCAP),
+    ];
+
+    /// The link type `-base` names: a name of [`NAMES`] (any case) or a
+    /// LINKTYPE_* number that netcap decodes.
+    pub fn parse(text: &str) -> Result<u32, String> {
+        let t = text.trim();
+        if let Some(&(_, link)) = NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(t)) {
+            return Ok(link);
+        }
+        match t.parse::<u32>() {
+            Ok(n) if is_supported(n) => Ok(n),
+            Ok(n) => Err(format!("link type {n} is not one netcap decodes")),
+            Err(_) => {
+                let names: Vec<&str> = NAMES.iter().map(|(n, _)| *n).collect();
+                Err(format!("unknown link layer {t:?}: use one of {} or a LINKTYPE_ number", names.join(", ")))
+            }
+        }
     }
 }
 
@@ -449,7 +569,11 @@ impl<'a> Layers<'a> {
                 }
                 Err(e) => self.fail(e),
             },
-            other => self.unknown("link type", other),
+            other => {
+                if !self.decode_other_link(other, frame) {
+                    self.unknown("link type", other)
+                }
+            }
         }
     }
 
@@ -469,9 +593,10 @@ impl<'a> Layers<'a> {
                     return;
                 }
                 let (ethertype, payload) = (frame.ethertype(), frame.payload());
-                if ethertype < 0x0600 {
-                    // 802.3 length field: LLC/SNAP follows, which has no decoder yet.
-                    self.unknown("802.3 LLC (length field)", u32::from(ethertype));
+                if ethertype <= llc::MAX_8023_LENGTH {
+                    // An 802.3 length field: LLC follows. (1501 to 1535 are
+                    // neither lengths nor EtherTypes: unknown, as in Wireshark.)
+                    self.decode_8023(ethertype, payload);
                 } else {
                     self.decode_ethertype(ethertype, payload);
                 }
@@ -489,7 +614,11 @@ impl<'a> Layers<'a> {
                 self.decode_dot1q(buf)
             }
             ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => self.decode_mpls(buf),
-            other => self.unknown("EtherType", u32::from(other)),
+            other => {
+                if !self.decode_link_ethertype(other, buf) {
+                    self.unknown("EtherType", u32::from(other))
+                }
+            }
         }
     }
 
@@ -515,8 +644,8 @@ impl<'a> Layers<'a> {
                 if !self.push("Dot1Q", Layer::Dot1Q(tag)) {
                     return;
                 }
-                if tag.ethertype < 0x0600 {
-                    self.unknown("802.3 LLC (length field)", u32::from(tag.ethertype));
+                if tag.ethertype <= llc::MAX_8023_LENGTH {
+                    self.decode_8023(tag.ethertype, payload);
                 } else {
                     self.decode_ethertype(tag.ethertype, payload);
                 }
@@ -934,6 +1063,18 @@ pub fn proto_name(p: Proto) -> &'static str {
         Proto::Mpls => "MPLS",
         Proto::Vxlan => "VXLAN",
         Proto::Geneve => "Geneve",
+        Proto::Llc => "LLC",
+        Proto::Snap => "SNAP",
+        Proto::Fddi => "FDDI",
+        Proto::Radiotap => "RadioTap",
+        Proto::Eapol => "EAPOL",
+        Proto::Eap => "EAP",
+        Proto::EapolKey => "EAPOLKey",
+        Proto::Lldp => "LinkLayerDiscovery",
+        Proto::Cdp => "CiscoDiscovery",
+        Proto::EthernetCtp => "EthernetCTP",
+        Proto::NortelDiscovery => "NortelDiscovery",
+        Proto::UsbPcap => "USB",
     }
 }
 
@@ -960,6 +1101,18 @@ fn proto_check(p: Proto, buf: &[u8]) -> Result<(), DecodeError> {
         Proto::Mpls => mpls::MplsLabel::new_checked(buf).map(drop),
         Proto::Vxlan => vxlan::VxlanHeader::new_checked(buf).map(drop),
         Proto::Geneve => geneve::GeneveHeader::new_checked(buf).map(drop),
+        Proto::Llc => llc::LlcHeader::new_checked(buf).map(drop),
+        Proto::Snap => snap::SnapHeader::new_checked(buf).map(drop),
+        Proto::Fddi => fddi::FddiFrame::new_checked(buf).map(drop),
+        Proto::Radiotap => radiotap::RadiotapHeader::new_checked(buf).map(drop),
+        Proto::Eapol => eapol::EapolFrame::new_checked(buf).map(drop),
+        Proto::Eap => eap::EapPacket::new_checked(buf).map(drop),
+        Proto::EapolKey => eapol_key::EapolKey::new_checked(buf).map(drop),
+        Proto::Lldp => lldp::LldpFrame::new_checked(buf).map(drop),
+        Proto::Cdp => cdp::CdpPacket::new_checked(buf).map(drop),
+        Proto::EthernetCtp => ethernet_ctp::EthernetCtp::new_checked(buf).map(drop),
+        Proto::NortelDiscovery => nortel_discovery::NortelDiscovery::new_checked(buf).map(drop),
+        Proto::UsbPcap => usbpcap::UsbPcapPacket::new_checked(buf).map(drop),
     }
 }
 

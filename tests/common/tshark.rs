@@ -258,6 +258,14 @@ pub fn walk(chain: &[&str]) -> Vec<Layer> {
         }
         // LINKTYPE_IPV4 / LINKTYPE_IPV6: tshark shows no link layer.
         "ip" | "ipv6" => w.ip(),
+        // 802.11 (behind radiotap or PPI) and FDDI: their data frames
+        // carry LLC, then what SNAP's EtherType names.
+        "radiotap" | "ppi" | "wlan" | "fddi" => {
+            while matches!(w.here(), "radiotap" | "ppi" | "wlan_radio" | "wlan" | "fddi") {
+                w.i += 1;
+            }
+            w.llc();
+        }
         _ => {}
     }
     w.out
@@ -303,6 +311,21 @@ impl Walk<'_, '_> {
             "arp" => self.push(Layer::Arp, 3),
             "mpls" => self.mpls(),
             "ip" | "ipv6" => self.ip(),
+            // An 802.3 length field: LLC (and SNAP, which tshark shows in llc).
+            "llc" => self.llc(),
+            _ => {}
+        }
+    }
+    /// After LLC (and SNAP): the network layer, as after an EtherType.
+    fn llc(&mut self) {
+        if self.here() != "llc" {
+            return;
+        }
+        self.i += 1;
+        match self.here() {
+            "arp" => self.push(Layer::Arp, 3),
+            "ip" | "ipv6" => self.ip(),
+            "vlan" | "ieee8021ad" | "mpls" => self.ethertype(),
             _ => {}
         }
     }

@@ -1,0 +1,216 @@
+//! Dispatch below and beside Ethernet: the link types other than Ethernet
+//! that carry records (802.11 with radiotap or PPI, FDDI, Linux USB), the
+//! 802.2 LLC / SNAP chain that 802.3 frames, 802.11 data frames and FDDI
+//! share, and the protocols named by EtherType or SNAP that have no IP
+//! layer (EAPOL, LLDP, CDP, CTP, Nortel discovery).
+//!
+//! Each step is a checked view of its own file; this file only says which
+//! view comes next, as Wireshark's default dissector tables do.
+
+use super::{dot11, eapol, eapol_key, fddi, llc, ppi, radiotap, snap, usb};
+use super::{linktype, Layer, Layers, Proto};
+
+/// EtherTypes of the protocols below (IEEE registry).
+pub mod ethertype {
+    /// IEEE 802.1X EAP over LAN.
+    pub const EAPOL: u16 = 0x888e;
+    /// 802.11i pre-authentication: EAPOL frames sent between access points.
+    pub const EAPOL_PREAUTH: u16 = 0x88c7;
+    /// IEEE 802.1AB Link Layer Discovery Protocol.
+    pub const LLDP: u16 = 0x88cc;
+    /// Ethernet Configuration Testing Protocol ("loopback").
+    pub const CTP: u16 = 0x9000;
+    /// Cisco's protocol type of CDP (in GRE; on Ethernet CDP comes in SNAP).
+    pub const CDP: u16 = 0x2000;
+}
+
+/// LLC SAPs that name a network layer netcap decodes.
+const SAP_IP: u8 = 0x06;
+
+impl<'a> Layers<'a> {
+    /// Link types other than Ethernet, raw IP, loopback and SLL.
+    /// Returns false when `link` is not one of them.
+    pub(super) fn decode_other_link(&mut self, link: u32, frame: &'a [u8]) -> bool {
+        match link {
+            linktype::IEEE802_11 => self.decode_dot11(frame, false),
+            linktype::IEEE802_11_RADIOTAP => self.decode_radiotap(frame),
+            linktype::PPI => self.decode_ppi(frame),
+            linktype::FDDI => self.decode_fddi(frame),
+            linktype::ATM_RFC1483 => self.decode_llc(frame),
+            linktype::USB_LINUX | linktype::USB_LINUX_MMAPPED => {
+                match usb::UsbPacket::new_checked(frame, link == linktype::USB_LINUX_MMAPPED) {
+                    Ok(p) => {
+                        self.push("USB", Layer::Usb(p));
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            linktype::USBPCAP => {
+                self.decode_proto(Proto::UsbPcap, frame);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// EtherTypes of the protocols in this file; false when `ethertype` is
+    /// not one of them.
+    pub(super) fn decode_link_ethertype(&mut self, ethertype: u16, buf: &'a [u8]) -> bool {
+        match ethertype {
+            ethertype::EAPOL | ethertype::EAPOL_PREAUTH => self.decode_eapol(buf),
+            ethertype::LLDP => {
+                self.decode_proto(Proto::Lldp, buf);
+            }
+            ethertype::CTP => {
+                self.decode_proto(Proto::EthernetCtp, buf);
+            }
+            // Cisco's CDP protocol type, as GRE carries it (Wireshark's
+            // ethertype table has it too).
+            ethertype::CDP => {
+                self.decode_proto(Proto::Cdp, buf);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The payload of an 802.3 frame (a length field where the EtherType
+    /// would be), cut to that length: the rest is padding.
+    pub(super) fn decode_8023(&mut self, length: u16, payload: &'a [u8]) {
+        let payload = llc::ieee8023_payload(payload, length);
+        // Novell's "raw 802.3" puts IPX (checksum 0xffff) straight after
+        // the length field, with no LLC header; Wireshark checks the same.
+        if llc::is_novell_raw(payload) {
+            return self.unknown("802.3 raw IPX", 0xffff);
+        }
+        self.decode_llc(payload);
+    }
+
+    /// IEEE 802.2 LLC, then SNAP or the network layer its SAP names.
+    pub(super) fn decode_llc(&mut self, buf: &'a [u8]) {
+        let header = match llc::LlcHeader::new_checked(buf) {
+            Ok(h) => h,
+            Err(e) => return self.fail(e),
+        };
+        if !self.push("LLC", Layer::Proto(Proto::Llc, buf)) {
+            return;
+        }
+        let payload = header.payload();
+        match (header.dsap(), header.ssap()) {
+            _ if header.is_snap() => self.decode_snap(payload),
+            (SAP_IP, SAP_IP) => self.decode_ipv4(payload),
+            // U-frames without information (XID, TEST answers, ...) end here.
+            _ if payload.is_empty() => {}
+            (dsap, _) => self.unknown("LLC DSAP", u32::from(dsap)),
+        }
+    }
+
+    fn decode_snap(&mut self, buf: &'a [u8]) {
+        let header = match snap::SnapHeader::new_checked(buf) {
+            Ok(h) => h,
+            Err(e) => return self.fail(e),
+        };
+        if !self.push("SNAP", Layer::Proto(Proto::Snap, buf)) {
+            return;
+        }
+        let (code, pid, payload) = (header.oui(), header.protocol(), header.payload());
+        match (code, pid) {
+            _ if header.carries_ethertype() => self.decode_ethertype(pid, payload),
+            (snap::OUI_CISCO, snap::PID_CISCO_CDP) => {
+                self.decode_proto(Proto::Cdp, payload);
+            }
+            // Flatnet and segment hellos; 0x01a3 (bridge hello) has another layout.
+            (snap::OUI_NORTEL, snap::PID_NORTEL_NDP_FLATNET | snap::PID_NORTEL_NDP_SEGMENT) => {
+                self.decode_proto(Proto::NortelDiscovery, payload);
+            }
+            _ => self.unknown("SNAP OUI/PID", (code << 8) ^ u32::from(pid)),
+        }
+    }
+
+    /// EAPOL, then the EAP packet or key descriptor it carries.
+    fn decode_eapol(&mut self, buf: &'a [u8]) {
+        let frame = match eapol::EapolFrame::new_checked(buf) {
+            Ok(f) => f,
+            Err(e) => return self.fail(e),
+        };
+        if !self.push("EAPOL", Layer::Proto(Proto::Eapol, buf)) {
+            return;
+        }
+        match frame.packet_type() {
+            eapol::TYPE_EAP_PACKET if frame.body().is_empty() => {}
+            eapol::TYPE_EAP_PACKET => {
+                self.decode_proto(Proto::Eap, frame.body());
+            }
+            eapol::TYPE_KEY => match frame.body().first() {
+                Some(&t) if !eapol_key::is_known_descriptor(t) => {
+                    self.unknown("EAPOL-Key descriptor type", u32::from(t))
+                }
+                _ => {
+                    self.decode_proto(Proto::EapolKey, frame.body());
+                }
+            },
+            // Start, Logoff and the rest carry nothing netcap decodes.
+            _ => {}
+        }
+    }
+
+    /// An 802.11 frame; unprotected data frames go on through LLC into IP.
+    fn decode_dot11(&mut self, buf: &'a [u8], has_fcs: bool) {
+        self.decode_dot11_padded(buf, has_fcs, false)
+    }
+
+    /// `data_pad`: radiotap's flag that the header is padded to 32 bits.
+    fn decode_dot11_padded(&mut self, buf: &'a [u8], has_fcs: bool, data_pad: bool) {
+        let frame = match dot11::Dot11Frame::new_checked_padded(buf, has_fcs, data_pad) {
+            Ok(f) => f,
+            Err(e) => return self.fail(e),
+        };
+        if !self.push("Dot11", Layer::Dot11(frame)) {
+            return;
+        }
+        // Management, control and protected frames end at Dot11: that is
+        // all of them a capture without keys can show.
+        if let Some(body) = frame.llc_payload() {
+            self.decode_llc(body);
+        }
+    }
+
+    fn decode_radiotap(&mut self, buf: &'a [u8]) {
+        let header = match radiotap::RadiotapHeader::new_checked(buf) {
+            Ok(h) => h,
+            Err(e) => return self.fail(e),
+        };
+        if self.push("RadioTap", Layer::Proto(Proto::Radiotap, buf)) && header.has_frame() {
+            self.decode_dot11_padded(header.payload(), header.has_fcs(), header.data_pad());
+        }
+    }
+
+    fn decode_ppi(&mut self, buf: &'a [u8]) {
+        let header = match ppi::PpiHeader::new_checked(buf) {
+            Ok(h) => h,
+            Err(e) => return self.fail(e),
+        };
+        self.push_name("PPI");
+        match header.dlt() {
+            linktype::IEEE802_11 => self.decode_dot11(header.payload(), header.has_fcs()),
+            linktype::ETHERNET => self.decode_ethernet(header.payload()),
+            other => self.unknown("PPI link type", other),
+        }
+    }
+
+    fn decode_fddi(&mut self, buf: &'a [u8]) {
+        let frame = match fddi::FddiFrame::new_checked(buf) {
+            Ok(f) => f,
+            Err(e) => return self.fail(e),
+        };
+        if !self.push("FDDI", Layer::Proto(Proto::Fddi, buf)) {
+            return;
+        }
+        if frame.carries_llc() {
+            self.decode_llc(frame.payload());
+        } else {
+            // SMT and MAC frames: FDDI's own management, no record type.
+            self.unknown("FDDI frame control", u32::from(frame.frame_control()));
+        }
+    }
+}
