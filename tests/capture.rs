@@ -96,8 +96,9 @@ fn sample_records_have_the_constructed_values() {
     let (_, ip) = read_records::<pb::IPv4>(&out.join("IPv4.ncap.gz"));
     assert_eq!(
         ip.len(),
-        27,
-        "six complete IPv4 packets, the one with a truncated TCP header, 16 of the layer packets and 4 inside tunnels"
+        28,
+        "six complete IPv4 packets, the one with a truncated TCP header, 16 of the layer packets, 4 inside tunnels \
+         and one over LLC/SNAP"
     );
     assert_eq!((ip[0].src_ip.as_str(), ip[0].dst_ip.as_str()), ("192.168.10.2", "93.184.216.34"));
     assert_eq!((ip[0].version, ip[0].ihl, ip[0].tos, ip[0].length), (4, 5, 0x10, 52));
@@ -109,11 +110,15 @@ fn sample_records_have_the_constructed_values() {
     assert_eq!((dns_ip.options[0].option_type, dns_ip.options[0].option_length), (148, 4));
 
     let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
-    assert_eq!(udp.len(), 12, "the DNS query, the first IPv6 fragment and 10 of the layer packets (one inside Geneve)");
+    assert_eq!(
+        udp.len(),
+        13,
+        "the DNS query, the first IPv6 fragment, 10 of the layer packets (one inside Geneve) and one over LLC/SNAP"
+    );
     assert_eq!((udp[0].src_port, udp[0].dst_port, udp[0].length, udp[0].payload_size), (53000, 53, 41, 33));
 
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!(eth.len(), 37, "35 frames and the frames inside VXLAN and Geneve");
+    assert_eq!(eth.len(), 43, "41 frames and the frames inside VXLAN and Geneve");
     assert_eq!(eth[0].src_mac, "00:1b:21:0a:0b:0c");
     assert_eq!(eth[0].dst_mac, "3c:52:82:01:02:03");
     assert_eq!(eth[5].ethernet_type, 0x0806);
@@ -313,7 +318,7 @@ fn encoders_lists_every_record_type_of_the_schema() {
     let out = run_ok(&["-encoders"]);
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let listed: Vec<&str> = text.lines().map(|l| l.trim_start_matches("+ ")).collect();
-    assert_eq!(listed.len(), 40);
+    assert_eq!(listed.len(), 57);
     for name in &listed {
         assert!(netcap::schema::message(name).is_some(), "{name} has no message in the schema");
     }
@@ -519,9 +524,9 @@ fn truncated_last_packet_is_a_warning_not_a_failure() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(res.status.success(), "{err}");
     assert!(err.contains("warning:") && err.contains("truncated last packet"), "{err}");
-    assert!(err.contains("34 packets ("), "every complete packet is decoded: {err}");
+    assert!(err.contains("40 packets ("), "every complete packet is decoded: {err}");
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!(eth.len(), 36, "34 frames and the two inside VXLAN and Geneve");
+    assert_eq!(eth.len(), 42, "40 frames and the two inside VXLAN and Geneve");
 }
 
 #[test]
@@ -535,7 +540,7 @@ fn a_capture_piped_through_stdin_is_read() {
     let res = Command::new("sh").args(["-c", &script]).output().expect("sh");
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let (_, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!(eth.len(), 37, "35 frames and the frames inside VXLAN and Geneve");
+    assert_eq!(eth.len(), 43, "41 frames and the frames inside VXLAN and Geneve");
 
     // Issue 16: `-r -` is standard input, as for tcpdump and tshark.
     let out = temp_dir("stdin-dash");
@@ -543,7 +548,7 @@ fn a_capture_piped_through_stdin_is_read() {
     let res = Command::new("sh").args(["-c", &script]).output().expect("sh");
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     let (h, eth) = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap.gz"));
-    assert_eq!((eth.len(), h.input_source.as_str()), (37, "stdin"));
+    assert_eq!((eth.len(), h.input_source.as_str()), (43, "stdin"));
 }
 
 /// Issue 16: `-out -` created a directory named `-`.
@@ -560,4 +565,60 @@ fn out_dash_is_refused_without_creating_a_directory() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(err.contains("-out -: records go to one file per record type, not to standard output"), "{err}");
     assert!(!cwd.join("-").exists(), "no directory named -");
+}
+
+/// The link-layer protocols Ethernet carries (frames 36-41 of sample.pcap,
+/// built in examples/make_testdata.rs): LLDP, CDP, Nortel discovery,
+/// EAPOL/EAP, CTP and IPv4 over LLC/SNAP carry the values they were built with.
+#[test]
+fn sample_link_records_have_the_constructed_values() {
+    let out = sample_run("sample-link", &[]);
+    let at = |frame: i64| START + (frame - 1) * STEP;
+
+    let (_, lldp) = read_records::<pb::LinkLayerDiscovery>(&out.join("LinkLayerDiscovery.ncap.gz"));
+    assert_eq!(lldp.len(), 1);
+    let (chassis, port) = (lldp[0].chassis_id.clone().expect("chassis"), lldp[0].port_id.clone().expect("port"));
+    assert_eq!((lldp[0].timestamp, chassis.subtype, chassis.id.as_str()), (at(36), 4, "3c:52:82:01:02:03"));
+    assert_eq!((port.subtype, port.id.as_str(), lldp[0].ttl, lldp[0].values.len()), (5, "Gi0/1", 120, 10));
+    let (_, info) = read_records::<pb::LinkLayerDiscoveryInfo>(&out.join("LinkLayerDiscoveryInfo.ncap.gz"));
+    assert_eq!((info[0].sys_name.as_str(), info[0].port_description.as_str()), ("sw1.example.org", "uplink to core"));
+    assert_eq!((info[0].sys_description.as_str(), info[0].port_vlanid), ("netcap sample switch", 10));
+    assert_eq!(info[0].mgmt_address.len(), 1);
+
+    let (_, cdp) = read_records::<pb::CiscoDiscovery>(&out.join("CiscoDiscovery.ncap.gz"));
+    assert_eq!((cdp[0].timestamp, cdp[0].version, cdp[0].ttl, cdp[0].values.len()), (at(37), 2, 180, 8));
+    let (_, cdpi) = read_records::<pb::CiscoDiscoveryInfo>(&out.join("CiscoDiscoveryInfo.ncap.gz"));
+    assert_eq!((cdpi[0].device_id.as_str(), cdpi[0].port_id.as_str()), ("sw01", "GigabitEthernet0/1"));
+    assert_eq!((cdpi[0].platform.as_str(), cdpi[0].native_vlan, cdpi[0].full_duplex), ("cisco WS-C2960X", 10, true));
+    assert_eq!(cdpi[0].addresses, ["192.168.10.1"]);
+    assert_eq!(cdpi[0].version, "Cisco IOS Software, 15.2(4)E7");
+
+    let (_, ndp) = read_records::<pb::NortelDiscovery>(&out.join("NortelDiscovery.ncap.gz"));
+    assert_eq!((ndp[0].timestamp, ndp[0].ip_address.as_str(), ndp[0].segment_id), (at(38), "192.168.10.3", 0x103));
+    assert_eq!((ndp[0].chassis, ndp[0].backplane, ndp[0].state, ndp[0].num_links), (12, 12, 2, 1));
+
+    let (_, eapol) = read_records::<pb::Eapol>(&out.join("EAPOL.ncap.gz"));
+    assert_eq!((eapol[0].timestamp, eapol[0].version, eapol[0].r#type, eapol[0].length), (at(39), 2, 0, 22));
+    let (_, eap) = read_records::<pb::Eap>(&out.join("EAP.ncap.gz"));
+    assert_eq!((eap[0].code, eap[0].id, eap[0].length, eap[0].r#type), (2, 1, 22, 1));
+    assert_eq!(eap[0].identity, "alice@example.org");
+
+    let (_, ctp) = read_records::<pb::EthernetCtp>(&out.join("EthernetCTP.ncap.gz"));
+    assert_eq!((ctp[0].timestamp, ctp[0].skip_count, ctp[0].function), (at(40), 0, 1));
+    let (_, reply) = read_records::<pb::EthernetCtpReply>(&out.join("EthernetCTPReply.ncap.gz"));
+    // CTP has no length field: the data runs to the end of the frame, its
+    // 11 bytes and the Ethernet padding (as tshark's loop.data shows it).
+    assert_eq!((reply[0].function, reply[0].receipt_number, reply[0].data_size), (1, 7, 40));
+
+    // LLC/SNAP: the CDP and Nortel frames, and IPv4 over SNAP (RFC 1042),
+    // whose IPv4 and UDP records are there as over Ethernet II.
+    let (_, llc) = read_records::<pb::Llc>(&out.join("LLC.ncap.gz"));
+    let llc: Vec<(u32, u32, u32)> = llc.iter().map(|r| (r.dsap, r.ssap, r.control)).collect();
+    assert_eq!(llc, vec![(0xaa, 0xaa, 3); 3]);
+    let (_, snap) = read_records::<pb::Snap>(&out.join("SNAP.ncap.gz"));
+    let snap: Vec<(u32, i32)> = snap.iter().map(|r| (r.organizational_code, r.r#type)).collect();
+    assert_eq!(snap, vec![(0x0c, 0x2000), (0x81, 0x01a2), (0, 0x0800)]);
+    let (_, udp) = read_records::<pb::Udp>(&out.join("UDP.ncap.gz"));
+    let over_snap = udp.iter().find(|u| u.timestamp == at(41)).expect("UDP over LLC/SNAP");
+    assert_eq!((over_snap.src_port, over_snap.dst_port, over_snap.payload_size), (40123, 9, 10));
 }

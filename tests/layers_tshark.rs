@@ -24,3 +24,5 @@ mod tunnels;
 mod usb;
 #[path = "layers_tshark/wired.rs"]
 mod wired;
+#[path = "layers_tshark/wireless.rs"]
+mod wireless;

@@ -181,7 +181,10 @@ impl<'a> Layers<'a> {
             Err(e) => return self.fail(e),
         };
         if self.push("RadioTap", Layer::Proto(Proto::Radiotap, buf)) && header.has_frame() {
-            self.decode_dot11_padded(header.payload(), header.has_fcs(), header.data_pad());
+            // A frame cut by the snap length lost its FCS: the last bytes
+            // present are frame body, as Wireshark reads them.
+            let has_fcs = header.has_fcs() && self.uncaptured == 0;
+            self.decode_dot11_padded(header.payload(), has_fcs, header.data_pad());
         }
     }
 

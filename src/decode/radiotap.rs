@@ -19,9 +19,11 @@
 //! namespace does not define (bits 32 and up) ends the walk without error;
 //! a field running past the header length ends it with
 //! [`Fields::truncated`] (tshark: "Radiotap data goes past the end of the
-//! radiotap header"). The TLV list (bit 28) ends the walk: its fields are
-//! not decoded. Differences from tshark 4.0: bit 25 (HE-MU-other-user,
-//! 6 bytes aligned to 2) is read, where tshark stops with "past the end".
+//! radiotap header"). The TLV list (bit 28) ends the presence bits: the
+//! rest of the header is type-length-value items, and an item whose type is
+//! a field's bit (0-27) carries that field. Differences from tshark 4.0:
+//! bit 25 (HE-MU-other-user, 6 bytes aligned to 2) is read, where tshark
+//! stops with "past the end".
 //!
 //! Only version 0 is accepted (tshark shows other versions as "invalid"
 //! and still reads the length); the length must cover the 8 fixed bytes
@@ -153,6 +155,27 @@ pub enum Item<'a> {
     Vendor { oui: [u8; 3], sub_namespace: u8, length: u16 },
 }
 
+/// The TLV list (bit 28) from `off` to the end of the header: type and
+/// length (16 bits each), data padded to 4 bytes, the list aligned to 4. A
+/// TLV whose type is a field's bit carries that field. Returns whether a TLV
+/// ran past the header; each TLV advances by at least 4 bytes.
+fn walk_tlvs<'a>(header: &'a [u8], off: usize, ns: u16, each: &mut impl FnMut(Item<'a>) -> ControlFlow<()>) -> bool {
+    let mut off = off.next_multiple_of(4);
+    while off + 4 <= header.len() {
+        let (kind, len) = (le16(header, off), usize::from(le16(header, off + 2)));
+        let Some(data) = header.get(off + 4..off + 4 + len) else { return true };
+        if let Some(&(_, size)) = FIELDS.get(usize::from(kind)) {
+            if let Some(field) = data.get(..size) {
+                if each(Item::Field { ns, bit: kind as u8, data: field }).is_break() {
+                    return false;
+                }
+            }
+        }
+        off += 4 + len.next_multiple_of(4);
+    }
+    false
+}
+
 /// A radiotap header of version 0 whose length fits in the packet.
 #[derive(Clone, Copy)]
 pub struct RadiotapHeader<'a> {
@@ -246,8 +269,11 @@ impl<'a> RadiotapHeader<'a> {
                         continue;
                     }
                     let index = base + bit;
-                    // The TLV list, or a field the namespace does not define:
-                    // nothing after it can be located.
+                    if index == usize::from(BIT_TLV) {
+                        return walk_tlvs(header, off, ns, &mut each);
+                    }
+                    // A field the namespace does not define: nothing after it
+                    // can be located.
                     let Some(&(align, size)) = FIELDS.get(index) else { return false };
                     off = off.next_multiple_of(align);
                     let Some(data) = header.get(off..off + size) else { return true };
@@ -340,10 +366,20 @@ pub struct Fields<'a> {
     /// The first namespace's field bytes, by bit.
     pub first: [Option<&'a [u8]>; 28],
     pub vendor_namespaces: Vec<([u8; 3], u8, u16)>,
-    /// Later radiotap namespaces: presence word, antenna, dBm signal, dBm noise.
-    pub antennas: Vec<(u32, Option<u8>, Option<i8>, Option<i8>)>,
+    /// The later radiotap namespaces' antenna values.
+    pub antennas: Vec<Chain>,
     /// A field ran past the header length.
     pub truncated: bool,
+}
+
+/// Antenna index, dBm signal and dBm noise of one later radiotap namespace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Chain {
+    /// The namespace's first presence word.
+    pub present: u32,
+    pub antenna: Option<u8>,
+    pub signal: Option<i8>,
+    pub noise: Option<i8>,
 }
 
 impl<'a> Fields<'a> {
@@ -358,14 +394,14 @@ impl<'a> Fields<'a> {
                 if let Some(last) = self.antennas.last_mut() {
                     let byte = data.first().copied();
                     match bit {
-                        BIT_ANTENNA => last.1 = byte,
-                        BIT_DBM_ANTSIGNAL => last.2 = byte.map(|b| b as i8),
-                        BIT_DBM_ANTNOISE => last.3 = byte.map(|b| b as i8),
+                        BIT_ANTENNA => last.antenna = byte,
+                        BIT_DBM_ANTSIGNAL => last.signal = byte.map(|b| b as i8),
+                        BIT_DBM_ANTNOISE => last.noise = byte.map(|b| b as i8),
                         _ => {}
                     }
                 }
             }
-            Item::Namespace { present, .. } => self.antennas.push((present, None, None, None)),
+            Item::Namespace { present, .. } => self.antennas.push(Chain { present, ..Chain::default() }),
             Item::Vendor { oui, sub_namespace, length } => self.vendor_namespaces.push((oui, sub_namespace, length)),
         }
     }
@@ -461,11 +497,11 @@ pub fn record(v: &RadiotapHeader, timestamp: i64, _cfg: &EncodeConfig) -> pb::Ra
         antennas: f
             .antennas
             .iter()
-            .map(|(present, antenna, signal, noise)| pb::RadioTapAntenna {
-                present: *present,
-                antenna: antenna.map_or(0, i32::from),
-                dbm_antenna_signal: signal.map_or(0, i32::from),
-                dbm_antenna_noise: noise.map_or(0, i32::from),
+            .map(|c| pb::RadioTapAntenna {
+                present: c.present,
+                antenna: c.antenna.map_or(0, i32::from),
+                dbm_antenna_signal: c.signal.map_or(0, i32::from),
+                dbm_antenna_noise: c.noise.map_or(0, i32::from),
             })
             .collect(),
         fields_truncated: f.truncated,
@@ -484,13 +520,16 @@ mod tests {
     const LINUX: &str = "00001400ee18000010026c09a000f09c1100005480000000";
     /// tcpdump/tests/ieee802.11_exthdr.pcap frame 1 (89 bytes): two
     /// presence words, the second in the radiotap namespace (bits 32 and up).
-    const EXTHDR_1: &str = "000059006f480080f70177100000000068d698000000000010026c09a000eaaa01000000000002006c09a000031b\
+    const EXTHDR_1: &str =
+        "000059006f480080f70177100000000068d698000000000010026c09a000eaaa01000000000002006c09a000031b\
         68d698000000000001000140334080aa009fff019cffaa000000000000000000000000000000000000000040000000";
     /// Same capture, frame 3 (83 bytes): a transmitted frame (TX power, TX flags, data retries).
-    const EXTHDR_3: &str = "0000530045840280777f761000000000ddd998000000000002aa1b000000000000026c09a000031bfc060000000\
+    const EXTHDR_3: &str =
+        "0000530045840280777f761000000000ddd998000000000002aa1b000000000000026c09a000031bfc060000000\
         000000000000000000043364380aa009fff019cffe10000000000000000000000000000000050003a01";
     /// Same capture, frame 25 (93 bytes): MCS.
-    const EXTHDR_25: &str = "00005d006b480880fb01771000000000a9c9cb000000000010006c098004eaaa0100000007000200000700026c0\
+    const EXTHDR_25: &str =
+        "00005d006b480880fb01771000000000a9c9cb000000000010006c098004eaaa0100000007000200000700026c0\
         98004031ba9c9cb00000000001d000140354080aa009fff019cff79000000000000000000000000000000000000000048013000";
     /// tcpdump/tests/ieee802.11_meshid.pcap frame 1 (56 bytes): three radiotap namespaces.
     const MESHID: &str = "000038002f4040a0200800a020080000de71d73702000000100c71164001de000000000000000000d9d5d7370000\
@@ -515,12 +554,21 @@ mod tests {
         // datarate 1 (Mb/s), channel 2412 flags 0x00a0, dbm_antsignal -16,
         // dbm_antnoise -100, quality 17, antenna 0, db_antsignal 84.
         assert_eq!((h.version(), h.len(), h.present()), (0, 20, 0x18ee));
-        assert_eq!((h.flags(), h.has_fcs(), h.bad_fcs(), h.data_pad(), h.has_frame()), (Some(0x10), true, false, false, true));
+        assert_eq!(
+            (h.flags(), h.has_fcs(), h.bad_fcs(), h.data_pad(), h.has_frame()),
+            (Some(0x10), true, false, false, true)
+        );
         assert_eq!(h.payload(), &hex("80000000")[..]);
         let r = record(&h, 3, &CFG);
-        assert_eq!((r.timestamp, r.version, r.length, r.present, r.present_words.as_slice()), (3, 0, 20, 0x18ee, &[0x18ee][..]));
+        assert_eq!(
+            (r.timestamp, r.version, r.length, r.present, r.present_words.as_slice()),
+            (3, 0, 20, 0x18ee, &[0x18ee][..])
+        );
         assert_eq!((r.flags, r.rate, r.channel_frequency, r.channel_flags), (0x10, 2, 2412, 0xa0));
-        assert_eq!((r.dbm_antenna_signal, r.dbm_antenna_noise, r.lock_quality, r.antenna, r.db_antenna_signal), (-16, -100, 17, 0, 84));
+        assert_eq!(
+            (r.dbm_antenna_signal, r.dbm_antenna_noise, r.lock_quality, r.antenna, r.db_antenna_signal),
+            (-16, -100, 17, 0, 84)
+        );
         assert_eq!((r.tsft, r.mcs, r.fields_truncated, r.antennas.len()), (0, None, false, 0));
     }
 
@@ -570,10 +618,17 @@ mod tests {
         // timestamp.accuracy 22.
         let r = record(&h, 0, &CFG);
         assert_eq!(r.present_words, [0xa040_402f, 0xa000_0820, 0x0000_0820]);
-        assert_eq!((r.tsft, r.flags, r.rate, r.channel_frequency, r.channel_flags), (9_526_800_862, 0x10, 12, 5745, 0x140));
+        assert_eq!(
+            (r.tsft, r.flags, r.rate, r.channel_frequency, r.channel_flags),
+            (9_526_800_862, 0x10, 12, 5745, 0x140)
+        );
         assert_eq!((r.dbm_antenna_signal, r.antenna, r.rx_flags), (-34, 0, 0));
-        assert_eq!((r.frame_timestamp, r.frame_timestamp_accuracy, r.frame_timestamp_unit_position, r.frame_timestamp_flags), (936_891_865, 22, 0x11, 3));
-        let chains: Vec<(u32, i32, i32)> = r.antennas.iter().map(|a| (a.present, a.antenna, a.dbm_antenna_signal)).collect();
+        assert_eq!(
+            (r.frame_timestamp, r.frame_timestamp_accuracy, r.frame_timestamp_unit_position, r.frame_timestamp_flags),
+            (936_891_865, 22, 0x11, 3)
+        );
+        let chains: Vec<(u32, i32, i32)> =
+            r.antennas.iter().map(|a| (a.present, a.antenna, a.dbm_antenna_signal)).collect();
         assert_eq!(chains, [(0xa000_0820, 0, -39), (0x0000_0820, 1, -34)]);
         assert!(h.has_fcs() && !r.fields_truncated);
     }
@@ -613,7 +668,10 @@ mod tests {
         // freq 2412, channel 1; mcs.known 0x07, index 5.
         let b = hex("0000130000000c00400100006c090114070005d4000000020000000001");
         let r = record(&RadiotapHeader::new_checked(&b).expect("valid"), 0, &CFG);
-        assert_eq!((r.x_channel_flags, r.x_channel_frequency, r.x_channel_number, r.x_channel_max_power), (0x140, 2412, 1, 20));
+        assert_eq!(
+            (r.x_channel_flags, r.x_channel_frequency, r.x_channel_number, r.x_channel_max_power),
+            (0x140, 2412, 1, 20)
+        );
         assert_eq!(r.mcs.map(|m| (m.known, m.mcs)), Some((7, 5)));
         // A-MPDU status, VHT, timestamp: ampdu.reference 305419896, flags
         // 0x0002; vht bw 4, mcs.0 5, nss.0 2; timestamp.ts
@@ -624,14 +682,20 @@ mod tests {
         assert_eq!((a.reference, a.flags, a.crc), (305_419_896, 2, 0));
         let v = r.vht.expect("VHT");
         assert_eq!((v.known, v.flags, v.bandwidth, v.mcsnss[0] >> 4, v.mcsnss[0] & 15), (0x44, 4, 4, 5, 2));
-        assert_eq!((r.frame_timestamp, r.frame_timestamp_accuracy, r.frame_timestamp_unit_position & 15), (0x0807_0605_0403_0201, 16, 1));
+        assert_eq!(
+            (r.frame_timestamp, r.frame_timestamp_accuracy, r.frame_timestamp_unit_position & 15),
+            (0x0807_0605_0403_0201, 16, 1)
+        );
         // FHSS, lock quality, TX attenuations, TX power, dB signal/noise, RX/TX
         // flags, retries: hopset 1, pattern 2, quality 3, txattenuation 4,
         // db_txattenuation 5, txpower 6, db_antsignal 7, db_antnoise 8,
         // rxflags 0x0009, txflags 0x000a, data_retries 12 (RTS retries 11).
         let b = hex("00001a0090f7030001020300040005000607080009000a000b0cd4000000020000000001");
         let r = record(&RadiotapHeader::new_checked(&b).expect("valid"), 0, &CFG);
-        assert_eq!((r.fhss_hop_set, r.fhss_pattern, r.lock_quality, r.tx_attenuation, r.db_tx_attenuation), (1, 2, 3, 4, 5));
+        assert_eq!(
+            (r.fhss_hop_set, r.fhss_pattern, r.lock_quality, r.tx_attenuation, r.db_tx_attenuation),
+            (1, 2, 3, 4, 5)
+        );
         assert_eq!((r.dbm_tx_power, r.db_antenna_signal, r.db_antenna_noise, r.rx_flags, r.tx_flags), (6, 7, 8, 9, 10));
         assert_eq!((r.rts_retries, r.data_retries), (11, 12));
         // HE: data_1 0x0001 ... data_6 0x0006.
@@ -666,10 +730,18 @@ mod tests {
         let b = hex("0000110002000080010000000001020304d4000000020000000001");
         let r = record(&RadiotapHeader::new_checked(&b).expect("valid"), 0, &CFG);
         assert_eq!((r.flags, r.fields_truncated, r.present_words.len()), (0, false, 2));
-        // TLVs (bit 28) after the flags: not decoded.
+        // TLVs (bit 28) after the flags: type 3 (channel), length 4: tshark
+        // channel.freq 48042, flags 0xddcc.
         let b = hex("00001400020000100000000003000400aabbccddd4000000020000000001");
         let r = record(&RadiotapHeader::new_checked(&b).expect("valid"), 0, &CFG);
-        assert_eq!((r.present, r.flags, r.channel_frequency, r.fields_truncated), (0x1000_0002, 0, 0, false));
+        assert_eq!((r.present, r.flags, r.channel_frequency, r.channel_flags), (0x1000_0002, 0, 48042, 0xddcc));
+        assert!(!r.fields_truncated);
+        // A TLV of an unknown type (0x7fff), one of length 2 padded to 4, one past the end.
+        let b = hex("00001a0000000010 ff7f0000 1b000200aa000000 05000300c400");
+        let h = RadiotapHeader::new_checked(&b).expect("valid");
+        let r = record(&h, 0, &CFG);
+        assert!(r.fields_truncated);
+        assert_eq!((r.lsig_data1, r.dbm_antenna_signal), (0, 0));
         // HE-MU, 0-length PSDU (type 2), L-SIG: tshark shows radiotap only.
         let b = hex("00001a000000000d11002200010203040506070802000300040000");
         let h = RadiotapHeader::new_checked(&b).expect("valid");

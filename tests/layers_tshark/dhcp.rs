@@ -223,18 +223,6 @@ const V4_EXCEPTIONS: &[Exception] = &[
         },
     },
     Exception {
-        capture: "tcpdump/tests/ieee802.11_htc.pcap",
-        reason: "radiotap + 802.11 link: netcap does not decode that link type (the frame goes to \
-            unknown.pcap), so it never reaches UDP",
-        apply: |p, rows| {
-            if !p.protocols().contains(&"wlan") {
-                return false;
-            }
-            rows.clear();
-            true
-        },
-    },
-    Exception {
         capture: "gopacket/pcapgo/tests/be/test012.pcapng",
         reason: TEST012_REASON,
         apply: |p, rows| match test012_rows(p) {

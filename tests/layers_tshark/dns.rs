@@ -273,7 +273,7 @@ fn overlong_first_name(_: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
 /// by the first protocol of tshark's chain.
 fn undecoded_link_type(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
     let link = p.protocols().first().copied().unwrap_or("");
-    matches!(link, "pktap" | "user_dlt" | "arcnet" | "nflog" | "fddi") && no_record(p, rows)
+    matches!(link, "pktap" | "user_dlt" | "arcnet" | "nflog") && no_record(p, rows)
 }
 
 const EXCEPTIONS: &[Exception] = &[
@@ -281,7 +281,7 @@ const EXCEPTIONS: &[Exception] = &[
         capture: "*",
         reason: "link types netcap does not decode yet: PKTAP and USER2 with PKTAP \
                  (LINKTYPE_PKTAP.pcap, LINKTYPE_USER2_PKTAP.pcap), ARCNET (both arcnet-*.pcap), \
-                 NFLOG (nflog.pcap), FDDI (dns-inverse-query.pcap); netcap writes these packets \
+                 NFLOG (nflog.pcap); netcap writes these packets \
                  to unknown.pcap, so no DNS layer is reached",
         apply: undecoded_link_type,
     },
