@@ -278,6 +278,19 @@ fn undecoded_link_type(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
 
 const EXCEPTIONS: &[Exception] = &[
     Exception {
+        capture: "zeek/testing/btest/Traces/dns-inverse-query.pcap",
+        reason: "DNS over TCP (over FDDI) whose 2-byte length prefix (00 1b) is frame 4's only payload \
+                 and whose 27-byte message is frame 6: without desegmentation tshark reads the \
+                 message's ID (87 ee) as a length and shows a message of ID 0x0980 (2432) from the \
+                 flags onward; netcap decodes no message from a segment that does not hold one whole \
+                 (stream reassembly is a later stage)",
+        apply: |_, rows| {
+            let before = rows.len();
+            rows.retain(|r| r.first().map(String::as_str) != Some("2432"));
+            rows.len() != before
+        },
+    },
+    Exception {
         capture: "*",
         reason: "link types netcap does not decode yet: PKTAP and USER2 with PKTAP \
                  (LINKTYPE_PKTAP.pcap, LINKTYPE_USER2_PKTAP.pcap), ARCNET (both arcnet-*.pcap), \
