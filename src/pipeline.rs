@@ -124,9 +124,14 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     let mut input_txs = Vec::with_capacity(workers);
     let mut result_rxs = Vec::with_capacity(workers);
     let mut handles = Vec::with_capacity(workers);
-    // (slot, encoder) of the per-packet types; flow types fill no slot in the workers.
-    let packet_encoders: Vec<(usize, EncodeFn)> =
-        opts.encoders.iter().enumerate().filter_map(|(slot, &e)| ENCODERS[e].packet().map(|f| (slot, f))).collect();
+    // (slot, layer kinds read, encoder) of the per-packet types; flow types
+    // fill no slot in the workers.
+    let packet_encoders: Vec<(usize, u64, EncodeFn)> = opts
+        .encoders
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &e)| ENCODERS[e].packet().map(|f| (slot, ENCODERS[e].needs(), f)))
+        .collect();
     let trackers: Vec<(usize, Box<dyn Tracker>)> = opts
         .encoders
         .iter()
@@ -252,8 +257,8 @@ fn read_batches(
 struct WorkerJob {
     /// Number of selected record types (result slots).
     slots: usize,
-    /// (slot, encoder) of the selected per-packet types.
-    encoders: Vec<(usize, EncodeFn)>,
+    /// (slot, layer kinds read, encoder) of the selected per-packet types.
+    encoders: Vec<(usize, u64, EncodeFn)>,
     config: EncodeConfig,
     /// Make an `Observation` of every packet for the flow stage.
     observe: bool,
@@ -265,13 +270,18 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
         let mut counts = vec![0u64; job.slots];
         let mut problems = Vec::new();
         let mut observations = Vec::with_capacity(if job.observe { batch.len() } else { 0 });
-        let mut marks: Vec<(usize, u64)> = Vec::with_capacity(job.slots);
+        // (slot, bytes, records) before each encoder run on the current
+        // packet, to undo its output after a panic.
+        let mut marks: Vec<(usize, usize, u64)> = Vec::with_capacity(job.slots);
         for (index, (meta, data)) in batch.iter().enumerate() {
             marks.clear();
-            marks.extend(records.iter().zip(&counts).map(|(r, c)| (r.len(), *c)));
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 let layers = Layers::decode(meta.link_type, meta.timestamp, data, meta.orig_len as usize);
-                for &(slot, encode) in &job.encoders {
+                for &(slot, needs, encode) in &job.encoders {
+                    if !layers.has(needs) {
+                        continue;
+                    }
+                    marks.push((slot, records[slot].len(), counts[slot]));
                     let mut out = Emitter::new(&mut records[slot], &mut counts[slot]);
                     encode(&layers, &job.config, &mut out);
                 }
@@ -308,9 +318,11 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                 Err(panic) => {
                     // A bug, never an expected outcome: undo this packet's
                     // partial output, log it and keep going.
-                    for ((r, c), &(len, count)) in records.iter_mut().zip(counts.iter_mut()).zip(&marks) {
-                        r.truncate(len);
-                        *c = count;
+                    for &(slot, len, count) in &marks {
+                        if let (Some(r), Some(c)) = (records.get_mut(slot), counts.get_mut(slot)) {
+                            r.truncate(len);
+                            *c = count;
+                        }
                     }
                     let msg = panic_message(&panic);
                     problems.push(Problem::Error {

@@ -12,11 +12,13 @@ use crate::decode::{
     arp, dot1q, ethernet, icmpv4, icmpv6, icmpv6_ndp, ipv4, ipv6, ipv6_fragment, ipv6_hop_by_hop, tcp, udp,
 };
 use crate::decode::{bfd, dhcpv4, dhcpv6, dns, lcm, modbus_tcp, ntp, sip};
+use crate::decode::{
+    cdp, dot11, eap, eapol, eapol_key, ethernet_ctp, fddi, llc, lldp, nortel_discovery, radiotap, snap,
+};
 use crate::decode::{geneve, gre, ipsec_ah, ipsec_esp, mpls, sctp, vxlan};
 use crate::decode::{igmp, ospfv2, ospfv3, vrrp};
-use crate::decode::{cdp, dot11, eap, eapol, eapol_key, ethernet_ctp, fddi, llc, lldp, nortel_discovery, radiotap, snap};
-use crate::decode::{usb, usbpcap};
 use crate::decode::{kind, Emitter, EncodeConfig, Layers, Proto};
+use crate::decode::{usb, usbpcap};
 use crate::flows::{self, connection, flow, link_flow, network_flow, transport_flow, NewTracker};
 
 pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
@@ -74,8 +76,10 @@ macro_rules! layer_encoder {
 /// How a record type is made.
 #[derive(Clone, Copy)]
 pub enum Stage {
-    /// From each packet on its own, in the workers.
-    Packet(EncodeFn),
+    /// From each packet on its own, in the workers; the mask holds the
+    /// [`kind`] bits of the layers it reads, so that a packet without any
+    /// of them skips the call (most packets carry few of the protocols).
+    Packet(EncodeFn, u64),
     /// From a flow table in the writer thread.
     Flow(NewTracker),
 }
@@ -89,8 +93,16 @@ impl Encoder {
     /// The per-packet encoder, None for a flow type.
     pub fn packet(&self) -> Option<EncodeFn> {
         match self.stage {
-            Stage::Packet(f) => Some(f),
+            Stage::Packet(f, _) => Some(f),
             Stage::Flow(_) => None,
+        }
+    }
+
+    /// The [`kind`] bits of the layers the per-packet encoder reads (0 for a flow type).
+    pub fn needs(&self) -> u64 {
+        match self.stage {
+            Stage::Packet(_, needs) => needs,
+            Stage::Flow(_) => 0,
         }
     }
 
@@ -98,13 +110,18 @@ impl Encoder {
     pub fn flow(&self) -> Option<NewTracker> {
         match self.stage {
             Stage::Flow(f) => Some(f),
-            Stage::Packet(_) => None,
+            Stage::Packet(..) => None,
         }
     }
 }
 
-const fn enc(name: &'static str, encode: EncodeFn) -> Encoder {
-    Encoder { name, stage: Stage::Packet(encode) }
+const fn enc(name: &'static str, needs: u64, encode: EncodeFn) -> Encoder {
+    Encoder { name, stage: Stage::Packet(encode, needs) }
+}
+
+/// An encoder of protocols kept as [`crate::decode::Layer::Proto`].
+const fn penc(name: &'static str, p: Proto, encode: EncodeFn) -> Encoder {
+    enc(name, kind::proto(p), encode)
 }
 
 const fn flow(name: &'static str, tracker: NewTracker) -> Encoder {
@@ -112,58 +129,70 @@ const fn flow(name: &'static str, tracker: NewTracker) -> Encoder {
 }
 
 pub static ENCODERS: &[Encoder] = &[
-    enc("Ethernet", ethernet::encode),
-    enc("Dot1Q", dot1q::encode),
-    enc("ARP", arp::encode),
-    enc("IPv4", ipv4::encode),
-    enc("IPv6", ipv6::encode),
-    enc("IPv6HopByHop", ipv6_hop_by_hop::encode),
-    enc("IPv6Fragment", ipv6_fragment::encode),
-    enc("TCP", tcp::encode),
-    enc("UDP", udp::encode),
-    enc("ICMPv4", icmpv4::encode),
-    enc("ICMPv6", icmpv6::encode),
-    enc("ICMPv6Echo", icmpv6::encode_echo),
-    enc("ICMPv6NeighborSolicitation", icmpv6_ndp::encode_neighbor_solicitation),
-    enc("ICMPv6NeighborAdvertisement", icmpv6_ndp::encode_neighbor_advertisement),
-    enc("ICMPv6RouterSolicitation", icmpv6_ndp::encode_router_solicitation),
-    enc("ICMPv6RouterAdvertisement", icmpv6_ndp::encode_router_advertisement),
-    enc("DNS", proto_encoder!(Dns, dns::DnsMessage, dns::record)),
-    enc("DHCPv4", proto_encoder!(Dhcpv4, dhcpv4::Dhcpv4Packet, dhcpv4::record)),
-    enc("DHCPv6", proto_encoder!(Dhcpv6, dhcpv6::Dhcpv6Message, dhcpv6::record)),
-    enc("NTP", proto_encoder!(Ntp, ntp::NtpPacket, ntp::record)),
-    enc("SIP", proto_encoder!(Sip, sip::SipMessage, sip::record)),
-    enc("IGMP", proto_encoder!(Igmp, igmp::IgmpPacket, igmp::record)),
-    enc("SCTP", proto_encoder!(Sctp, sctp::SctpPacket, sctp::record)),
-    enc("IPSecAH", proto_encoder!(IpsecAh, ipsec_ah::AhHeader, ipsec_ah::record)),
-    enc("IPSecESP", proto_encoder!(IpsecEsp, ipsec_esp::EspPacket, ipsec_esp::record)),
-    enc("GRE", proto_encoder!(Gre, gre::GrePacket, gre::record)),
-    enc("MPLS", proto_encoder!(Mpls, mpls::MplsLabel, mpls::record)),
-    enc("VXLAN", proto_encoder!(Vxlan, vxlan::VxlanHeader, vxlan::record)),
-    enc("Geneve", proto_encoder!(Geneve, geneve::GeneveHeader, geneve::record)),
-    enc("OSPFv2", proto_encoder!(Ospfv2, ospfv2::Ospfv2Packet, ospfv2::record)),
-    enc("OSPFv3", proto_encoder!(Ospfv3, ospfv3::Ospfv3Packet, ospfv3::record)),
-    enc("BFD", proto_encoder!(Bfd, bfd::BfdPacket, bfd::record)),
-    enc("VRRP", encode_vrrp),
-    enc("ModbusTCP", proto_encoder!(ModbusTcp, modbus_tcp::ModbusTcpFrame, modbus_tcp::record)),
-    enc("LCM", proto_encoder!(Lcm, lcm::LcmDatagram, lcm::record)),
-    enc("LLC", proto_encoder!(Llc, llc::LlcHeader, llc::record)),
-    enc("SNAP", proto_encoder!(Snap, snap::SnapHeader, snap::record)),
-    enc("Dot11", layer_encoder!(Dot11, kind::DOT11, dot11::record)),
-    enc("RadioTap", proto_encoder!(Radiotap, radiotap::RadiotapHeader, radiotap::record)),
-    enc("EAPOL", proto_encoder!(Eapol, eapol::EapolFrame, eapol::record)),
-    enc("EAP", proto_encoder!(Eap, eap::EapPacket, eap::record)),
-    enc("EAPOLKey", proto_encoder!(EapolKey, eapol_key::EapolKey, eapol_key::record)),
-    enc("FDDI", proto_encoder!(Fddi, fddi::FddiFrame, fddi::record)),
-    enc("LinkLayerDiscovery", proto_encoder!(Lldp, lldp::LldpFrame, lldp::record)),
-    enc("LinkLayerDiscoveryInfo", proto_encoder!(Lldp, lldp::LldpFrame, lldp::info_record)),
-    enc("CiscoDiscovery", proto_encoder!(Cdp, cdp::CdpPacket, cdp::record)),
-    enc("CiscoDiscoveryInfo", proto_encoder!(Cdp, cdp::CdpPacket, cdp::info_record)),
-    enc("EthernetCTP", proto_encoder!(EthernetCtp, ethernet_ctp::EthernetCtp, ethernet_ctp::record)),
-    enc("EthernetCTPReply", proto_encoder!(EthernetCtp, ethernet_ctp::EthernetCtp, ethernet_ctp::reply_record, optional)),
-    enc("NortelDiscovery", proto_encoder!(NortelDiscovery, nortel_discovery::NortelDiscovery, nortel_discovery::record)),
-    enc("USB", encode_usb),
-    enc("USBRequestBlockSetup", encode_usb_setup),
+    enc("Ethernet", kind::ETHERNET, ethernet::encode),
+    enc("Dot1Q", kind::DOT1Q, dot1q::encode),
+    enc("ARP", kind::ARP, arp::encode),
+    enc("IPv4", kind::IPV4, ipv4::encode),
+    enc("IPv6", kind::IPV6, ipv6::encode),
+    enc("IPv6HopByHop", kind::IPV6_HOP_BY_HOP, ipv6_hop_by_hop::encode),
+    enc("IPv6Fragment", kind::IPV6_FRAGMENT, ipv6_fragment::encode),
+    enc("TCP", kind::TCP, tcp::encode),
+    enc("UDP", kind::UDP, udp::encode),
+    enc("ICMPv4", kind::ICMPV4, icmpv4::encode),
+    enc("ICMPv6", kind::ICMPV6, icmpv6::encode),
+    enc("ICMPv6Echo", kind::ICMPV6, icmpv6::encode_echo),
+    enc("ICMPv6NeighborSolicitation", kind::ICMPV6, icmpv6_ndp::encode_neighbor_solicitation),
+    enc("ICMPv6NeighborAdvertisement", kind::ICMPV6, icmpv6_ndp::encode_neighbor_advertisement),
+    enc("ICMPv6RouterSolicitation", kind::ICMPV6, icmpv6_ndp::encode_router_solicitation),
+    enc("ICMPv6RouterAdvertisement", kind::ICMPV6, icmpv6_ndp::encode_router_advertisement),
+    penc("DNS", Proto::Dns, proto_encoder!(Dns, dns::DnsMessage, dns::record)),
+    penc("DHCPv4", Proto::Dhcpv4, proto_encoder!(Dhcpv4, dhcpv4::Dhcpv4Packet, dhcpv4::record)),
+    penc("DHCPv6", Proto::Dhcpv6, proto_encoder!(Dhcpv6, dhcpv6::Dhcpv6Message, dhcpv6::record)),
+    penc("NTP", Proto::Ntp, proto_encoder!(Ntp, ntp::NtpPacket, ntp::record)),
+    penc("SIP", Proto::Sip, proto_encoder!(Sip, sip::SipMessage, sip::record)),
+    penc("IGMP", Proto::Igmp, proto_encoder!(Igmp, igmp::IgmpPacket, igmp::record)),
+    penc("SCTP", Proto::Sctp, proto_encoder!(Sctp, sctp::SctpPacket, sctp::record)),
+    penc("IPSecAH", Proto::IpsecAh, proto_encoder!(IpsecAh, ipsec_ah::AhHeader, ipsec_ah::record)),
+    penc("IPSecESP", Proto::IpsecEsp, proto_encoder!(IpsecEsp, ipsec_esp::EspPacket, ipsec_esp::record)),
+    penc("GRE", Proto::Gre, proto_encoder!(Gre, gre::GrePacket, gre::record)),
+    penc("MPLS", Proto::Mpls, proto_encoder!(Mpls, mpls::MplsLabel, mpls::record)),
+    penc("VXLAN", Proto::Vxlan, proto_encoder!(Vxlan, vxlan::VxlanHeader, vxlan::record)),
+    penc("Geneve", Proto::Geneve, proto_encoder!(Geneve, geneve::GeneveHeader, geneve::record)),
+    penc("OSPFv2", Proto::Ospfv2, proto_encoder!(Ospfv2, ospfv2::Ospfv2Packet, ospfv2::record)),
+    penc("OSPFv3", Proto::Ospfv3, proto_encoder!(Ospfv3, ospfv3::Ospfv3Packet, ospfv3::record)),
+    penc("BFD", Proto::Bfd, proto_encoder!(Bfd, bfd::BfdPacket, bfd::record)),
+    enc("VRRP", kind::proto(Proto::Vrrp) | kind::proto(Proto::Vrrp6), encode_vrrp),
+    penc("ModbusTCP", Proto::ModbusTcp, proto_encoder!(ModbusTcp, modbus_tcp::ModbusTcpFrame, modbus_tcp::record)),
+    penc("LCM", Proto::Lcm, proto_encoder!(Lcm, lcm::LcmDatagram, lcm::record)),
+    penc("LLC", Proto::Llc, proto_encoder!(Llc, llc::LlcHeader, llc::record)),
+    penc("SNAP", Proto::Snap, proto_encoder!(Snap, snap::SnapHeader, snap::record)),
+    enc("Dot11", kind::DOT11, layer_encoder!(Dot11, kind::DOT11, dot11::record)),
+    penc("RadioTap", Proto::Radiotap, proto_encoder!(Radiotap, radiotap::RadiotapHeader, radiotap::record)),
+    penc("EAPOL", Proto::Eapol, proto_encoder!(Eapol, eapol::EapolFrame, eapol::record)),
+    penc("EAP", Proto::Eap, proto_encoder!(Eap, eap::EapPacket, eap::record)),
+    penc("EAPOLKey", Proto::EapolKey, proto_encoder!(EapolKey, eapol_key::EapolKey, eapol_key::record)),
+    penc("FDDI", Proto::Fddi, proto_encoder!(Fddi, fddi::FddiFrame, fddi::record)),
+    penc("LinkLayerDiscovery", Proto::Lldp, proto_encoder!(Lldp, lldp::LldpFrame, lldp::record)),
+    penc("LinkLayerDiscoveryInfo", Proto::Lldp, proto_encoder!(Lldp, lldp::LldpFrame, lldp::info_record)),
+    penc("CiscoDiscovery", Proto::Cdp, proto_encoder!(Cdp, cdp::CdpPacket, cdp::record)),
+    penc("CiscoDiscoveryInfo", Proto::Cdp, proto_encoder!(Cdp, cdp::CdpPacket, cdp::info_record)),
+    penc(
+        "EthernetCTP",
+        Proto::EthernetCtp,
+        proto_encoder!(EthernetCtp, ethernet_ctp::EthernetCtp, ethernet_ctp::record),
+    ),
+    penc(
+        "EthernetCTPReply",
+        Proto::EthernetCtp,
+        proto_encoder!(EthernetCtp, ethernet_ctp::EthernetCtp, ethernet_ctp::reply_record, optional),
+    ),
+    penc(
+        "NortelDiscovery",
+        Proto::NortelDiscovery,
+        proto_encoder!(NortelDiscovery, nortel_discovery::NortelDiscovery, nortel_discovery::record),
+    ),
+    enc("USB", kind::USB | kind::proto(Proto::UsbPcap), encode_usb),
+    enc("USBRequestBlockSetup", kind::USB | kind::proto(Proto::UsbPcap), encode_usb_setup),
     flow("LinkFlow", flows::tracker::<link_flow::LinkFlow>),
     flow("NetworkFlow", flows::tracker::<network_flow::NetworkFlow>),
     flow("TransportFlow", flows::tracker::<transport_flow::TransportFlow>),

@@ -77,9 +77,9 @@ impl<'a> PpiHeader<'a> {
     /// Whether the 802.11-Common field says the frame ends with an FCS
     /// (false without that field, as Wireshark assumes).
     pub fn has_fcs(&self) -> bool {
-        self.fields()
-            .find(|(kind, _)| *kind == FIELD_80211_COMMON)
-            .is_some_and(|(_, data)| data.len() > COMMON_FLAGS_OFFSET + 1 && le16(data, COMMON_FLAGS_OFFSET) & COMMON_FLAG_FCS != 0)
+        self.fields().find(|(kind, _)| *kind == FIELD_80211_COMMON).is_some_and(|(_, data)| {
+            data.len() > COMMON_FLAGS_OFFSET + 1 && le16(data, COMMON_FLAGS_OFFSET) & COMMON_FLAG_FCS != 0
+        })
     }
     /// The frame after the header.
     pub fn payload(&self) -> &'a [u8] {
