@@ -622,3 +622,31 @@ fn sample_link_records_have_the_constructed_values() {
     let over_snap = udp.iter().find(|u| u.timestamp == at(41)).expect("UDP over LLC/SNAP");
     assert_eq!((over_snap.src_port, over_snap.dst_port, over_snap.payload_size), (40123, 9, 10));
 }
+
+/// Issue 16: a second run into the same -out would mix its files with the
+/// first's (`.ncap` beside `.ncap.gz` of one type, types the second run has
+/// not): it is refused unless `-overwrite` replaces the old output.
+#[test]
+fn a_second_run_into_the_same_directory_needs_overwrite() {
+    let out = sample_run("overwrite", &["-comp", "false", "-include", "TCP,UDP"]);
+    std::fs::write(out.join("notes.txt"), "mine").expect("write");
+    let sample = repo().join("testdata/sample.pcap");
+    let args = ["-r", sample.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"];
+    let res = netcap(&args);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(err.contains("already holds netcap output (TCP.ncap, UDP.ncap"), "{err}");
+    assert!(err.contains("-overwrite"), "{err}");
+    assert!(out.join("TCP.ncap").exists() && !out.join("TCP.ncap.gz").exists(), "a refused run changes nothing");
+
+    let mut with = args.to_vec();
+    with.extend(["-overwrite", "-include", "TCP"]);
+    run_ok(&with);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["TCP.ncap.gz", "errors.log", "errors.pcap", "notes.txt", "unknown.pcap"]);
+    let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap.gz"));
+    // The handshake, request and FIN, Modbus/TCP and the SYN inside VXLAN.
+    assert_eq!(tcp.len(), 6);
+}

@@ -34,6 +34,12 @@ pub struct CaptureArgs {
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub comp: bool,
 
+    /// Replace the netcap output already in -out (record files, errors and
+    /// unknown packets, labeled CSVs) instead of refusing to mix with it.
+    #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+    pub overwrite: bool,
+
     /// Buffer writes; false writes each batch straight to the file.
     #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
@@ -183,6 +189,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if let Err(msg) = claim_output_dir(&args.common.out, args.overwrite) {
+        eprintln!("netcap: {msg}");
+        return EXIT_USAGE;
+    }
     let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.common.payload };
     let records = Box::new(FileSink::new(args.common.out.clone(), args.comp, args.buf, info));
     match pipeline::run(source, records, &opts) {
@@ -201,6 +211,47 @@ pub fn main(args: Vec<OsString>) -> i32 {
             1
         }
     }
+}
+
+/// Whether `name` is a file a netcap run or `netcap label` writes.
+fn is_netcap_output(name: &str) -> bool {
+    name.ends_with(".ncap")
+        || name.ends_with(".ncap.gz")
+        || name.ends_with("_labeled.csv")
+        || matches!(name, "errors.log" | "errors.pcap" | "errors.pcapng" | "unknown.pcap" | "unknown.pcapng")
+}
+
+/// Makes sure a run does not mix its files with an earlier run's: an
+/// earlier run's `.ncap` and `.ncap.gz` of one type would sit side by side
+/// (with `-comp` changed), or a type it had and this run has not would stay,
+/// and `read`/`label` would take them all. With `overwrite` they are removed
+/// first; otherwise the run is refused, naming what is there. Other files
+/// are left alone.
+fn claim_output_dir(dir: &Path, overwrite: bool) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| e.file_name().to_str().is_some_and(is_netcap_output))
+        .map(|e| e.path())
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.sort();
+    if !overwrite {
+        let names: Vec<String> = found.iter().take(5).filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+        let more = if found.len() > 5 { format!(" and {} more", found.len() - 5) } else { String::new() };
+        return Err(format!(
+            "{} already holds netcap output ({}{more}): add -overwrite to replace it, or choose another -out",
+            dir.display(),
+            names.join(", ")
+        ));
+    }
+    for path in &found {
+        std::fs::remove_file(path).map_err(|e| format!("cannot remove {} for -overwrite: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Most decoding workers `-workers` accepts.
