@@ -51,7 +51,7 @@
 //! present and ends the walk, as tshark lists it before marking the frame
 //! malformed.
 
-use super::wire::{mac_string, u8_at};
+use super::wire::{le16, le32, mac_string, u8_at};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 
@@ -111,22 +111,6 @@ pub const MAX_ELEMENTS: usize = 256;
 pub const MAX_AMSDU_SUBFRAMES: usize = 256;
 /// A-MSDU subframe header: DA, SA, length.
 pub const AMSDU_SUBFRAME_HEADER_LEN: usize = 14;
-
-#[inline]
-fn le16(buf: &[u8], off: usize) -> u16 {
-    match buf.get(off..off + 2) {
-        Some(b) => u16::from_le_bytes([b[0], b[1]]),
-        None => 0,
-    }
-}
-
-#[inline]
-fn le32(buf: &[u8], off: usize) -> u32 {
-    match buf.get(off..off + 4) {
-        Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        None => 0,
-    }
-}
 
 /// Control subtypes whose header holds Address2 (RTS, PS-Poll, Block Ack
 /// (Request), CF-End, Trigger, TACK, beamforming report poll, VHT/HE NDP
@@ -321,8 +305,7 @@ impl<'a> Dot11Frame<'a> {
     pub fn fcs_valid(&self) -> Option<bool> {
         let fcs = self.fcs?;
         let header = self.frame.get(..self.header_len).unwrap_or_default();
-        let crc = !crc32_update(crc32_update(!0, header), self.body());
-        Some(crc == fcs)
+        Some(crc32(&[header, self.body()]) == fcs)
     }
     pub fn header_len(&self) -> usize {
         self.header_len
@@ -521,54 +504,14 @@ impl<'a> Iterator for AmsduSubframes<'a> {
     }
 }
 
-/// CRC-32 of IEEE 802.3 (reflected 0x04C11DB7), the 802.11 FCS, eight
-/// bytes per step ("slicing-by-8"): it covers every byte of every frame
-/// that has an FCS, so it runs at several bytes per cycle.
-const CRC32_TABLES: [[u32; 256]; 8] = {
-    let mut t = [[0u32; 256]; 8];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
-            k += 1;
-        }
-        t[0][i] = c;
-        i += 1;
+/// CRC-32 of IEEE 802.3 (the 802.11 FCS) over `parts` in order: flate2's
+/// (crc32fast, SIMD where the CPU has it), which the gzip output uses too.
+fn crc32(parts: &[&[u8]]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    for p in parts {
+        crc.update(p);
     }
-    let mut i = 0;
-    while i < 256 {
-        let mut k = 1;
-        while k < 8 {
-            let prev = t[k - 1][i];
-            t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
-            k += 1;
-        }
-        i += 1;
-    }
-    t
-};
-
-/// Feeds `data` into a CRC-32 register (start with !0, invert at the end).
-fn crc32_update(mut crc: u32, data: &[u8]) -> u32 {
-    let t = &CRC32_TABLES;
-    let mut chunks = data.chunks_exact(8);
-    for c in &mut chunks {
-        let lo = crc ^ u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        crc = t[7][(lo & 0xff) as usize]
-            ^ t[6][(lo >> 8 & 0xff) as usize]
-            ^ t[5][(lo >> 16 & 0xff) as usize]
-            ^ t[4][(lo >> 24) as usize]
-            ^ t[3][c[4] as usize]
-            ^ t[2][c[5] as usize]
-            ^ t[1][c[6] as usize]
-            ^ t[0][c[7] as usize];
-    }
-    for &b in chunks.remainder() {
-        crc = t[0][((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    crc
+    crc.sum()
 }
 
 fn opt_mac(a: Option<&[u8]>) -> String {
@@ -1016,12 +959,12 @@ mod tests {
     #[test]
     fn crc32_matches_the_check_value() {
         // The CRC-32 check value of "123456789" (IEEE 802.3 / zlib).
-        assert_eq!(!crc32_update(!0, b"123456789"), 0xcbf4_3926);
+        assert_eq!(crc32(&[b"123456789"]), 0xcbf4_3926);
         // Split anywhere, the same.
         let data: Vec<u8> = (0..100u8).collect();
-        let whole = crc32_update(!0, &data);
+        let whole = crc32(&[&data]);
         for cut in 0..data.len() {
-            assert_eq!(crc32_update(crc32_update(!0, &data[..cut]), &data[cut..]), whole);
+            assert_eq!(crc32(&[&data[..cut], &data[cut..]]), whole);
         }
     }
 

@@ -25,7 +25,7 @@
 //! ([`reply_record`]) only when the current function is the reply, i.e.
 //! the message has arrived at the station that consumes it.
 
-use super::wire::mac_string;
+use super::wire::{le16, mac_string};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 
@@ -42,13 +42,6 @@ pub const MIN_LEN: usize = SKIP_COUNT_LEN + FUNCTION_CODE_LEN;
 /// Most functions read from one message: a 1500-byte message holds at
 /// most 187 forward-data functions (8 bytes each).
 pub const MAX_FUNCTIONS: usize = 256;
-
-fn le16(buf: &[u8], off: usize) -> u16 {
-    match buf.get(off..off.saturating_add(2)) {
-        Some(&[a, b]) => u16::from_le_bytes([a, b]),
-        _ => 0,
-    }
-}
 
 /// One function of the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

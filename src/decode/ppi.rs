@@ -10,7 +10,7 @@
 //! field that changes how the frame is read: 802.11-Common (type 2),
 //! whose flags say whether the 802.11 frame ends with an FCS.
 
-use super::wire::u8_at;
+use super::wire::{le16, le32, u8_at};
 use super::DecodeError;
 
 pub const HEADER_LEN: usize = 8;
@@ -21,10 +21,6 @@ const COMMON_FLAGS_OFFSET: usize = 8;
 const COMMON_FLAG_FCS: u16 = 0x0001;
 /// Most fields read before giving up on finding 802.11-Common.
 const MAX_FIELDS: usize = 64;
-
-fn le16(buf: &[u8], off: usize) -> u16 {
-    u16::from_le_bytes([u8_at(buf, off), u8_at(buf, off + 1)])
-}
 
 /// A PPI header whose declared length is present.
 #[derive(Clone, Copy)]
@@ -59,7 +55,7 @@ impl<'a> PpiHeader<'a> {
     }
     /// The link type (LINKTYPE_*) of the frame after the header.
     pub fn dlt(&self) -> u32 {
-        u32::from_le_bytes([u8_at(self.buf, 4), u8_at(self.buf, 5), u8_at(self.buf, 6), u8_at(self.buf, 7)])
+        le32(self.buf, 4)
     }
     /// The fields: (type, data), in order, at most [`MAX_FIELDS`]; a field
     /// that runs past the header ends the list.

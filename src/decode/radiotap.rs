@@ -36,7 +36,7 @@
 //! when [`RadiotapHeader::data_pad`] (flag 0x20); a 0-length-PSDU field
 //! (bit 26) means no frame follows ([`RadiotapHeader::has_frame`]).
 
-use super::wire::{mac_string, u8_at};
+use super::wire::{le16, le32, le64, mac_string, u8_at};
 use super::{DecodeError, EncodeConfig, ErrorKind};
 use crate::schema::pb;
 use std::ops::ControlFlow;
@@ -122,27 +122,6 @@ const FIELDS: [(usize, usize); 28] = [
     (1, 1),  // 26 0-length PSDU
     (2, 4),  // 27 L-SIG
 ];
-
-#[inline]
-fn le16(buf: &[u8], off: usize) -> u16 {
-    match buf.get(off..off + 2) {
-        Some(b) => u16::from_le_bytes([b[0], b[1]]),
-        None => 0,
-    }
-}
-
-#[inline]
-fn le32(buf: &[u8], off: usize) -> u32 {
-    match buf.get(off..off + 4) {
-        Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
-        None => 0,
-    }
-}
-
-#[inline]
-fn le64(buf: &[u8], off: usize) -> u64 {
-    u64::from(le32(buf, off)) | u64::from(le32(buf, off + 4)) << 32
-}
 
 /// One step of the walk over the header's fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -37,6 +37,7 @@
 //! (at most 128), where Wireshark takes the URB's number of packets: the
 //! two differ only for URBs of more than 128 packets.
 
+use super::wire::{le16, le32, le64};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 
@@ -64,33 +65,6 @@ pub const ENDPOINT_DIR_IN: u8 = 0x80;
 /// Offset of the 8 bytes that hold the setup packet or the isochronous
 /// error count and number of packets.
 const SETUP_OFFSET: usize = 40;
-
-// Little-endian reads for the USB headers (`super::wire` reads network
-// order); like those, a read past the end is 0.
-
-#[inline]
-pub(crate) fn le16(buf: &[u8], off: usize) -> u16 {
-    match buf.get(off..off.saturating_add(2)) {
-        Some(&[a, b]) => u16::from_le_bytes([a, b]),
-        _ => 0,
-    }
-}
-
-#[inline]
-pub(crate) fn le32(buf: &[u8], off: usize) -> u32 {
-    match buf.get(off..off.saturating_add(4)) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-        _ => 0,
-    }
-}
-
-#[inline]
-pub(crate) fn le64(buf: &[u8], off: usize) -> u64 {
-    match buf.get(off..off.saturating_add(8)).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
-        Some(b) => u64::from_le_bytes(b),
-        None => 0,
-    }
-}
 
 /// A usbmon packet whose header (48 or 64 bytes) is complete.
 #[derive(Clone, Copy)]

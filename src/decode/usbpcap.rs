@@ -29,7 +29,8 @@
 //! control, 39 for isochronous) is rejected as malformed; a larger one is
 //! honoured: the data starts where the header length says.
 
-use super::usb::{le16, le32, le64, setup_packet_record, SETUP_LEN};
+use super::usb::{setup_packet_record, SETUP_LEN};
+use super::wire::{le16, le32, le64};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 

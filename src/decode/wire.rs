@@ -28,6 +28,33 @@ pub fn be32(buf: &[u8], off: usize) -> u32 {
     }
 }
 
+/// Little-endian reads, for the headers written in host order (radiotap,
+/// PPI, usbmon, USBPcap) or little-endian by definition (802.11, CTP);
+/// like the big-endian ones, a read past the end is 0.
+#[inline]
+pub fn le16(buf: &[u8], off: usize) -> u16 {
+    match buf.get(off..off.saturating_add(2)) {
+        Some(&[a, b]) => u16::from_le_bytes([a, b]),
+        _ => 0,
+    }
+}
+
+#[inline]
+pub fn le32(buf: &[u8], off: usize) -> u32 {
+    match buf.get(off..off.saturating_add(4)) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    }
+}
+
+#[inline]
+pub fn le64(buf: &[u8], off: usize) -> u64 {
+    match buf.get(off..off.saturating_add(8)).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        Some(b) => u64::from_le_bytes(b),
+        None => 0,
+    }
+}
+
 /// Walks IPv4 and TCP options, which share one layout (RFC 791, RFC 9293):
 /// End of Option List (0) and No-Operation (1) are single bytes, every
 /// other kind is kind, length, data. Calls `each(kind, length, data)` per
