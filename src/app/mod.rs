@@ -1,0 +1,154 @@
+//! Application-layer decoders over reassembled TCP streams.
+//!
+//! The stream stage ([`crate::stream`]) reassembles both directions of a
+//! TCP connection and hands each connection's ordered bytes to the
+//! decoder of the protocol it carries. A protocol is recognised by
+//! content (ports are only a hint): the stage shows the first bytes of
+//! each side to every registered protocol's `detect` until one says yes
+//! or all say no. From then on the connection's decoder sees, in capture
+//! order, the client's and the server's bytes, the gaps where segments
+//! were never seen, each side's FIN and the close.
+//!
+//! Adding a protocol = its messages in `proto/netcap.proto`, one file here
+//! with an [`AppProtocol`] and its [`StreamDecoder`], and a registry line
+//! (`src/registry.rs`) per record type it writes.
+
+/// Which end of the connection sent the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The end that opened the connection (sent the SYN), or, for a
+    /// connection picked up without its handshake, the end `detect` chose.
+    Client,
+    Server,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+}
+
+/// The connection a decoder works on, oriented client → server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// 4 or 6; IPv4 addresses use the first four bytes.
+    pub ip_version: u8,
+    pub client_ip: [u8; 16],
+    pub server_ip: [u8; 16],
+    pub client_port: u16,
+    pub server_port: u16,
+    /// Whether the handshake was seen (the roles are certain).
+    pub saw_syn: bool,
+}
+
+impl ConnInfo {
+    pub fn client_ip_string(&self) -> String {
+        crate::flows::ip_string(self.ip_version, &self.client_ip)
+    }
+    pub fn server_ip_string(&self) -> String {
+        crate::flows::ip_string(self.ip_version, &self.server_ip)
+    }
+}
+
+/// Why a connection ended for its decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Both sides sent FIN (and their data up to it arrived).
+    Fin,
+    Reset,
+    /// Idle for longer than the timeout, in packet time.
+    Timeout,
+    /// Forced out early by the memory budget.
+    Evicted,
+    /// The capture ended (or the run was interrupted).
+    EndOfInput,
+}
+
+/// What `detect` says about a connection's first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detect {
+    /// This protocol, with the stage's client and server as they are.
+    Yes,
+    /// This protocol, but the stage guessed the roles wrong (a connection
+    /// picked up without its SYN): swap client and server.
+    YesSwapped,
+    No,
+    /// Not enough bytes yet to say.
+    NeedMore,
+}
+
+/// Limits and switches an application decoder must respect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppConfig {
+    /// Most bytes a decoder may hold per connection (a header block
+    /// waiting for its end, pipelined requests waiting for answers);
+    /// past it the decoder drops what it holds, counts it and resyncs.
+    pub max_buffer: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { max_buffer: 64 << 10 }
+    }
+}
+
+/// One application protocol: how to recognise it and how to make a
+/// decoder for a connection that carries it.
+pub struct AppProtocol {
+    /// For logs and the summary, e.g. "HTTP".
+    pub name: &'static str,
+    /// The record types its decoders write (names of `proto/netcap.proto`
+    /// messages); the protocol runs when any of them is selected.
+    pub records: &'static [&'static str],
+    /// Looks at the first bytes each side sent (either may be empty) and
+    /// says whether the connection carries this protocol. Must be cheap:
+    /// it runs for every new connection until some protocol says yes.
+    pub detect: fn(client: &[u8], server: &[u8], info: &ConnInfo) -> Detect,
+    pub new: fn(info: &ConnInfo, cfg: &AppConfig) -> Box<dyn StreamDecoder>,
+}
+
+/// The decoder of one connection. Every call gets the emitter for the
+/// records it completes. Nothing here may panic on any input, and what a
+/// decoder holds must stay under [`AppConfig::max_buffer`].
+pub trait StreamDecoder: Send {
+    /// The next in-order bytes of one side; `timestamp` is the capture time
+    /// (ns) of the packet that carried them.
+    fn data(&mut self, side: Side, timestamp: i64, bytes: &[u8], out: &mut AppEmitter);
+    /// `len` bytes of one side were never seen (a missing segment, or data
+    /// the memory budget dropped); the next `data` of that side follows them.
+    fn gap(&mut self, side: Side, timestamp: i64, len: u64, out: &mut AppEmitter);
+    /// One side sent FIN: no more data from it.
+    fn end(&mut self, side: Side, timestamp: i64, out: &mut AppEmitter);
+    /// The connection is over: emit whatever is still pending.
+    fn close(&mut self, reason: CloseReason, timestamp: i64, out: &mut AppEmitter);
+}
+
+/// Where decoders put their records. The stage gives each record the
+/// position that keeps output identical for any number of workers.
+pub struct AppEmitter<'a> {
+    /// The selected record types.
+    selected: &'a [&'static str],
+    /// Encoded records: (index into `selected`, length-delimited bytes).
+    out: &'a mut Vec<(usize, Vec<u8>)>,
+}
+
+impl<'a> AppEmitter<'a> {
+    pub fn new(selected: &'a [&'static str], out: &'a mut Vec<(usize, Vec<u8>)>) -> Self {
+        AppEmitter { selected, out }
+    }
+
+    /// Whether record type `name` is selected (skip building one that is not).
+    pub fn wants(&self, name: &str) -> bool {
+        self.selected.contains(&name)
+    }
+
+    /// Writes `record` as a record of type `name` if that type is selected.
+    pub fn emit(&mut self, name: &str, record: &impl prost::Message) {
+        if let Some(i) = self.selected.iter().position(|s| *s == name) {
+            self.out.push((i, record.encode_length_delimited_to_vec()));
+        }
+    }
+}
