@@ -5,6 +5,7 @@ pub mod decode;
 pub mod registry;
 pub mod flows;
 pub mod app;
+pub mod stream;
 pub mod schema;
 pub mod capture;
 pub mod container;

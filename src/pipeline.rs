@@ -23,12 +23,14 @@
 //! batch the reader has already sent; worker k % N has delivered all its
 //! earlier results (the writer consumed them), so nothing blocks it.
 
+use crate::app::AppProtocol;
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
 use crate::decode::{wire, Emitter, EncodeConfig, Layers, Outcome};
 use crate::flows::{FlowConfig, Observation, Tracker};
 use crate::registry::{EncodeFn, ENCODERS};
 use crate::sink::RecordSink;
+use crate::stream::{Segment, StreamConfig, StreamStage, StreamStats};
 use crate::timefmt;
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
@@ -67,6 +69,8 @@ pub struct CaptureOptions {
     pub config: EncodeConfig,
     /// Timeouts and table size of the flow record types.
     pub flows: FlowConfig,
+    /// Limits of TCP reassembly and the application-layer decoders.
+    pub stream: StreamConfig,
     /// Show a progress bar (the caller decides: stderr is a terminal, not -quiet).
     pub progress: bool,
     /// Set by SIGINT/SIGTERM: stop reading, drain, close every file.
@@ -89,6 +93,8 @@ pub struct Summary {
     /// Flow records written early because their table was full, per type
     /// (types with none omitted).
     pub flows_evicted: Vec<(&'static str, u64)>,
+    /// What TCP reassembly counted, when an application-layer type ran.
+    pub stream: Option<StreamStats>,
     /// Problems with the input file itself (e.g. a truncated last packet).
     pub warnings: Vec<String>,
     pub interrupted: bool,
@@ -112,6 +118,8 @@ struct BatchResult {
     problems: Vec<Problem>,
     /// One per packet, in order, when a flow type is selected.
     observations: Vec<Observation>,
+    /// The TCP segments of the batch, one list per stream shard.
+    segments: Vec<Vec<Segment>>,
 }
 
 pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &CaptureOptions) -> Result<Summary> {
@@ -132,18 +140,48 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         .enumerate()
         .filter_map(|(slot, &e)| ENCODERS[e].packet().map(|f| (slot, ENCODERS[e].needs(), f)))
         .collect();
+    let flow_types = opts.encoders.iter().filter(|&&e| ENCODERS[e].flow().is_some()).count();
+    let stream_selected = opts.encoders.iter().any(|&e| ENCODERS[e].stream().is_some());
+    let (flow_memcap, stream_memcap) = split_memcap(opts.flows.memcap, flow_types, stream_selected);
+    let table_cfg = FlowConfig { memcap: flow_memcap / flow_types.max(1), ..opts.flows };
     let trackers: Vec<(usize, Box<dyn Tracker>)> = opts
         .encoders
         .iter()
         .enumerate()
-        .filter_map(|(slot, &e)| ENCODERS[e].flow().map(|new| (slot, new(&opts.flows))))
+        .filter_map(|(slot, &e)| ENCODERS[e].flow().map(|new| (slot, new(&table_cfg))))
         .collect();
     let observe = !trackers.is_empty();
+    // (slot, name, protocol) of the selected application-layer types.
+    let stream_types: Vec<(usize, &'static str, &'static AppProtocol)> = opts
+        .encoders
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &e)| ENCODERS[e].stream().map(|p| (slot, ENCODERS[e].name, p)))
+        .collect();
+    let stream = (!stream_types.is_empty()).then(|| {
+        let mut protocols: Vec<&'static AppProtocol> = Vec::new();
+        for (_, _, p) in &stream_types {
+            if !protocols.iter().any(|q| std::ptr::eq(*q, *p)) {
+                protocols.push(p);
+            }
+        }
+        StreamStage::start(
+            StreamConfig { memcap: stream_memcap, ..opts.stream },
+            protocols,
+            stream_types.iter().map(|(_, n, _)| *n).collect(),
+        )
+    });
+    let shards = stream.as_ref().map_or(0, StreamStage::shards);
     for _ in 0..workers {
         let (in_tx, in_rx) = bounded::<PacketBatch>(capacity);
         let (out_tx, out_rx) = bounded::<BatchResult>(capacity);
-        let job =
-            WorkerJob { slots: opts.encoders.len(), encoders: packet_encoders.clone(), config: opts.config, observe };
+        let job = WorkerJob {
+            slots: opts.encoders.len(),
+            encoders: packet_encoders.clone(),
+            config: opts.config,
+            observe,
+            shards,
+        };
         handles.push(std::thread::spawn(move || worker(in_rx, out_tx, &job)));
         input_txs.push(in_tx);
         result_rxs.push(out_rx);
@@ -154,6 +192,9 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         records,
         flow_out: trackers.iter().map(|_| (Vec::new(), 0)).collect(),
         trackers,
+        stream,
+        stream_slots: stream_types.iter().map(|(slot, _, _)| *slot).collect(),
+        stream_out: Vec::new(),
         timestamp_digits: 6,
         errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
         errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), source.dump_format()),
@@ -206,6 +247,18 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     summary.capture_stats = capture_stats;
     summary.elapsed = start.elapsed();
     Ok(summary)
+}
+
+/// Divides the one memory budget of the stateful stages: half to the flow
+/// tables and half to TCP reassembly when both run, all to the one that
+/// runs otherwise. Returns (flow tables, reassembly).
+fn split_memcap(memcap: usize, flow_types: usize, stream: bool) -> (usize, usize) {
+    match (flow_types > 0, stream) {
+        (true, true) => (memcap / 2, memcap - memcap / 2),
+        (true, false) => (memcap, 0),
+        (false, true) => (0, memcap),
+        (false, false) => (0, 0),
+    }
 }
 
 /// Reads batches and deals them round-robin. Returns warnings about the
@@ -262,6 +315,8 @@ struct WorkerJob {
     config: EncodeConfig,
     /// Make an `Observation` of every packet for the flow stage.
     observe: bool,
+    /// Stream shards to divide TCP segments between (0: no stream stage).
+    shards: usize,
 }
 
 fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
@@ -270,6 +325,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
         let mut counts = vec![0u64; job.slots];
         let mut problems = Vec::new();
         let mut observations = Vec::with_capacity(if job.observe { batch.len() } else { 0 });
+        let mut segments: Vec<Vec<Segment>> = (0..job.shards).map(|_| Vec::new()).collect();
         // (slot, bytes, records) before each encoder run on the current
         // packet, to undo its output after a panic.
         let mut marks: Vec<(usize, usize, u64)> = Vec::with_capacity(job.slots);
@@ -286,6 +342,13 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                     encode(&layers, &job.config, &mut out);
                 }
                 let observation = job.observe.then(|| Observation::of(&layers, meta.orig_len));
+                if job.shards > 0 && layers.has(crate::decode::kind::TCP) {
+                    if let Some(s) = Segment::of(&layers, data, index) {
+                        if let Some(list) = segments.get_mut(s.shard(job.shards)) {
+                            list.push(s);
+                        }
+                    }
+                }
                 // Layer names are only needed (and only joined) for errors.log.
                 let names = match layers.outcome {
                     Outcome::Error(_) => layers.layer_names().join(", "),
@@ -333,7 +396,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                 }
             }
         }
-        if tx.send(BatchResult { batch, records, counts, problems, observations }).is_err() {
+        if tx.send(BatchResult { batch, records, counts, problems, observations, segments }).is_err() {
             return;
         }
     }
@@ -429,6 +492,12 @@ struct Sink {
     trackers: Vec<(usize, Box<dyn Tracker>)>,
     /// Records each table wrote during the current batch, with their count.
     flow_out: Vec<(Vec<u8>, u64)>,
+    /// TCP reassembly and the application-layer decoders.
+    stream: Option<StreamStage>,
+    /// The slot of each selected application-layer type, as the stage indexes them.
+    stream_slots: Vec<usize>,
+    /// Records the stage delivered, to write.
+    stream_out: Vec<(usize, Vec<u8>)>,
     /// Of the last batch, for the headers of files created at the end.
     timestamp_digits: u32,
     errors_log: ErrorLog,
@@ -495,6 +564,25 @@ impl Sink {
             dump.write(meta.timestamp, meta.link_type, meta.interface, meta.orig_len, batch.bytes(&meta))
                 .with_context(|| format!("cannot write {}", dump.path().display()))?;
         }
+        if let Some(stage) = self.stream.as_mut() {
+            let BatchResult { batch, segments, .. } = result;
+            stage.send(Arc::new(batch), segments);
+            stage.collect(false, &mut self.stream_out);
+            self.write_stream_records()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the records the stream stage delivered.
+    fn write_stream_records(&mut self) -> Result<()> {
+        let records = std::mem::take(&mut self.stream_out);
+        for (index, bytes) in &records {
+            if let Some(&slot) = self.stream_slots.get(*index) {
+                self.write_slot(slot, bytes, 1)?;
+            }
+        }
+        self.stream_out = records;
+        self.stream_out.clear();
         Ok(())
     }
 
@@ -503,6 +591,10 @@ impl Sink {
             t.flush(&mut Emitter::new(buf, count));
         }
         self.write_flow_records()?;
+        if let Some(stage) = self.stream.take() {
+            self.summary.stream = Some(stage.finish(&mut self.stream_out));
+            self.write_stream_records()?;
+        }
         for (slot, t) in &self.trackers {
             if t.evicted() > 0 {
                 self.summary.flows_evicted.push((ENCODERS[self.encoders[*slot]].name, t.evicted()));

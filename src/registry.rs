@@ -21,6 +21,8 @@ use crate::decode::{kind, Emitter, EncodeConfig, Layers, Proto};
 use crate::decode::{usb, usbpcap};
 use crate::flows::{self, connection, flow, link_flow, network_flow, transport_flow, NewTracker};
 
+use crate::app::AppProtocol;
+
 pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
 
 /// The encoder of a protocol kept as [`crate::decode::Layer::Proto`]: for
@@ -82,6 +84,9 @@ pub enum Stage {
     Packet(EncodeFn, u64),
     /// From a flow table in the writer thread.
     Flow(NewTracker),
+    /// From the reassembled TCP streams of the connections that carry this
+    /// application protocol (`crate::stream`).
+    Stream(&'static AppProtocol),
 }
 
 pub struct Encoder {
@@ -94,7 +99,7 @@ impl Encoder {
     pub fn packet(&self) -> Option<EncodeFn> {
         match self.stage {
             Stage::Packet(f, _) => Some(f),
-            Stage::Flow(_) => None,
+            Stage::Flow(_) | Stage::Stream(_) => None,
         }
     }
 
@@ -102,7 +107,7 @@ impl Encoder {
     pub fn needs(&self) -> u64 {
         match self.stage {
             Stage::Packet(_, needs) => needs,
-            Stage::Flow(_) => 0,
+            Stage::Flow(_) | Stage::Stream(_) => 0,
         }
     }
 
@@ -110,7 +115,15 @@ impl Encoder {
     pub fn flow(&self) -> Option<NewTracker> {
         match self.stage {
             Stage::Flow(f) => Some(f),
-            Stage::Packet(..) => None,
+            Stage::Packet(..) | Stage::Stream(_) => None,
+        }
+    }
+
+    /// The application protocol of a stream type, None otherwise.
+    pub fn stream(&self) -> Option<&'static AppProtocol> {
+        match self.stage {
+            Stage::Stream(p) => Some(p),
+            Stage::Packet(..) | Stage::Flow(_) => None,
         }
     }
 }
@@ -126,6 +139,12 @@ const fn penc(name: &'static str, p: Proto, encode: EncodeFn) -> Encoder {
 
 const fn flow(name: &'static str, tracker: NewTracker) -> Encoder {
     Encoder { name, stage: Stage::Flow(tracker) }
+}
+
+/// A record type written by an application-layer stream decoder.
+#[allow(dead_code)]
+const fn stream(name: &'static str, protocol: &'static AppProtocol) -> Encoder {
+    Encoder { name, stage: Stage::Stream(protocol) }
 }
 
 pub static ENCODERS: &[Encoder] = &[

@@ -4,10 +4,10 @@
 use super::EXIT_USAGE;
 use crate::capture::file::CaptureReader;
 use crate::capture::PacketSource;
-use crate::registry::{self, ENCODERS};
 use crate::decode::EncodeConfig;
 use crate::flows::FlowConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
+use crate::registry::{self, ENCODERS};
 use crate::sink::{FileSink, RunInfo};
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser};
@@ -135,6 +135,22 @@ pub struct PipelineArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_flows: u64,
 
+    /// One memory budget for the stateful stages, as Suricata's memcaps:
+    /// the flow tables and TCP reassembly (connections, out-of-order
+    /// segments, application decoders) share it; what it forces out early
+    /// is counted in the summary. Units: B, KB/KiB, MB/MiB, GB/GiB.
+    #[arg(long, value_name = "SIZE", default_value = "384MiB", value_parser = parse_size)]
+    pub memcap: usize,
+
+    /// Idle timeout of a TCP connection in reassembly (packet time).
+    #[arg(long = "stream-timeout", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub stream_timeout: i64,
+
+    /// Most bytes one direction of a TCP connection holds out of order;
+    /// past it reassembly moves on past the hole (a gap) and counts it.
+    #[arg(long = "stream-buffer", value_name = "SIZE", default_value = "1MiB", value_parser = parse_size)]
+    pub stream_buffer: usize,
+
     /// No progress bar and no summary table.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
@@ -162,6 +178,30 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         return Err(format!("duration out of range: {text:?}"));
     }
     Ok(ns.round() as i64)
+}
+
+/// Parses a size: a number with an optional unit (B, KB, MB, GB as powers
+/// of 1000; KiB, MiB, GiB as powers of 1024; K, M, G as the binary ones).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "k" | "kib" => 1024.0,
+        "m" | "mib" => 1024.0 * 1024.0,
+        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("unknown unit {other:?} in size {text:?} (use B, KB, MB, GB, KiB, MiB or GiB)")),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("not a size: {text:?} (e.g. 512MiB, 2GB)"))?;
+    let bytes = value * scale;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > (usize::MAX / 2) as f64 {
+        return Err(format!("size out of range: {text:?}"));
+    }
+    Ok(bytes.round() as usize)
 }
 
 /// Resolves -include/-exclude to encoder indexes, or names the bad one.
@@ -240,7 +280,8 @@ fn claim_output_dir(dir: &Path, overwrite: bool) -> Result<(), String> {
     }
     found.sort();
     if !overwrite {
-        let names: Vec<String> = found.iter().take(5).filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+        let names: Vec<String> =
+            found.iter().take(5).filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
         let more = if found.len() > 5 { format!(" and {} more", found.len() - 5) } else { String::new() };
         return Err(format!(
             "{} already holds netcap output ({}{more}): add -overwrite to replace it, or choose another -out",
@@ -310,6 +351,13 @@ pub fn prepare(args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, CaptureOpt
             conn_timeout: args.conn_timeout,
             active_timeout: args.active_timeout,
             max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
+            memcap: args.memcap,
+        },
+        stream: crate::stream::StreamConfig {
+            idle_timeout: args.stream_timeout,
+            max_held: args.stream_buffer,
+            memcap: args.memcap,
+            ..Default::default()
         },
         progress: !args.quiet && std::io::stderr().is_terminal(),
         stop,
@@ -359,10 +407,35 @@ pub fn print_summary(s: &Summary, opts: &CaptureOptions) {
         eprintln!("{} packets with unknown protocols ({}) → unknown.pcap", s.unknown, list(&s.unknown_kinds));
     }
     for (name, n) in &s.flows_evicted {
-        eprintln!("{n} {name} records written early: table full (-max-flows {})", opts.flows.max_flows);
+        eprintln!(
+            "{n} {name} records written early: table full (-max-flows {}, -memcap {} MiB)",
+            opts.flows.max_flows,
+            opts.flows.memcap >> 20
+        );
+    }
+    if let Some(st) = &s.stream {
+        let r = &st.reassembly;
+        eprintln!(
+            "TCP reassembly: {} connections, {} segments, {} bytes in order; {} out of order, {} overlaps ({} with \
+             different bytes), {} gaps ({} bytes missing), {} bytes dropped; {} timed out, {} forced out by -memcap",
+            st.connections,
+            r.segments,
+            r.bytes,
+            r.out_of_order,
+            r.overlaps,
+            r.overlaps_differ,
+            r.gaps,
+            r.gap_bytes,
+            r.dropped_bytes,
+            st.timed_out,
+            st.evicted
+        );
     }
     if let Some(k) = s.capture_stats {
-        eprintln!("kernel: {} packets received, {} dropped, {} dropped by the interface", k.received, k.dropped, k.if_dropped);
+        eprintln!(
+            "kernel: {} packets received, {} dropped, {} dropped by the interface",
+            k.received, k.dropped, k.if_dropped
+        );
     }
 }
 

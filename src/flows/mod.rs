@@ -54,6 +54,10 @@ pub struct FlowConfig {
     pub active_timeout: i64,
     /// Most entries per table.
     pub max_flows: usize,
+    /// Bytes all flow tables together may use (the flow share of
+    /// `-memcap`); the pipeline divides it between the selected tables, and
+    /// a table holds no more entries than its share pays for.
+    pub memcap: usize,
 }
 
 impl Default for FlowConfig {
@@ -65,6 +69,7 @@ impl Default for FlowConfig {
             // The usual NetFlow/IPFIX active timeout.
             active_timeout: 1800 * SECOND,
             max_flows: 500_000,
+            memcap: 384 << 20,
         }
     }
 }

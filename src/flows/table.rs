@@ -116,13 +116,19 @@ impl<M: Model> FlowTable<M> {
             linger: CLOSE_LINGER.min(idle_timeout),
             active_timeout: cfg.active_timeout.max(0),
             // Slab indices are u32 and NIL is reserved.
-            max: cfg.max_flows.clamp(1, (u32::MAX - 1) as usize),
+            max: cfg.max_flows.min(cfg.memcap / Self::entry_bytes()).clamp(1, (u32::MAX - 1) as usize),
             evicted: 0,
         }
     }
 
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    /// Estimated bytes of one entry: its slab slot and its hash map slot,
+    /// the map kept at most half full as it grows by doubling.
+    pub fn entry_bytes() -> usize {
+        std::mem::size_of::<Entry<M::State>>() + 2 * (std::mem::size_of::<(M::MapKey, u32)>() + 1)
     }
 
     pub fn is_empty(&self) -> bool {

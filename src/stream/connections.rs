@@ -1,0 +1,515 @@
+//! The TCP connections of one shard of the stream stage: both directions
+//! reassembled, the application protocol detected by content, its decoder
+//! driven in capture order.
+//!
+//! Connections are found by their symmetric 5-tuple. Each sits in an index
+//! ordered by deadline (idle timeout in packet time for an open one, a
+//! short linger for a closed one, so its last ACKs do not open a new one),
+//! then by the frame number of its first packet: the next connection to
+//! expire, and the victim when the memory budget is spent, is the first
+//! entry. Nothing depends on hash iteration order, so output is
+//! deterministic.
+
+use super::reassembly::{Event, HalfStream, Limits};
+use super::{Segment, StreamConfig, StreamStats};
+use crate::app::{AppEmitter, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
+use crate::flows::tcp_flag;
+use std::collections::{BTreeSet, HashMap};
+
+/// Estimated bytes of one connection's state (entry, map and index slots).
+const CONN_BYTES: usize = 640;
+/// Estimated bytes of one running decoder (its buffers are bounded by
+/// `AppConfig::max_buffer`, but usually hold little).
+const DECODER_BYTES: usize = 2048;
+/// Most bytes kept while detecting the protocol; a connection whose first
+/// bytes no protocol recognises by then carries none we decode.
+const DETECT_BYTES: usize = 512;
+/// How long a closed connection stays to absorb its last packets.
+const CLOSE_LINGER: i64 = crate::flows::CLOSE_LINGER;
+
+/// The two ends, ordered so both directions find one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ConnKey {
+    ip_version: u8,
+    a_ip: [u8; 16],
+    b_ip: [u8; 16],
+    a_port: u16,
+    b_port: u16,
+}
+
+impl ConnKey {
+    /// The key and whether the segment's source is end `a`.
+    fn of(s: &Segment) -> (ConnKey, bool) {
+        let src_is_a = (s.src_ip, s.src_port) <= (s.dst_ip, s.dst_port);
+        let (a, b) = if src_is_a {
+            ((s.src_ip, s.src_port), (s.dst_ip, s.dst_port))
+        } else {
+            ((s.dst_ip, s.dst_port), (s.src_ip, s.src_port))
+        };
+        (ConnKey { ip_version: s.ip_version, a_ip: a.0, b_ip: b.0, a_port: a.1, b_port: b.1 }, src_is_a)
+    }
+}
+
+/// What the connection's bytes go to.
+enum App {
+    /// Stored events until a protocol says yes (bounded by DETECT_BYTES).
+    Detecting(Vec<(Side, i64, Stored)>),
+    Decoding(Box<dyn StreamDecoder>),
+    /// No protocol we decode: bytes are counted, not kept.
+    Ignored,
+}
+
+enum Stored {
+    Data(Vec<u8>),
+    Gap(u64),
+    End,
+}
+
+struct Conn {
+    key: ConnKey,
+    /// Whether end `a` of the key is the client.
+    client_is_a: bool,
+    saw_syn: bool,
+    first_frame: u64,
+    last_seen: i64,
+    /// This connection's entry in the index.
+    deadline: i64,
+    /// [client, server].
+    halves: [HalfStream; 2],
+    app: App,
+    closed: bool,
+}
+
+impl Conn {
+    fn held_bytes(&self) -> usize {
+        self.halves.iter().map(HalfStream::held_bytes).sum::<usize>()
+            + match &self.app {
+                App::Detecting(events) => events.iter().map(|(_, _, e)| stored_len(e)).sum(),
+                App::Decoding(_) => DECODER_BYTES,
+                App::Ignored => 0,
+            }
+    }
+}
+
+fn stored_len(e: &Stored) -> usize {
+    match e {
+        Stored::Data(d) => d.len(),
+        _ => 0,
+    }
+}
+
+/// Where a shard's records go: (selected-type index, encoded record).
+pub type Records = Vec<(usize, Vec<u8>)>;
+
+/// What records are written for.
+pub struct Outputs<'a> {
+    pub protocols: &'a [&'static AppProtocol],
+    /// The selected record types, as `AppEmitter` indexes them.
+    pub selected: &'a [&'static str],
+}
+
+/// The connections of one shard.
+pub struct Connections {
+    cfg: StreamConfig,
+    map: HashMap<ConnKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Option<Conn>>,
+    free: Vec<u32>,
+    /// (deadline, first frame, slot).
+    index: BTreeSet<(i64, u64, u32)>,
+    /// Estimated bytes held by all connections.
+    memory: usize,
+    clock: i64,
+    pub stats: StreamStats,
+}
+
+impl Connections {
+    pub fn new(cfg: StreamConfig) -> Self {
+        Connections {
+            cfg,
+            map: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: BTreeSet::new(),
+            memory: 0,
+            clock: i64::MIN,
+            stats: StreamStats::default(),
+        }
+    }
+
+    pub fn memory(&self) -> usize {
+        self.memory
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Takes the next segment of the shard in capture order (`payload`:
+    /// its captured TCP payload; `frame`: its frame number).
+    pub fn segment(&mut self, s: &Segment, payload: &[u8], frame: u64, out: &Outputs, records: &mut Records) {
+        self.clock = self.clock.max(s.timestamp);
+        let (key, src_is_a) = ConnKey::of(s);
+        let syn = s.flags & tcp_flag::SYN != 0;
+        let ack = s.flags & tcp_flag::ACK != 0;
+        let slot = match self.map.get(&key).copied() {
+            Some(slot) if self.is_closed(slot) && syn && !ack => {
+                // A new connection on the same ports.
+                self.remove(slot);
+                None
+            }
+            found => found,
+        };
+        let slot = match slot {
+            Some(slot) => slot,
+            None => {
+                // Only a SYN or data starts a connection: lone ACKs, FINs and
+                // RSTs of connections we no longer hold do not.
+                if !syn && payload.is_empty() && s.wire_len == 0 {
+                    return;
+                }
+                let client_is_a = if syn {
+                    // SYN: the sender is the client; SYN-ACK: the receiver.
+                    src_is_a != ack
+                } else {
+                    // Picked up mid-stream: the ephemeral (higher) port is the client's.
+                    match key.a_port.cmp(&key.b_port) {
+                        std::cmp::Ordering::Greater => true,
+                        std::cmp::Ordering::Less => false,
+                        std::cmp::Ordering::Equal => src_is_a,
+                    }
+                };
+                self.open(key, client_is_a, syn, frame, s.timestamp, out, records)
+            }
+        };
+        self.packet(slot, s, src_is_a, payload, out, records);
+    }
+
+    fn is_closed(&self, slot: u32) -> bool {
+        self.conn(slot).is_some_and(|c| c.closed)
+    }
+
+    fn conn(&self, slot: u32) -> Option<&Conn> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open(
+        &mut self,
+        key: ConnKey,
+        client_is_a: bool,
+        syn: bool,
+        frame: u64,
+        now: i64,
+        out: &Outputs,
+        records: &mut Records,
+    ) -> u32 {
+        // The budget is spent: the connections nearest their deadline go first.
+        while self.memory + CONN_BYTES > self.cfg.memcap && !self.index.is_empty() {
+            if let Some(&(_, _, victim)) = self.index.first() {
+                self.stats.evicted += 1;
+                self.close(victim, CloseReason::Evicted, now, out, records);
+                self.remove(victim);
+            }
+        }
+        let deadline = now.saturating_add(self.cfg.idle_timeout);
+        let conn = Conn {
+            key,
+            client_is_a,
+            saw_syn: syn,
+            first_frame: frame,
+            last_seen: now,
+            deadline,
+            halves: [HalfStream::default(), HalfStream::default()],
+            app: App::Detecting(Vec::new()),
+            closed: false,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                if let Some(s) = self.slots.get_mut(slot as usize) {
+                    *s = Some(conn);
+                }
+                slot
+            }
+            None => {
+                self.slots.push(Some(conn));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.map.insert(key, slot);
+        self.index.insert((deadline, frame, slot));
+        self.memory += CONN_BYTES;
+        self.stats.connections += 1;
+        slot
+    }
+
+    fn remove(&mut self, slot: u32) {
+        let Some(conn) = self.slots.get_mut(slot as usize).and_then(Option::take) else { return };
+        self.memory = self.memory.saturating_sub(CONN_BYTES + conn.held_bytes());
+        self.map.remove(&conn.key);
+        self.index.remove(&(conn.deadline, conn.first_frame, slot));
+        self.free.push(slot);
+    }
+
+    fn packet(&mut self, slot: u32, s: &Segment, src_is_a: bool, payload: &[u8], out: &Outputs, records: &mut Records) {
+        let memcap = self.cfg.memcap;
+        let limits = Limits { max_held: self.cfg.max_held };
+        let app_cfg = self.cfg.app;
+        let Some(conn) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) else { return };
+        if conn.closed {
+            return;
+        }
+        conn.last_seen = conn.last_seen.max(s.timestamp);
+        let before = conn.held_bytes();
+        let side = if src_is_a == conn.client_is_a { Side::Client } else { Side::Server };
+        let me = match side {
+            Side::Client => 0,
+            Side::Server => 1,
+        };
+        let mut budget = memcap.saturating_sub(self.memory);
+        let stats = &mut self.stats.reassembly;
+        let mut swapped = false;
+        let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now: s.timestamp };
+        let Conn { halves, app, client_is_a, key, saw_syn, .. } = conn;
+        let info = conn_info(key, *client_is_a, *saw_syn);
+        let (first, second) = halves.split_at_mut(1);
+        let (mine, theirs) = if me == 0 { (&mut first[0], &mut second[0]) } else { (&mut second[0], &mut first[0]) };
+        let reset = s.flags & tcp_flag::RST != 0;
+        if s.flags & tcp_flag::SYN != 0 {
+            mine.syn(s.seq);
+        }
+        if !reset || !payload.is_empty() {
+            let fin = s.flags & tcp_flag::FIN != 0;
+            mine.segment(
+                s.seq,
+                payload,
+                u64::from(s.wire_len),
+                fin,
+                s.timestamp,
+                &limits,
+                &mut budget,
+                stats,
+                &mut |e| deliver(app, &info, side, e, &mut ctx),
+            );
+        }
+        if s.flags & tcp_flag::ACK != 0 && !reset {
+            theirs.acknowledged(s.ack, stats, &mut |e| deliver(app, &info, side.other(), e, &mut ctx));
+        }
+        let done = reset || (mine.ended() && theirs.ended());
+        if swapped {
+            *client_is_a = !*client_is_a;
+            halves.swap(0, 1);
+        }
+        let after = conn.held_bytes();
+        self.memory = (self.memory + after).saturating_sub(before);
+        // A decoder that is not interested any more: keep only counting.
+        if let Some(c) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) {
+            if matches!(c.app, App::Ignored) {
+                let freed: usize = c.halves.iter_mut().map(HalfStream::discard).sum();
+                self.memory = self.memory.saturating_sub(freed);
+            }
+        }
+        if done {
+            let reason = if reset { CloseReason::Reset } else { CloseReason::Fin };
+            self.close(slot, reason, s.timestamp, out, records);
+        }
+    }
+
+    /// Ends a connection for its decoder and keeps it, closed, for a linger.
+    fn close(&mut self, slot: u32, reason: CloseReason, now: i64, out: &Outputs, records: &mut Records) {
+        let app_cfg = self.cfg.app;
+        let Some(conn) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) else { return };
+        if conn.closed {
+            return;
+        }
+        let before = conn.held_bytes();
+        let mut swapped = false;
+        let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now };
+        let Conn { halves, app, client_is_a, key, saw_syn, .. } = conn;
+        let info = conn_info(key, *client_is_a, *saw_syn);
+        let stats = &mut self.stats.reassembly;
+        for (i, half) in halves.iter_mut().enumerate() {
+            let side = if i == 0 { Side::Client } else { Side::Server };
+            half.flush(stats, &mut |e| deliver(app, &info, side, e, &mut ctx));
+        }
+        // Bytes still waiting for detection: too few to say, nothing to decode.
+        if let App::Decoding(d) = app {
+            d.close(reason, now, &mut AppEmitter::new(out.selected, records));
+        }
+        *app = App::Ignored;
+        for h in halves.iter_mut() {
+            h.discard();
+        }
+        conn.closed = true;
+        let after = conn.held_bytes();
+        self.memory = (self.memory + after).saturating_sub(before);
+        // Linger, then go.
+        let old = (conn.deadline, conn.first_frame, slot);
+        conn.deadline = now.saturating_add(CLOSE_LINGER.min(self.cfg.idle_timeout));
+        let new = (conn.deadline, conn.first_frame, slot);
+        self.index.remove(&old);
+        self.index.insert(new);
+        self.stats.closed += 1;
+    }
+
+    /// Closes the connections idle past the timeout at packet time `now`
+    /// and drops closed ones whose linger is over. Records come with the
+    /// first frame of their connection.
+    pub fn expire(&mut self, now: i64, out: &Outputs, records: &mut Vec<(u64, usize, Vec<u8>)>) {
+        let mut scratch = Records::new();
+        let now = now.max(self.clock);
+        while let Some(&(deadline, first_frame, slot)) = self.index.first() {
+            if deadline >= now {
+                break;
+            }
+            self.index.pop_first();
+            let Some(conn) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) else { continue };
+            if conn.closed {
+                // Put back so `remove` finds it.
+                self.index.insert((deadline, first_frame, slot));
+                self.remove(slot);
+                continue;
+            }
+            let real = conn.last_seen.saturating_add(self.cfg.idle_timeout);
+            if real >= now {
+                // Seen since it was indexed: index it by its real deadline.
+                conn.deadline = real;
+                self.index.insert((real, first_frame, slot));
+                continue;
+            }
+            self.index.insert((deadline, first_frame, slot));
+            self.stats.timed_out += 1;
+            self.close(slot, CloseReason::Timeout, now, out, &mut scratch);
+            records.extend(scratch.drain(..).map(|(t, r)| (first_frame, t, r)));
+        }
+    }
+
+    /// Ends every connection (end of input), in the order of their first frames.
+    pub fn flush(&mut self, now: i64, out: &Outputs, records: &mut Vec<(u64, usize, Vec<u8>)>) {
+        let mut scratch = Records::new();
+        let now = now.max(self.clock);
+        let mut open: Vec<(u64, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().filter(|c| !c.closed).map(|c| (c.first_frame, i as u32)))
+            .collect();
+        open.sort_unstable();
+        for (first_frame, slot) in open {
+            self.close(slot, CloseReason::EndOfInput, now, out, &mut scratch);
+            records.extend(scratch.drain(..).map(|(t, r)| (first_frame, t, r)));
+        }
+    }
+}
+
+fn conn_info(k: &ConnKey, client_is_a: bool, saw_syn: bool) -> ConnInfo {
+    let (c, s) =
+        if client_is_a { ((k.a_ip, k.a_port), (k.b_ip, k.b_port)) } else { ((k.b_ip, k.b_port), (k.a_ip, k.a_port)) };
+    ConnInfo { ip_version: k.ip_version, client_ip: c.0, server_ip: s.0, client_port: c.1, server_port: s.1, saw_syn }
+}
+
+/// What event delivery needs besides the connection.
+struct Ctx<'a, 'r> {
+    out: &'a Outputs<'a>,
+    records: &'r mut Records,
+    app_cfg: &'a crate::app::AppConfig,
+    /// Detection said the roles were the other way round.
+    swapped: &'a mut bool,
+    /// Capture time of the packet (or expiry) that caused the events.
+    now: i64,
+}
+
+/// Hands one reassembly event of `side` to the connection's decoder, or
+/// stores it while the protocol is being detected.
+fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) {
+    // Sides flip for the decoder once detection swapped the roles.
+    let side = if *ctx.swapped { side.other() } else { side };
+    match app {
+        App::Decoding(d) => {
+            let mut out = AppEmitter::new(ctx.out.selected, ctx.records);
+            match e {
+                Event::Data(ts, bytes) => d.data(side, ts, bytes, &mut out),
+                Event::Gap(n) => d.gap(side, ctx.now, n, &mut out),
+                Event::End => d.end(side, ctx.now, &mut out),
+            }
+        }
+        App::Ignored => {}
+        App::Detecting(events) => {
+            let stored = match e {
+                Event::Data(ts, bytes) => (side, ts, Stored::Data(bytes.to_vec())),
+                Event::Gap(n) => (side, ctx.now, Stored::Gap(n)),
+                Event::End => (side, ctx.now, Stored::End),
+            };
+            let is_data = matches!(stored.2, Stored::Data(_));
+            events.push(stored);
+            if !is_data {
+                return;
+            }
+            let total: usize = events.iter().map(|(_, _, e)| stored_len(e)).sum();
+            let heads = [head(events, Side::Client), head(events, Side::Server)];
+            let mut need_more = false;
+            for p in ctx.out.protocols {
+                let verdict = (p.detect)(&heads[0], &heads[1], info);
+                let swap = match verdict {
+                    Detect::Yes => false,
+                    Detect::YesSwapped => true,
+                    Detect::NeedMore => {
+                        need_more = true;
+                        continue;
+                    }
+                    Detect::No => continue,
+                };
+                let mut dinfo = *info;
+                if swap {
+                    std::mem::swap(&mut dinfo.client_ip, &mut dinfo.server_ip);
+                    std::mem::swap(&mut dinfo.client_port, &mut dinfo.server_port);
+                    *ctx.swapped = true;
+                }
+                let mut decoder = (p.new)(&dinfo, ctx.app_cfg);
+                let mut out = AppEmitter::new(ctx.out.selected, ctx.records);
+                for (s, ts, ev) in events.drain(..) {
+                    let s = if swap { s.other() } else { s };
+                    match ev {
+                        Stored::Data(d) => decoder.data(s, ts, &d, &mut out),
+                        Stored::Gap(n) => decoder.gap(s, ts, n, &mut out),
+                        Stored::End => decoder.end(s, ts, &mut out),
+                    }
+                }
+                *app = App::Decoding(decoder);
+                return;
+            }
+            if !need_more || total > DETECT_BYTES {
+                *app = App::Ignored;
+            }
+        }
+    }
+}
+
+/// The bytes one side sent since its last gap, while detecting.
+fn head(events: &[(Side, i64, Stored)], side: Side) -> Vec<u8> {
+    let mut h = Vec::new();
+    for (s, _, e) in events {
+        if *s != side {
+            continue;
+        }
+        match e {
+            Stored::Data(d) => h.extend_from_slice(d),
+            Stored::Gap(_) => h.clear(),
+            Stored::End => {}
+        }
+    }
+    h
+}
+
+impl StreamStats {
+    pub fn add(&mut self, o: &StreamStats) {
+        self.connections += o.connections;
+        self.closed += o.closed;
+        self.timed_out += o.timed_out;
+        self.evicted += o.evicted;
+        self.reassembly.add(&o.reassembly);
+    }
+}

@@ -1,0 +1,353 @@
+//! The stream stage: TCP reassembly and the application-layer decoders
+//! ([`crate::app`]), sharded so that it is not a single-thread wall.
+//!
+//! ```text
+//! workers ──Segment per TCP packet──▶ writer ──batch k, to every shard──▶ shard 0 … S-1
+//!                                       ◀──records of batch k-LAG, merged──┘
+//! ```
+//!
+//! Workers reduce each TCP packet to a [`Segment`] (addresses, ports,
+//! sequence numbers, flags, where its payload lies in the batch) and put it
+//! in the list of the shard its symmetric flow hash selects. The writer,
+//! which sees batches in capture order, hands batch k (shared, not copied)
+//! with each shard's segments to every shard; a shard runs its own
+//! [`connections::Connections`] in capture order, then, at the end of the
+//! batch, expires idle connections at the batch's last packet time.
+//!
+//! Output is the same for any `-workers` (and any shard count): a record
+//! made while processing a packet is keyed by the packet's position in the
+//! batch, a record made at the end of a batch (a timeout) by the first
+//! frame of its connection, and the writer merges the shards' records of
+//! each batch by those keys. The writer collects batch k's records only
+//! after sending batch k+LAG, so the shards work while it writes.
+
+pub mod connections;
+pub mod reassembly;
+
+use crate::app::{AppConfig, AppProtocol};
+use crate::capture::PacketBatch;
+use crate::decode::{Layer, Layers};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use reassembly::ReassemblyStats;
+use std::sync::Arc;
+
+/// Batches a shard may run ahead of the writer.
+const LAG: u64 = 2;
+/// Default number of shards: fixed, not the core count, so that the
+/// division of the memory budget (and so what it forces out) is the same
+/// on every machine.
+pub const DEFAULT_SHARDS: usize = 2;
+
+/// Limits and timeouts of the stream stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamConfig {
+    /// Idle timeout of a connection, ns of packet time.
+    pub idle_timeout: i64,
+    /// Most bytes one direction holds out of order.
+    pub max_held: usize,
+    /// Bytes the stage's connections, held segments and decoders may use
+    /// (divided between the shards).
+    pub memcap: usize,
+    pub shards: usize,
+    pub app: AppConfig,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            // Zeek's tcp_inactivity_timeout.
+            idle_timeout: 300 * 1_000_000_000,
+            // Suricata's stream.reassembly.depth is 1 MiB per direction.
+            max_held: 1 << 20,
+            memcap: 256 << 20,
+            shards: DEFAULT_SHARDS,
+            app: AppConfig::default(),
+        }
+    }
+}
+
+/// What the stage counted, for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StreamStats {
+    pub connections: u64,
+    pub closed: u64,
+    pub timed_out: u64,
+    /// Connections forced out early by the memory budget.
+    pub evicted: u64,
+    pub reassembly: ReassemblyStats,
+}
+
+/// What the stream stage needs of one TCP packet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Segment {
+    /// The packet's position in its batch.
+    pub index: u32,
+    pub timestamp: i64,
+    /// 4 or 6; IPv4 addresses use the first four bytes.
+    pub ip_version: u8,
+    pub src_ip: [u8; 16],
+    pub dst_ip: [u8; 16],
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    /// FIN SYN RST PSH ACK URG ([`crate::flows::tcp_flag`]).
+    pub flags: u8,
+    /// Where the captured payload starts in the packet's bytes, and its length.
+    pub payload_at: u32,
+    pub payload_len: u32,
+    /// Payload length on the wire (more than `payload_len` when the
+    /// capture cut the packet).
+    pub wire_len: u32,
+}
+
+impl Segment {
+    /// The innermost TCP segment of a decoded packet with the IP header
+    /// before it; `packet` is the packet's bytes (which `l` borrows).
+    pub fn of(l: &Layers, packet: &[u8], index: usize) -> Option<Segment> {
+        let mut ip: Option<(u8, &[u8], &[u8])> = None;
+        let mut tcp = None;
+        for layer in l.layers() {
+            match layer {
+                Layer::Ipv4(p) => ip = Some((4, p.src(), p.dst())),
+                Layer::Ipv6(p) => ip = Some((6, p.src(), p.dst())),
+                Layer::Tcp(t) => tcp = Some((ip, *t)),
+                _ => {}
+            }
+        }
+        let (Some((version, src, dst)), t) = tcp? else { return None };
+        let payload = t.payload();
+        let at = (payload.as_ptr() as usize).wrapping_sub(packet.as_ptr() as usize);
+        // The payload must lie inside the packet's bytes (it always does:
+        // the views borrow them); otherwise there is no segment to give.
+        let inside = at.checked_add(payload.len()).is_some_and(|end| end <= packet.len());
+        if !inside {
+            return None;
+        }
+        let mut s = Segment {
+            index: u32::try_from(index).ok()?,
+            timestamp: l.timestamp,
+            ip_version: version,
+            src_port: t.src_port(),
+            dst_port: t.dst_port(),
+            seq: t.seq(),
+            ack: t.ack(),
+            flags: (t.flags() & 0x3f) as u8,
+            payload_at: u32::try_from(at).ok()?,
+            payload_len: u32::try_from(payload.len()).ok()?,
+            wire_len: u32::try_from(t.payload_len().max(payload.len())).unwrap_or(u32::MAX),
+            ..Segment::default()
+        };
+        copy_into(&mut s.src_ip, src);
+        copy_into(&mut s.dst_ip, dst);
+        Some(s)
+    }
+
+    /// The shard of this segment's connection: the same for both directions.
+    pub fn shard(&self, shards: usize) -> usize {
+        if shards <= 1 {
+            return 0;
+        }
+        let a = (self.src_ip, self.src_port);
+        let b = (self.dst_ip, self.dst_port);
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        // FNV-1a: fixed, so the division is the same in every run.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let (lo_port, hi_port) = (lo.1.to_be_bytes(), hi.1.to_be_bytes());
+        let bytes = lo.0.iter().chain(&lo_port).chain(hi.0.iter()).chain(&hi_port);
+        for &byte in bytes {
+            h ^= u64::from(byte);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        (h % shards as u64) as usize
+    }
+
+    /// The captured payload, from the packet's bytes.
+    fn payload<'b>(&self, packet: &'b [u8]) -> &'b [u8] {
+        let at = self.payload_at as usize;
+        packet.get(at..at.saturating_add(self.payload_len as usize)).unwrap_or(&[])
+    }
+}
+
+fn copy_into(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
+/// A record of the stage: (phase, key) orders it in its batch (phase 0:
+/// made by the packet at position `key`; phase 1: made at the batch's end
+/// for the connection whose first frame is `key`), then the selected-type
+/// index and the encoded record.
+type KeyedRecord = (u8, u64, usize, Vec<u8>);
+
+enum Job {
+    Batch {
+        batch: Arc<PacketBatch>,
+        segments: Vec<Segment>,
+    },
+    /// End of input: close everything at this time.
+    Finish(i64),
+}
+
+enum Done {
+    Batch(Vec<KeyedRecord>),
+    Finished(Vec<KeyedRecord>, StreamStats),
+}
+
+/// The running stage: one thread per shard.
+pub struct StreamStage {
+    jobs: Vec<Sender<Job>>,
+    done: Vec<Receiver<Done>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    sent: u64,
+    collected: u64,
+    last_time: i64,
+}
+
+impl StreamStage {
+    /// Starts the shards for the application protocols `protocols`,
+    /// writing the record types `selected` (records carry their index).
+    pub fn start(cfg: StreamConfig, protocols: Vec<&'static AppProtocol>, selected: Vec<&'static str>) -> Self {
+        let shards = cfg.shards.max(1);
+        let shard_cfg = StreamConfig { memcap: cfg.memcap / shards, ..cfg };
+        let mut stage = StreamStage {
+            jobs: Vec::new(),
+            done: Vec::new(),
+            threads: Vec::new(),
+            sent: 0,
+            collected: 0,
+            last_time: i64::MIN,
+        };
+        for shard in 0..shards {
+            // Room for LAG batches in flight plus one, so that the writer,
+            // waiting for batch k - LAG, never blocks a shard.
+            let (job_tx, job_rx) = bounded::<Job>(LAG as usize + 2);
+            let (done_tx, done_rx) = bounded::<Done>(LAG as usize + 2);
+            let protocols = protocols.clone();
+            let selected = selected.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("stream-{shard}"))
+                .spawn(move || run_shard(shard_cfg, &protocols, &selected, job_rx, done_tx));
+            match handle {
+                Ok(h) => stage.threads.push(h),
+                // Without the thread the stage cannot run; its channel is
+                // closed and `collect` reports nothing for it.
+                Err(_) => continue,
+            }
+            stage.jobs.push(job_tx);
+            stage.done.push(done_rx);
+        }
+        stage
+    }
+
+    pub fn shards(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Hands batch `batch` to every shard with its segments (one list per
+    /// shard, as [`Segment::shard`] divided them).
+    pub fn send(&mut self, batch: Arc<PacketBatch>, mut segments: Vec<Vec<Segment>>) {
+        if let Some(t) = batch.iter().map(|(m, _)| m.timestamp).max() {
+            self.last_time = self.last_time.max(t);
+        }
+        segments.resize_with(self.jobs.len(), Vec::new);
+        for (tx, segs) in self.jobs.iter().zip(segments) {
+            let _ = tx.send(Job::Batch { batch: Arc::clone(&batch), segments: segs });
+        }
+        self.sent += 1;
+    }
+
+    /// The merged records of the batches that are LAG behind the last one
+    /// sent (all of them with `all`), as (selected-type index, record).
+    pub fn collect(&mut self, all: bool, out: &mut Vec<(usize, Vec<u8>)>) {
+        let keep = if all { 0 } else { LAG };
+        while self.collected + keep < self.sent {
+            let mut merged = Vec::new();
+            for rx in &self.done {
+                if let Ok(Done::Batch(records)) = rx.recv() {
+                    merged.extend(records);
+                }
+            }
+            merge_into(merged, out);
+            self.collected += 1;
+        }
+    }
+
+    /// Ends the input: every connection closes; returns the last records
+    /// and the stage's counters.
+    pub fn finish(mut self, out: &mut Vec<(usize, Vec<u8>)>) -> StreamStats {
+        self.collect(true, out);
+        for tx in &self.jobs {
+            let _ = tx.send(Job::Finish(self.last_time));
+        }
+        let mut stats = StreamStats::default();
+        let mut merged = Vec::new();
+        for rx in &self.done {
+            if let Ok(Done::Finished(records, s)) = rx.recv() {
+                merged.extend(records);
+                stats.add(&s);
+            }
+        }
+        merge_into(merged, out);
+        self.jobs.clear();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        stats
+    }
+}
+
+/// Orders one batch's records of all shards (stable: a shard's records of
+/// one key keep their order) and appends them.
+fn merge_into(mut merged: Vec<KeyedRecord>, out: &mut Vec<(usize, Vec<u8>)>) {
+    merged.sort_by_key(|r| (r.0, r.1));
+    out.extend(merged.into_iter().map(|(_, _, t, r)| (t, r)));
+}
+
+fn run_shard(
+    cfg: StreamConfig,
+    protocols: &[&'static AppProtocol],
+    selected: &[&'static str],
+    jobs: Receiver<Job>,
+    done: Sender<Done>,
+) {
+    let mut conns = connections::Connections::new(cfg);
+    let outputs = connections::Outputs { protocols, selected };
+    let mut scratch = Vec::new();
+    let mut ended = Vec::new();
+    for job in jobs {
+        match job {
+            Job::Batch { batch, segments } => {
+                let mut records = Vec::new();
+                for s in &segments {
+                    let Some(meta) = batch.meta(s.index as usize) else { continue };
+                    let packet = batch.bytes(meta);
+                    let frame = batch.first_packet + u64::from(s.index);
+                    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        conns.segment(s, s.payload(packet), frame, &outputs, &mut scratch)
+                    }));
+                    if caught.is_err() {
+                        // A bug in a decoder: this packet's records are lost, the run goes on.
+                        scratch.clear();
+                    }
+                    records.extend(scratch.drain(..).map(|(t, r)| (0u8, u64::from(s.index), t, r)));
+                }
+                if let Some(end) = batch.iter().map(|(m, _)| m.timestamp).max() {
+                    conns.expire(end, &outputs, &mut ended);
+                    records.extend(ended.drain(..).map(|(f, t, r)| (1u8, f, t, r)));
+                }
+                drop(batch);
+                if done.send(Done::Batch(records)).is_err() {
+                    return;
+                }
+            }
+            Job::Finish(now) => {
+                conns.flush(now, &outputs, &mut ended);
+                let records = ended.drain(..).map(|(f, t, r)| (1u8, f, t, r)).collect();
+                let _ = done.send(Done::Finished(records, conns.stats));
+                return;
+            }
+        }
+    }
+}
