@@ -513,3 +513,230 @@ impl StreamStats {
         self.reassembly.add(&o.reassembly);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{AppConfig, AppProtocol};
+    use crate::schema::pb;
+    use prost::Message;
+
+    /// A protocol whose client starts with "HI": its decoder writes one
+    /// record per call, naming the call in `Method`.
+    static PROBE: AppProtocol = AppProtocol { name: "probe", records: &["HTTP"], detect, new };
+
+    fn detect(client: &[u8], server: &[u8], _: &ConnInfo) -> Detect {
+        if client.starts_with(b"HI") {
+            Detect::Yes
+        } else if server.starts_with(b"HI") {
+            Detect::YesSwapped
+        } else if client.len() < 2 && server.len() < 2 {
+            Detect::NeedMore
+        } else {
+            Detect::No
+        }
+    }
+
+    fn new(info: &ConnInfo, _: &AppConfig) -> Box<dyn StreamDecoder> {
+        Box::new(Probe { client_port: info.client_port })
+    }
+
+    struct Probe {
+        client_port: u16,
+    }
+
+    fn side(s: Side) -> char {
+        if s == Side::Client {
+            'C'
+        } else {
+            'S'
+        }
+    }
+
+    impl Probe {
+        fn say(&self, what: String, out: &mut AppEmitter) {
+            out.emit("HTTP", &pb::Http { method: what, src_port: i32::from(self.client_port), ..Default::default() });
+        }
+    }
+
+    impl StreamDecoder for Probe {
+        fn data(&mut self, s: Side, _: i64, bytes: &[u8], out: &mut AppEmitter) {
+            self.say(format!("{}:{}", side(s), String::from_utf8_lossy(bytes)), out);
+        }
+        fn gap(&mut self, s: Side, _: i64, len: u64, out: &mut AppEmitter) {
+            self.say(format!("{}:gap {len}", side(s)), out);
+        }
+        fn end(&mut self, s: Side, _: i64, out: &mut AppEmitter) {
+            self.say(format!("{}:end", side(s)), out);
+        }
+        fn close(&mut self, reason: CloseReason, _: i64, out: &mut AppEmitter) {
+            self.say(format!("close {reason:?}"), out);
+        }
+    }
+
+    const SYN: u8 = tcp_flag::SYN;
+    const ACK: u8 = tcp_flag::ACK;
+    const FIN: u8 = tcp_flag::FIN;
+    const RST: u8 = tcp_flag::RST;
+
+    struct T {
+        conns: Connections,
+        records: Records,
+        frame: u64,
+    }
+
+    impl T {
+        fn new(cfg: StreamConfig) -> Self {
+            T { conns: Connections::new(cfg), records: Vec::new(), frame: 0 }
+        }
+
+        /// A segment from the client (port 40000) or the server (port 80).
+        fn seg(&mut self, from_client: bool, seq: u32, ack: u32, flags: u8, data: &[u8], ts: i64) {
+            let (c, s) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+            let mut seg = Segment {
+                timestamp: ts,
+                ip_version: 4,
+                seq,
+                ack,
+                flags,
+                wire_len: data.len() as u32,
+                payload_len: data.len() as u32,
+                ..Default::default()
+            };
+            let (src, dst, sp, dp) = if from_client { (c, s, 40000, 80) } else { (s, c, 80, 40000) };
+            seg.src_ip[..4].copy_from_slice(&src);
+            seg.dst_ip[..4].copy_from_slice(&dst);
+            seg.src_port = sp;
+            seg.dst_port = dp;
+            self.frame += 1;
+            let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
+            self.conns.segment(&seg, data, self.frame, &out, &mut self.records);
+        }
+
+        fn expire(&mut self, now: i64) {
+            let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
+            let mut r = Vec::new();
+            self.conns.expire(now, &out, &mut r);
+            self.records.extend(r.into_iter().map(|(_, t, b)| (t, b)));
+        }
+
+        fn flush(&mut self) {
+            let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
+            let mut r = Vec::new();
+            self.conns.flush(0, &out, &mut r);
+            self.records.extend(r.into_iter().map(|(_, t, b)| (t, b)));
+        }
+
+        fn said(&self) -> Vec<String> {
+            self.records
+                .iter()
+                .map(|(_, b)| pb::Http::decode_length_delimited(b.as_slice()).map(|h| h.method).unwrap_or_default())
+                .collect()
+        }
+    }
+
+    #[test]
+    fn handshake_data_both_ways_and_fin() {
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(false, 500, 101, SYN | ACK, b"", 2);
+        t.seg(true, 101, 501, ACK, b"", 3);
+        t.seg(true, 101, 501, ACK, b"HI there", 4);
+        t.seg(false, 501, 109, ACK, b"hello", 5);
+        t.seg(true, 109, 506, ACK | FIN, b"", 6);
+        t.seg(false, 506, 110, ACK | FIN, b"", 7);
+        assert_eq!(t.said(), ["C:HI there", "S:hello", "C:end", "S:end", "close Fin"]);
+        // The last ACK of a closed connection opens nothing.
+        t.seg(true, 110, 507, ACK, b"", 8);
+        assert_eq!(t.said().len(), 5);
+        assert_eq!((t.conns.stats.connections, t.conns.stats.closed), (1, 1));
+    }
+
+    #[test]
+    fn detection_waits_for_enough_bytes_and_replays_them() {
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(true, 101, 0, ACK, b"H", 2);
+        assert!(t.said().is_empty());
+        t.seg(true, 102, 0, ACK, b"I!", 3);
+        assert_eq!(t.said(), ["C:H", "C:I!"]);
+    }
+
+    #[test]
+    fn other_protocols_are_only_counted() {
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(true, 101, 0, ACK, b"SSH-2.0", 2);
+        t.seg(true, 110, 0, ACK, b"held?", 3);
+        t.flush();
+        assert!(t.said().is_empty());
+        assert_eq!(t.conns.memory(), CONN_BYTES, "nothing is held for an undecoded connection");
+    }
+
+    #[test]
+    fn rst_in_the_middle_flushes_with_a_gap_and_closes() {
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(true, 101, 0, ACK, b"HI", 2);
+        t.seg(true, 106, 0, ACK, b"later", 3);
+        t.seg(false, 900, 0, RST, b"", 4);
+        assert_eq!(t.said(), ["C:HI", "C:gap 3", "C:later", "close Reset"]);
+        // Data after the RST is not decoded.
+        t.seg(true, 111, 0, ACK, b"more", 5);
+        assert_eq!(t.said().len(), 4);
+        // A new SYN on the same ports is a new connection.
+        t.seg(true, 5000, 0, SYN, b"", 6);
+        t.seg(true, 5001, 0, ACK, b"HI again", 7);
+        assert_eq!(t.said().last().map(String::as_str), Some("C:HI again"));
+        assert_eq!(t.conns.stats.connections, 2);
+    }
+
+    #[test]
+    fn picked_up_mid_stream_with_roles_from_content() {
+        // No handshake; the server speaks first in the capture.
+        let mut t = T::new(StreamConfig::default());
+        t.seg(false, 7000, 3000, ACK, b"HI from the server side", 1);
+        t.seg(true, 3000, 7023, ACK, b"ok", 2);
+        assert_eq!(t.said(), ["C:HI from the server side", "S:ok"]);
+        // The decoder was told the roles the content showed: port 80 spoke first.
+        let first = pb::Http::decode_length_delimited(t.records[0].1.as_slice()).map(|h| h.src_port).unwrap_or(0);
+        assert_eq!(first, 80);
+    }
+
+    #[test]
+    fn idle_connections_time_out_in_packet_time() {
+        let cfg = StreamConfig { idle_timeout: 100, ..Default::default() };
+        let mut t = T::new(cfg);
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(true, 101, 0, ACK, b"HI", 2);
+        t.expire(50);
+        assert_eq!(t.said(), ["C:HI"]);
+        // Seen at 90: its deadline moves to 190.
+        t.seg(true, 103, 0, ACK, b"!", 90);
+        t.expire(150);
+        assert_eq!(t.said().len(), 2);
+        t.expire(191);
+        assert_eq!(t.said().last().map(String::as_str), Some("close Timeout"));
+        assert_eq!(t.conns.stats.timed_out, 1);
+        // The closed entry lingers, then goes.
+        t.expire(191 + CLOSE_LINGER + 1);
+        assert!(t.conns.is_empty());
+    }
+
+    #[test]
+    fn memory_budget_forces_the_oldest_out() {
+        let cfg = StreamConfig { memcap: 3 * CONN_BYTES, ..Default::default() };
+        let mut t = T::new(cfg);
+        for i in 0..10u32 {
+            let mut seg = Segment { timestamp: i64::from(i), ip_version: 4, seq: 1, flags: SYN, ..Default::default() };
+            seg.src_port = 1000 + i as u16;
+            seg.dst_port = 80;
+            t.frame += 1;
+            let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
+            t.conns.segment(&seg, b"", t.frame, &out, &mut t.records);
+            assert!(t.conns.memory() <= 3 * CONN_BYTES);
+        }
+        assert_eq!(t.conns.len(), 3);
+        assert_eq!(t.conns.stats.evicted, 7);
+    }
+}
