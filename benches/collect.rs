@@ -50,6 +50,7 @@ fn main() {
     let sink = NetworkSink::new(config, Sealer::new(&sensor_secret, &server_public), Box::new(transport.clone())).expect("sink");
     let opts = CaptureOptions {
         flows: Default::default(),
+        stream: Default::default(),
         source_name: capture.display().to_string(),
         out_dir: work.join("sensor"),
         workers: 2,

@@ -30,6 +30,7 @@ fn main() {
     std::fs::create_dir_all(&records).expect("temp dir");
     let opts = CaptureOptions {
         flows: Default::default(),
+        stream: Default::default(),
         source_name: pcap.display().to_string(),
         out_dir: records.clone(),
         workers: 1,

@@ -92,6 +92,7 @@ fn main() -> std::io::Result<()> {
                 let out_dir = scratch.join(format!("{i}-{compress}"));
                 let opts = CaptureOptions {
                     flows: Default::default(),
+                    stream: Default::default(),
                     source_name: file.display().to_string(),
                     out_dir: out_dir.clone(),
                     workers: 1,

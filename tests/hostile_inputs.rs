@@ -49,6 +49,7 @@ fn one_interface_per_packet_is_linear() {
     let out_dir = dir.join("out");
     let opts = CaptureOptions {
         flows: Default::default(),
+        stream: Default::default(),
         source_name: input.display().to_string(),
         out_dir: out_dir.clone(),
         workers: 1,
