@@ -1327,3 +1327,639 @@ impl StreamDecoder for HttpDecoder {
         self.closed = true;
     }
 }
+
+#[cfg(test)]
+impl HttpDecoder {
+    /// Bytes `side` holds now (span, waiting request heads, current heads).
+    fn held_bytes(&self, side: Side) -> usize {
+        let span = match side {
+            Side::Client => self.client.span.len(),
+            Side::Server => self.server.span.len(),
+        };
+        span + self.held_outside_span(side)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    const SELECTED: &[&str] = &["HTTP"];
+
+    fn info() -> ConnInfo {
+        let mut client_ip = [0u8; 16];
+        client_ip[..4].copy_from_slice(&[192, 0, 2, 1]);
+        let mut server_ip = [0u8; 16];
+        server_ip[..4].copy_from_slice(&[198, 51, 100, 7]);
+        ConnInfo { ip_version: 4, client_ip, server_ip, client_port: 40123, server_port: 8080, saw_syn: true }
+    }
+
+    /// A decoder driven through the `StreamDecoder` trait, with what it wrote.
+    struct Conn {
+        decoder: HttpDecoder,
+        out: Vec<(usize, Vec<u8>)>,
+    }
+
+    impl Conn {
+        fn new() -> Conn {
+            Conn::with_buffer(AppConfig::default().max_buffer)
+        }
+
+        fn with_buffer(max_buffer: usize) -> Conn {
+            Conn { decoder: HttpDecoder::new(&info(), &AppConfig { max_buffer }), out: Vec::new() }
+        }
+
+        fn decoder(&mut self) -> (&mut dyn StreamDecoder, AppEmitter<'_>) {
+            (&mut self.decoder, AppEmitter::new(SELECTED, &mut self.out))
+        }
+
+        fn client(&mut self, ts: i64, bytes: &[u8]) -> &mut Conn {
+            let (d, mut e) = self.decoder();
+            d.data(Side::Client, ts, bytes, &mut e);
+            self
+        }
+
+        fn server(&mut self, ts: i64, bytes: &[u8]) -> &mut Conn {
+            let (d, mut e) = self.decoder();
+            d.data(Side::Server, ts, bytes, &mut e);
+            self
+        }
+
+        /// Feeds `bytes` one byte per call.
+        fn bytewise(&mut self, side: Side, ts: i64, bytes: &[u8]) -> &mut Conn {
+            for b in bytes {
+                let (d, mut e) = self.decoder();
+                d.data(side, ts, std::slice::from_ref(b), &mut e);
+            }
+            self
+        }
+
+        fn gap(&mut self, side: Side, ts: i64, len: u64) -> &mut Conn {
+            let (d, mut e) = self.decoder();
+            d.gap(side, ts, len, &mut e);
+            self
+        }
+
+        fn end(&mut self, side: Side, ts: i64) -> &mut Conn {
+            let (d, mut e) = self.decoder();
+            d.end(side, ts, &mut e);
+            self
+        }
+
+        fn close(&mut self, reason: CloseReason, ts: i64) -> &mut Conn {
+            let (d, mut e) = self.decoder();
+            d.close(reason, ts, &mut e);
+            self
+        }
+
+        /// The records written so far, decoded back.
+        fn records(&self) -> Vec<pb::Http> {
+            self.out
+                .iter()
+                .map(|(i, bytes)| {
+                    assert_eq!(*i, 0);
+                    pb::Http::decode_length_delimited(bytes.as_slice()).expect("a valid HTTP record")
+                })
+                .collect()
+        }
+    }
+
+    fn header(name: &str, value: &str) -> pb::HttpHeader {
+        pb::HttpHeader { name: name.to_owned(), value: value.to_owned() }
+    }
+
+    fn get(path: &str) -> Vec<u8> {
+        format!("GET {path} HTTP/1.1\r\nHost: example.com\r\n\r\n").into_bytes()
+    }
+
+    fn ok(body: &str) -> Vec<u8> {
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    }
+
+    fn urls(records: &[pb::Http]) -> Vec<&str> {
+        records.iter().map(|r| r.url.as_str()).collect()
+    }
+
+    #[test]
+    fn simple_get_and_200() {
+        let mut c = Conn::new();
+        c.client(
+            1_000,
+            b"GET /index.html?q=1 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: curl/8.5.0\r\n\
+              Referer: http://example.com/\r\nCookie: a=1; b=x=y; flag\r\nAccept: */*\r\n\r\n",
+        );
+        assert!(c.records().is_empty(), "nothing before the response");
+        c.server(
+            2_000,
+            b"HTTP/1.1 200 OK\r\nServer: nginx/1.25\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello",
+        );
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(r.timestamp, 1_000);
+        assert_eq!(r.response_timestamp, 2_000);
+        assert_eq!((r.method.as_str(), r.url.as_str(), r.proto.as_str()), ("GET", "/index.html?q=1", "HTTP/1.1"));
+        assert_eq!((r.host.as_str(), r.user_agent.as_str()), ("example.com", "curl/8.5.0"));
+        assert_eq!(r.referer, "http://example.com/");
+        let cookies: Vec<(&str, &str)> = r.req_cookies.iter().map(|c| (c.name.as_str(), c.value.as_str())).collect();
+        assert_eq!(cookies, [("a", "1"), ("b", "x=y"), ("flag", "")]);
+        assert_eq!(r.req_content_length, -1);
+        assert_eq!(r.req_body_length, 0);
+        assert_eq!((r.status_code, r.status_text.as_str(), r.res_proto.as_str()), (200, "OK", "HTTP/1.1"));
+        assert_eq!((r.server_name.as_str(), r.content_type.as_str()), ("nginx/1.25", "text/html"));
+        assert_eq!((r.res_content_length, r.res_body_length), (5, 5));
+        assert_eq!((r.src_ip.as_str(), r.dst_ip.as_str()), ("192.0.2.1", "198.51.100.7"));
+        assert_eq!((r.src_port, r.dst_port), (40123, 8080));
+        assert_eq!(r.request_header.len(), 5);
+        assert_eq!(r.request_header[4], header("Accept", "*/*"));
+        assert_eq!(
+            r.response_header,
+            [header("Server", "nginx/1.25"), header("Content-Type", "text/html"), header("Content-Length", "5")]
+        );
+        assert!(!r.request_missing && !r.response_missing && !r.incomplete);
+        assert!(r.interim_status_codes.is_empty());
+        c.close(CloseReason::Fin, 3_000);
+        assert_eq!(c.records().len(), 1, "close adds nothing");
+    }
+
+    #[test]
+    fn keep_alive_three_pairs() {
+        let mut c = Conn::new();
+        for (i, path) in ["/a", "/b", "/c"].iter().enumerate() {
+            let t = (i as i64 + 1) * 100;
+            c.client(t, &get(path)).server(t + 10, &ok(&"x".repeat(i + 1)));
+        }
+        c.close(CloseReason::Fin, 1_000);
+        let r = c.records();
+        assert_eq!(urls(&r), ["/a", "/b", "/c"]);
+        assert_eq!(r.iter().map(|r| r.res_body_length).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            r.iter().map(|r| (r.timestamp, r.response_timestamp)).collect::<Vec<_>>(),
+            [(100, 110), (200, 210), (300, 310)]
+        );
+        assert!(r.iter().all(|r| !r.incomplete && !r.request_missing && !r.response_missing));
+    }
+
+    #[test]
+    fn pipelined_requests_pair_in_order() {
+        let mut c = Conn::new();
+        let mut requests = get("/1");
+        requests.extend(get("/2"));
+        requests.extend(get("/3"));
+        c.client(10, &requests);
+        c.server(20, b"HTTP/1.1 200 one\r\nContent-Length: 1\r\n\r\nA");
+        c.server(30, b"HTTP/1.1 404 two\r\nContent-Length: 2\r\n\r\nBBHTTP/1.1 500 three\r\nContent-Length: 0\r\n\r\n");
+        let r = c.records();
+        assert_eq!(urls(&r), ["/1", "/2", "/3"]);
+        assert_eq!(
+            r.iter().map(|r| (r.status_code, r.status_text.as_str())).collect::<Vec<_>>(),
+            [(200, "one"), (404, "two"), (500, "three")]
+        );
+        assert_eq!(r.iter().map(|r| r.response_timestamp).collect::<Vec<_>>(), [20, 30, 30]);
+        assert!(r.iter().all(|r| r.timestamp == 10));
+    }
+
+    #[test]
+    fn pipeline_deeper_than_the_limit_keeps_pairs_in_step() {
+        let mut c = Conn::new();
+        let n = MAX_PENDING + 8;
+        for i in 0..n {
+            c.client(i as i64, &get(&format!("/{i}")));
+        }
+        let forced = c.records();
+        assert_eq!(urls(&forced), (0..8).map(|i| format!("/{i}")).collect::<Vec<_>>());
+        assert!(forced.iter().all(|r| r.response_missing && r.incomplete));
+        for i in 0..n {
+            c.server(1_000 + i as i64, format!("HTTP/1.1 200 R{i}\r\nContent-Length: 0\r\n\r\n").as_bytes());
+        }
+        let r = c.records();
+        assert_eq!(r.len(), 8 + n);
+        // The responses of the forced-out requests are written alone ...
+        for (i, rec) in r[8..16].iter().enumerate() {
+            assert!(rec.request_missing && rec.incomplete);
+            assert_eq!(rec.status_text, format!("R{i}"));
+        }
+        // ... so that the later ones still pair with their requests.
+        for rec in &r[16..] {
+            assert_eq!(rec.url[1..], rec.status_text[1..]);
+            assert!(!rec.incomplete && !rec.request_missing);
+        }
+    }
+
+    #[test]
+    fn chunked_response_bytewise_with_extensions_and_trailers() {
+        let mut c = Conn::new();
+        c.client(1, &get("/chunked"));
+        let response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Type: text/plain\r\n\r\n\
+            5;name=value;quoted=\"a;b\"\r\nhello\r\n\
+            1A\r\nabcdefghijklmnopqrstuvwxyz\r\n\
+            0;last\r\nExpires: never\r\nX-Checksum: 1234\r\n\r\n";
+        c.bytewise(Side::Server, 2, response);
+        c.client(3, &get("/next")).server(4, &ok("12"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/chunked", "/next"]);
+        assert_eq!(r[0].res_body_length, 5 + 26);
+        assert_eq!(r[0].res_content_length, -1);
+        assert_eq!(r[0].content_type, "text/plain");
+        assert!(!r[0].incomplete);
+        assert_eq!(r[1].res_body_length, 2);
+        assert_eq!(c.decoder.held_bytes(Side::Server), 0);
+    }
+
+    #[test]
+    fn chunked_request_body() {
+        let mut c = Conn::new();
+        c.client(1, b"POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+        c.server(2, &ok(""));
+        let r = c.records();
+        assert_eq!((r[0].method.as_str(), r[0].req_body_length, r[0].req_content_length), ("POST", 3, -1));
+    }
+
+    #[test]
+    fn content_length_bodies_across_segments() {
+        let mut c = Conn::new();
+        c.client(1, b"POST /form HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n");
+        c.client(2, b"Content-Length: 11\r\n\r\nname=");
+        c.client(3, b"value");
+        c.client(4, b"!");
+        c.server(5, b"HTTP/1.1 201 Created\r\nContent-Len").server(6, b"gth: 10\r\n\r\n0123").server(7, b"456789");
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].timestamp, 1);
+        assert_eq!(r[0].response_timestamp, 5);
+        assert_eq!((r[0].req_content_length, r[0].req_body_length), (11, 11));
+        assert_eq!(r[0].req_content_type, "application/x-www-form-urlencoded");
+        assert_eq!((r[0].status_code, r[0].res_content_length, r[0].res_body_length), (201, 10, 10));
+        assert!(!r[0].incomplete);
+    }
+
+    #[test]
+    fn head_response_has_no_body() {
+        let mut c = Conn::new();
+        c.client(1, b"HEAD /big HTTP/1.1\r\nHost: h\r\n\r\n");
+        c.server(2, b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+        c.client(3, &get("/after")).server(4, &ok("abc"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/big", "/after"]);
+        assert_eq!((r[0].method.as_str(), r[0].res_content_length, r[0].res_body_length), ("HEAD", 1000, 0));
+        assert_eq!((r[1].status_code, r[1].res_body_length), (200, 3));
+    }
+
+    #[test]
+    fn continue_then_final_response() {
+        let mut c = Conn::new();
+        c.client(1, b"PUT /file HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+        c.server(2, b"HTTP/1.1 100 Continue\r\n\r\n");
+        c.client(3, b"data");
+        c.server(4, b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].interim_status_codes, [100, 102]);
+        assert_eq!((r[0].status_code, r[0].response_timestamp), (204, 4));
+        assert_eq!(r[0].req_body_length, 4);
+    }
+
+    #[test]
+    fn not_modified_and_no_content_have_no_body() {
+        let mut c = Conn::new();
+        c.client(1, &get("/304")).server(2, b"HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n");
+        c.client(3, &get("/204")).server(4, b"HTTP/1.1 204 No Content\r\n\r\n");
+        c.client(5, &get("/200")).server(6, &ok("ok"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/304", "/204", "/200"]);
+        assert_eq!(
+            r.iter().map(|r| (r.status_code, r.res_body_length)).collect::<Vec<_>>(),
+            [(304, 0), (204, 0), (200, 2)]
+        );
+        assert_eq!(r[0].res_content_length, 50);
+    }
+
+    #[test]
+    fn response_without_length_ends_at_fin() {
+        let mut c = Conn::new();
+        c.client(1, b"GET /old HTTP/1.0\r\n\r\n");
+        c.server(2, b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nsome ").server(3, b"text");
+        assert!(c.records().is_empty(), "the body goes on until the server closes");
+        c.end(Side::Server, 4);
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].proto.as_str(), r[0].res_proto.as_str()), ("HTTP/1.0", "HTTP/1.0"));
+        assert_eq!((r[0].res_content_length, r[0].res_body_length), (-1, 9));
+        assert!(!r[0].incomplete);
+        c.close(CloseReason::Fin, 5);
+        assert_eq!(c.records().len(), 1);
+    }
+
+    #[test]
+    fn response_without_length_cut_by_end_of_capture_is_incomplete() {
+        let mut c = Conn::new();
+        c.client(1, &get("/")).server(2, b"HTTP/1.1 200 OK\r\n\r\nabc");
+        c.close(CloseReason::EndOfInput, 3);
+        let r = c.records();
+        assert_eq!((r.len(), r[0].res_body_length, r[0].incomplete), (1, 3, true));
+    }
+
+    #[test]
+    fn request_without_response_is_written_at_close() {
+        let mut c = Conn::new();
+        c.client(7, &get("/lonely"));
+        assert!(c.records().is_empty());
+        c.close(CloseReason::Timeout, 9);
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].url.as_str(), r[0].timestamp, r[0].response_timestamp), ("/lonely", 7, 0));
+        assert!(r[0].response_missing && !r[0].request_missing && !r[0].incomplete);
+        assert_eq!(r[0].status_code, 0);
+    }
+
+    #[test]
+    fn response_without_request_is_written_when_it_ends() {
+        let mut c = Conn::new();
+        c.server(5, &ok("orphan"));
+        let r = c.records();
+        assert_eq!(r.len(), 1, "written at once: no request can come before it");
+        assert!(r[0].request_missing && !r[0].response_missing);
+        assert_eq!((r[0].timestamp, r[0].response_timestamp), (5, 5));
+        assert_eq!((r[0].method.as_str(), r[0].status_code, r[0].res_body_length), ("", 200, 6));
+        c.client(6, &get("/then")).server(7, &ok(""));
+        assert_eq!(urls(&c.records()), ["", "/then"]);
+    }
+
+    #[test]
+    fn gap_inside_a_body_shortens_it() {
+        let mut c = Conn::new();
+        c.client(1, &get("/gap"));
+        c.server(2, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n012");
+        c.gap(Side::Server, 3, 4);
+        c.server(3, b"789");
+        c.client(4, &get("/after")).server(5, &ok("x"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/gap", "/after"]);
+        assert_eq!((r[0].res_body_length, r[0].incomplete), (6, true));
+        assert_eq!((r[1].res_body_length, r[1].incomplete), (1, false));
+    }
+
+    #[test]
+    fn gap_inside_a_chunk_and_across_the_framing() {
+        let mut c = Conn::new();
+        c.client(1, &get("/c1")).server(2, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n01");
+        c.gap(Side::Server, 3, 5).server(3, b"789\r\n0\r\n\r\n");
+        c.client(4, &get("/c2")).server(5, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n01");
+        // The gap covers the chunk's end and the next size line: lost framing.
+        c.gap(Side::Server, 6, 20).server(6, b"zz\r\n0\r\n\r\n");
+        c.client(7, &get("/c3")).server(8, &ok("1"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/c1", "/c2", "/c3"]);
+        assert_eq!(
+            r.iter().map(|r| (r.res_body_length, r.incomplete)).collect::<Vec<_>>(),
+            [(5, true), (2, true), (1, false)]
+        );
+    }
+
+    #[test]
+    fn gap_inside_a_request_head() {
+        let mut c = Conn::new();
+        c.client(1, b"GET /cut HTTP/1.1\r\nHost: exa");
+        c.gap(Side::Client, 2, 30);
+        c.client(2, b"ent: x\r\n\r\n");
+        c.server(3, &ok("resp"));
+        c.client(4, &get("/whole")).server(5, &ok(""));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/cut", "/whole"]);
+        assert_eq!((r[0].method.as_str(), r[0].host.as_str(), r[0].incomplete), ("GET", "", true));
+        assert_eq!((r[0].status_code, r[0].res_body_length), (200, 4));
+        assert!(!r[1].incomplete && r[1].host == "example.com");
+    }
+
+    #[test]
+    fn gap_inside_a_response_head() {
+        let mut c = Conn::new();
+        c.client(1, &get("/one"));
+        c.server(2, b"HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Le");
+        c.gap(Side::Server, 3, 12);
+        c.server(3, b"\r\nabcdefghij");
+        c.client(4, &get("/two")).server(5, &ok("22"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/one", "/two"]);
+        assert_eq!((r[0].status_code, r[0].status_text.as_str(), r[0].incomplete), (302, "Found", true));
+        assert!(r[0].response_header.is_empty());
+        assert_eq!((r[1].status_code, r[1].res_body_length, r[1].incomplete), (200, 2, false));
+    }
+
+    #[test]
+    fn gap_swallowing_a_whole_request_keeps_pipelined_pairs_in_step() {
+        let mut c = Conn::new();
+        c.client(1, &get("/a")).gap(Side::Client, 2, 40).client(3, &get("/c"));
+        c.server(4, &ok("a")).server(5, &ok("bb")).server(6, &ok("ccc"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/a", "", "/c"]);
+        assert_eq!(r.iter().map(|r| r.res_body_length).collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(r[1].request_missing && r[1].incomplete);
+        assert!(!r[2].incomplete);
+    }
+
+    #[test]
+    fn head_over_the_buffer_limit_is_dropped_and_resynced() {
+        for segment in [usize::MAX, 100, 7] {
+            let mut c = Conn::with_buffer(256);
+            let mut request = b"GET /huge HTTP/1.1\r\nX-Big: ".to_vec();
+            request.extend(std::iter::repeat_n(b'a', 1_000));
+            request.extend(b"\r\nHost: h\r\n\r\n");
+            request.extend(get("/small"));
+            for chunk in request.chunks(segment.min(request.len())) {
+                c.client(1, chunk);
+                assert!(c.decoder.held_bytes(Side::Client) <= 256);
+            }
+            c.server(2, &ok("1")).server(3, &ok("22"));
+            let r = c.records();
+            assert_eq!(urls(&r), ["/huge", "/small"], "segments of {segment}");
+            assert!(r[0].incomplete && r[0].request_header.is_empty());
+            assert_eq!(r[0].res_body_length, 1);
+            assert!(!r[1].incomplete);
+            assert_eq!((r[1].host.as_str(), r[1].res_body_length), ("example.com", 2));
+        }
+    }
+
+    #[test]
+    fn response_head_over_the_buffer_limit() {
+        let mut c = Conn::with_buffer(128);
+        c.client(1, &get("/x"));
+        let mut response = b"HTTP/1.1 200 OK\r\nSet-Cookie: ".to_vec();
+        response.extend(std::iter::repeat_n(b'z', 500));
+        response.extend(b"\r\nContent-Length: 3\r\n\r\nabc");
+        for chunk in response.chunks(50) {
+            c.server(2, chunk);
+            assert!(c.decoder.held_bytes(Side::Server) <= 128);
+        }
+        c.client(3, &get("/y")).server(4, &ok("12"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/x", "/y"]);
+        assert_eq!((r[0].status_code, r[0].incomplete, r[0].res_body_length), (200, true, 0));
+        assert_eq!((r[1].res_body_length, r[1].incomplete), (2, false));
+    }
+
+    #[test]
+    fn switching_protocols_and_connect_end_http() {
+        let mut c = Conn::new();
+        c.client(1, b"GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        c.server(2, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x05hello");
+        c.client(3, b"GET /not-http HTTP/1.1\r\n\r\n").server(4, &ok("no"));
+        c.close(CloseReason::Fin, 5);
+        let r = c.records();
+        assert_eq!(urls(&r), ["/chat"]);
+        assert_eq!((r[0].status_code, r[0].interim_status_codes.len()), (101, 0));
+
+        let mut c = Conn::new();
+        c.client(1, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+        c.server(2, b"HTTP/1.1 200 Connection established\r\n\r\n");
+        c.client(3, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03GET / HTTP/1.1\r\n\r\n").server(4, b"\x16\x03\x03");
+        c.close(CloseReason::Reset, 5);
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].method.as_str(), r[0].url.as_str(), r[0].status_code), ("CONNECT", "example.com:443", 200));
+    }
+
+    #[test]
+    fn odd_header_values_are_kept_as_text() {
+        let mut c = Conn::new();
+        c.client(
+            1,
+            b"GET /q?a=\"1,2\" HTTP/1.1\r\nHost: h\r\nUser-Agent: Mozilla/5.0 (X11; Linux, \"quoted\"; x=\\y)\r\n\
+              X-Tab:\tv1,\t v2  \r\nX-Bytes: caf\xc3\xa9 \xff\xfe end\r\nX-Empty:\r\nAccept: a, b\r\nAccept: c\r\n\r\n",
+        );
+        c.server(2, b"HTTP/1.1 200 \xe2\x9c\x93 fine\r\nServer: \"srv\", v=1\r\nContent-Length: 0\r\n\r\n");
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(r.url, "/q?a=\"1,2\"");
+        assert_eq!(r.user_agent, "Mozilla/5.0 (X11; Linux, \"quoted\"; x=\\y)");
+        assert_eq!(r.request_header[2], header("X-Tab", "v1,\t v2"));
+        assert_eq!(r.request_header[3], header("X-Bytes", "café \u{fffd}\u{fffd} end"));
+        assert_eq!(r.request_header[4], header("X-Empty", ""));
+        assert_eq!(r.request_header[5..], [header("Accept", "a, b"), header("Accept", "c")]);
+        assert_eq!(r.server_name, "\"srv\", v=1");
+        // httparse gives a reason phrase with bytes past ASCII as empty.
+        assert_eq!((r.status_code, r.status_text.as_str()), (200, ""));
+    }
+
+    #[test]
+    fn garbage_before_a_request_is_skipped_line_by_line() {
+        let mut c = Conn::new();
+        c.client(1, b"\r\n\r\nnot a request line\r\nHeader: value\r\n\x00\x01\x02\n");
+        c.client(2, &get("/real")).server(3, b"junk\r\n").server(4, &ok("ok"));
+        let r = c.records();
+        assert_eq!(urls(&r), ["/real"]);
+        assert_eq!((r[0].timestamp, r[0].res_body_length), (2, 2));
+    }
+
+    #[test]
+    fn detect_cases() {
+        let i = info();
+        assert_eq!(detect(b"GET / HTTP/1.1\r\n", b"", &i), Detect::Yes);
+        assert_eq!(detect(b"M-SEARCH * HTTP/1.1\r\n", b"", &i), Detect::Yes);
+        assert_eq!(detect(b"PROPFIND /very/long/path/without/end/yet", b"", &i), Detect::Yes);
+        assert_eq!(detect(b"", b"HTTP/1.1 200 OK\r\n", &i), Detect::Yes);
+        assert_eq!(detect(b"\x00\x01garbage body", b"HTTP/1.0 404", &i), Detect::Yes);
+        assert_eq!(detect(b"", b"POST /x HTTP/1.1\r\n", &i), Detect::YesSwapped);
+        assert_eq!(detect(b"HTTP/1.1 204 No Content\r\n", b"", &i), Detect::YesSwapped);
+        assert_eq!(detect(b"", b"", &i), Detect::NeedMore);
+        assert_eq!(detect(b"GE", b"", &i), Detect::NeedMore);
+        assert_eq!(detect(b"OPTIONS", b"", &i), Detect::NeedMore);
+        assert_eq!(detect(b"", b"HTTP/", &i), Detect::NeedMore);
+        assert_eq!(detect(b"\x16\x03\x01\x02\x00", b"", &i), Detect::NeedMore, "the server may still answer HTTP/1.");
+        assert_eq!(detect(b"\x16\x03\x01\x02\x00", b"\x16\x03\x03", &i), Detect::No);
+        assert_eq!(detect(b"SSH-2.0-OpenSSH_9.6\r\n", b"SSH-2.0-OpenSSH_9.6\r\n", &i), Detect::No);
+        assert_eq!(detect(b"get / HTTP/1.1\r\n", b"http/1.1 200", &i), Detect::No);
+        assert_eq!(detect(b"BREW /pot HTTP/1.1\r\n", b"X", &i), Detect::No);
+        assert_eq!(detect(b"OPTIONS rtsp://cam/ RTSP/1.0\r\n", b"RTSP/1.0 200 OK\r\n", &i), Detect::No);
+        assert_eq!(detect(b"OPTIONS sip:a@b SIP/2.0\r\n", b"", &i), Detect::No);
+        assert_eq!(detect(&[b'A'; 20], b"", &i), Detect::No);
+        assert_eq!(detect(b"xyzzy", b"", &i), Detect::NeedMore);
+        assert_eq!((PROTOCOL.name, PROTOCOL.records), ("HTTP", &["HTTP"][..]));
+    }
+
+    /// A deterministic xorshift generator (no dependency for tests).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Pieces that steer random streams into the decoder's states.
+    const PIECES: &[&[u8]] = &[
+        b"GET / HTTP/1.1\r\n",
+        b"HEAD /h HTTP/1.0\r\n",
+        b"CONNECT a:1 HTTP/1.1\r\n",
+        b"HTTP/1.1 200 OK\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\n",
+        b"HTTP/1.1 101 Switching\r\n\r\n",
+        b"HTTP/1.0 304 NM\r\n",
+        b"Content-Length: 5\r\n",
+        b"Content-Length: 99999999999999999999\r\n",
+        b"Transfer-Encoding: chunked\r\n",
+        b"Cookie: a=b; c\r\n",
+        b"\r\n",
+        b"\n",
+        b"5;x\r\nhello\r\n",
+        b"0\r\n\r\n",
+        b"ffffffffffffffff\r\n",
+    ];
+
+    #[test]
+    fn hostile_streams_do_not_panic_and_stay_bounded() {
+        const MAX_BUFFER: usize = 300;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..400 {
+            let mut c = Conn::with_buffer(MAX_BUFFER);
+            let mut lines = 0;
+            for step in 0..200 {
+                let side = if rng.below(2) == 0 { Side::Client } else { Side::Server };
+                let mut bytes = Vec::new();
+                for _ in 0..rng.below(6) {
+                    if rng.below(3) == 0 {
+                        bytes.extend((0..rng.below(40)).map(|_| rng.next() as u8));
+                    } else {
+                        bytes.extend(PIECES[rng.below(PIECES.len())]);
+                    }
+                }
+                lines += bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+                match rng.below(40) {
+                    0 => {
+                        c.gap(side, step, rng.below(100) as u64);
+                    }
+                    1 => {
+                        c.end(side, step);
+                    }
+                    _ => {
+                        for chunk in bytes.chunks(1 + rng.below(30)) {
+                            c.client(step, b"");
+                            let (d, mut e) = c.decoder();
+                            d.data(side, step, chunk, &mut e);
+                        }
+                    }
+                }
+                for side in [Side::Client, Side::Server] {
+                    assert!(c.decoder.held_bytes(side) <= MAX_BUFFER, "held {}", c.decoder.held_bytes(side));
+                }
+                assert!(c.decoder.pending.len() <= MAX_PENDING);
+            }
+            c.close(CloseReason::EndOfInput, 1_000);
+            let records = c.records();
+            // A record needs a start line, or stands for one lost in a gap.
+            assert!(records.len() <= lines, "{} records from {lines} lines", records.len());
+            for r in &records {
+                assert!(r.encoded_len() < 8 * MAX_BUFFER + 512, "record of {} bytes", r.encoded_len());
+            }
+        }
+    }
+}
