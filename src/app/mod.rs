@@ -13,6 +13,8 @@
 //! with an [`AppProtocol`] and its [`StreamDecoder`], and a registry line
 //! (`src/registry.rs`) per record type it writes.
 
+pub mod http;
+
 /// Which end of the connection sent the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
