@@ -1328,10 +1328,11 @@ impl StreamDecoder for HttpDecoder {
     }
 }
 
-#[cfg(test)]
 impl HttpDecoder {
-    /// Bytes `side` holds now (span, waiting request heads, current heads).
-    fn held_bytes(&self, side: Side) -> usize {
+    /// Bytes `side` holds now (the head or line spanning segments, the
+    /// heads of waiting requests, the head of the response being read):
+    /// at most `max_buffer`. For the tests and the fuzz target to check.
+    pub fn held_bytes(&self, side: Side) -> usize {
         let span = match side {
             Side::Client => self.client.span.len(),
             Side::Server => self.server.span.len(),
