@@ -21,7 +21,7 @@ use crate::decode::{kind, Emitter, EncodeConfig, Layers, Proto};
 use crate::decode::{usb, usbpcap};
 use crate::flows::{self, connection, flow, link_flow, network_flow, transport_flow, NewTracker};
 
-use crate::app::AppProtocol;
+use crate::app::{http, AppProtocol};
 
 pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
 
@@ -142,7 +142,6 @@ const fn flow(name: &'static str, tracker: NewTracker) -> Encoder {
 }
 
 /// A record type written by an application-layer stream decoder.
-#[allow(dead_code)]
 const fn stream(name: &'static str, protocol: &'static AppProtocol) -> Encoder {
     Encoder { name, stage: Stage::Stream(protocol) }
 }
@@ -217,6 +216,7 @@ pub static ENCODERS: &[Encoder] = &[
     flow("TransportFlow", flows::tracker::<transport_flow::TransportFlow>),
     flow("Flow", flows::tracker::<flow::Flow>),
     flow("Connection", flows::tracker::<connection::Connection>),
+    stream("HTTP", &http::PROTOCOL),
 ];
 
 /// VRRP's view needs to know the IP version (v3 over IPv6 carries IPv6 addresses).
