@@ -31,11 +31,19 @@ fn http_captures() -> Vec<(String, PathBuf)> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
     let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("no column {n}"));
-    let (file, protocols) = (col("file"), col("protocols"));
+    let (file, protocols, extra, linktype) = (col("file"), col("protocols"), col("extra"), col("linktype"));
     lines
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('\t').collect();
-            let has_http = cells.get(protocols)?.split(',').any(|p| p.starts_with("http."));
+            // ARCNET is a link layer netcap does not decode: its packets go
+            // to unknown.pcap, so there is nothing to compare.
+            if cells.get(linktype).is_some_and(|t| t.starts_with("arcnet")) {
+                return None;
+            }
+            // `protocols` counts frames per protocol ("http:121"), `extra`
+            // counts requests and handshakes ("http.request:61").
+            let names = |i: usize| cells.get(i).copied().unwrap_or("").split(',').filter_map(|p| p.split(':').next());
+            let has_http = names(protocols).chain(names(extra)).any(|p| p == "http" || p.starts_with("http."));
             has_http.then(|| (cells[file].to_string(), dir.join(cells[file])))
         })
         .collect()
@@ -110,7 +118,7 @@ fn tshark_requests(capture: &Path) -> Vec<Request> {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(capture)
-        .args(["-Y", "http", "-T", "json"])
+        .args(["-2", "-Y", "http", "-T", "json"])
         .args(["-e", "frame.number", "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.host"])
         .args(["-e", "http.user_agent", "-e", "http.response_in", "-e", "http.response.code"])
         .args(["-e", "http.content_type"])
@@ -183,12 +191,19 @@ fn tshark_requests(capture: &Path) -> Vec<Request> {
 
 fn matches(r: &Request, h: &pb::Http) -> bool {
     let opt = |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w == got);
+    // tshark shows a response only once it has reassembled all of it, and
+    // its reassembly gives up on some out-of-order and fast-retransmitted
+    // segments that netcap puts in order (many-protocols.pcap, frame 2888);
+    // netcap also writes the head of a response whose body the capture
+    // cut, flagged Incomplete. Where tshark shows no response, only the
+    // request is compared.
+    let cut_response = r.code == Some(0);
     r.method == h.method
         && r.uri == h.url
         && opt(&r.host, &h.host)
         && opt(&r.user_agent, &h.user_agent)
-        && r.code.is_none_or(|c| c == h.status_code)
-        && opt(&r.content_type, &h.content_type)
+        && (cut_response || r.code.is_none_or(|c| c == h.status_code))
+        && (cut_response || opt(&r.content_type, &h.content_type))
 }
 
 #[test]
@@ -199,7 +214,7 @@ fn every_request_tshark_shows_is_one_record_with_its_response() {
     let captures = http_captures();
     assert!(captures.len() >= 10, "expected the MANIFEST's HTTP captures, found {}", captures.len());
     let tmp = tempdir("http-tshark");
-    let (mut total, mut matched, mut extra, mut with_response) = (0usize, 0usize, 0usize, 0usize);
+    let (mut total, mut matched, mut extra, mut with_response, mut only_netcap) = (0usize, 0, 0, 0, 0);
     let mut failures = Vec::new();
     for (name, path) in &captures {
         let records = run_netcap(path, &tmp);
@@ -212,8 +227,11 @@ fn every_request_tshark_shows_is_one_record_with_its_response() {
                 Some(i) => {
                     used[i] = true;
                     matched += 1;
-                    if records[i].status_code != 0 {
+                    if records[i].status_code != 0 && r.code != Some(0) {
                         with_response += 1;
+                    }
+                    if records[i].status_code != 0 && r.code == Some(0) {
+                        only_netcap += 1;
                     }
                 }
                 None => failures.push(format!("{name}: frame {}: {r:?}", r.frame)),
@@ -222,8 +240,9 @@ fn every_request_tshark_shows_is_one_record_with_its_response() {
         extra += used.iter().filter(|u| !**u).count();
     }
     eprintln!(
-        "HTTP vs tshark: {matched}/{total} requests matched ({with_response} with their response) over {} \
-         captures; {extra} netcap records tshark does not show (other ports, responses without request)",
+        "HTTP vs tshark: {matched}/{total} requests matched ({with_response} with the response tshark pairs \
+         with them, {only_netcap} with a response tshark did not reassemble) over {} captures; {extra} netcap \
+         records tshark does not show (other ports, responses without request)",
         captures.len()
     );
     assert!(failures.is_empty(), "{} requests differ:\n{}", failures.len(), failures.join("\n"));
@@ -261,16 +280,30 @@ fn records_survive_ipv6_and_reordered_retransmitted_segments() {
         let v6_path = tmp.join("v6.pcap");
         write_pcap(&v6_path, packets.0, &packets.1.iter().map(|p| to_ipv6(p)).collect::<Vec<_>>());
         let v6 = comparable(run_netcap(&v6_path, &tmp.join("v6")), unmap_ipv6);
-        assert_eq!(v4, v6, "{name}: HTTP records over IPv6 differ from IPv4");
+        assert_same(&v4, &v6, &format!("{name}: HTTP records over IPv6 differ from IPv4"));
         // Reordered and retransmitted.
         let shuffled_path = tmp.join("shuffled.pcap");
         write_pcap(&shuffled_path, packets.0, &reorder_and_retransmit(&packets.1));
         let shuffled = comparable(run_netcap(&shuffled_path, &tmp.join("shuffled")), |s| s.to_string());
-        assert_eq!(v4, shuffled, "{name}: HTTP records change when segments are reordered and retransmitted");
+        assert_same(
+            &v4,
+            &shuffled,
+            &format!("{name}: HTTP records change when segments are reordered and retransmitted"),
+        );
         compared += original.len();
     }
     eprintln!("{compared} HTTP records identical over IPv6 and with reordered/retransmitted segments");
     assert!(compared > 300, "expected hundreds of records to compare, got {compared}");
+}
+
+/// Fails with the records only one side has.
+fn assert_same(a: &[String], b: &[String], what: &str) {
+    if a == b {
+        return;
+    }
+    let only_a: Vec<&String> = a.iter().filter(|r| !b.contains(r)).take(3).collect();
+    let only_b: Vec<&String> = b.iter().filter(|r| !a.contains(r)).take(3).collect();
+    panic!("{what}: {} vs {} records\nonly before:\n{only_a:#?}\nonly after:\n{only_b:#?}", a.len(), b.len());
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -381,10 +414,13 @@ fn tcp_data(bytes: &[u8]) -> Option<([u8; 12], usize)> {
 }
 
 /// Swaps each pair of consecutive data segments of one direction (when no
-/// other packet of that direction lies between them) and sends every
-/// third data segment twice.
+/// other packet lies between them) and sends every third data segment
+/// twice. The first data segment of each direction stays first: a stream
+/// seen without its handshake, and before any ACK from the other side,
+/// starts where its first segment is, so nothing could place an earlier one.
 fn reorder_and_retransmit(packets: &[Packet]) -> Vec<Packet> {
     let mut out: Vec<Packet> = Vec::with_capacity(packets.len() * 2);
+    let mut started = std::collections::HashSet::new();
     let mut i = 0;
     let mut data_seen = 0;
     while i < packets.len() {
@@ -392,7 +428,8 @@ fn reorder_and_retransmit(packets: &[Packet]) -> Vec<Packet> {
         let this = tcp_data(&p.2).filter(|(_, len)| *len > 0);
         if let Some((key, _)) = this {
             data_seen += 1;
-            if let Some(next) = packets.get(i + 1) {
+            let first = started.insert(key);
+            if let Some(next) = packets.get(i + 1).filter(|_| !first) {
                 if tcp_data(&next.2).is_some_and(|(k, len)| k == key && len > 0) {
                     out.push(next.clone());
                     out.push(p.clone());

@@ -953,8 +953,9 @@ impl HttpDecoder {
             Side::Client => self.push_pending(Request::unseen(timestamp), out),
             Side::Server if self.owed > 0 => self.owed -= 1,
             Side::Server => {
-                if let Some(mut request) = self.pop_pending() {
-                    request.incomplete = true;
+                // The response is missing as a whole (ResponseMissing); the
+                // request itself is as complete as it was.
+                if let Some(request) = self.pop_pending() {
                     self.emit(out, Some(&request), None);
                 }
             }
@@ -988,7 +989,6 @@ impl HttpDecoder {
     fn emit(&mut self, out: &mut AppEmitter, request: Option<&Request>, response: Option<&Exchange>) {
         let interim = std::mem::take(&mut self.interim);
         // A stand-in for a request lost in a gap is written as missing.
-        let stand_in = request.is_some_and(|r| !r.seen);
         let request = request.filter(|r| r.seen);
         if !out.wants(RECORD) || (request.is_none() && response.is_none()) {
             return;
@@ -1010,10 +1010,9 @@ impl HttpDecoder {
                 record.incomplete |= request.incomplete;
                 with_request(&request.head, |req| fill_request(&mut record, req));
             }
-            None => {
-                record.request_missing = true;
-                record.incomplete |= stand_in;
-            }
+            // A request lost in a gap is missing as a whole (RequestMissing);
+            // Incomplete speaks of the messages the record holds.
+            None => record.request_missing = true,
         }
         match response {
             Some(response) => {
@@ -1756,7 +1755,8 @@ mod tests {
         let r = c.records();
         assert_eq!(urls(&r), ["/a", "", "/c"]);
         assert_eq!(r.iter().map(|r| r.res_body_length).collect::<Vec<_>>(), [1, 2, 3]);
-        assert!(r[1].request_missing && r[1].incomplete);
+        // The lost request is missing as a whole; the response is complete.
+        assert!(r[1].request_missing && !r[1].incomplete);
         assert!(!r[2].incomplete);
     }
 

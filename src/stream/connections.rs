@@ -281,7 +281,18 @@ impl Connections {
         if s.flags & tcp_flag::SYN != 0 {
             mine.syn(s.seq);
         }
-        if !reset || !payload.is_empty() {
+        // The ACK speaks of the other side's bytes sent before this packet:
+        // its gaps come before this packet's data (a request that follows a
+        // lost response must not be taken for the one it answered).
+        if s.flags & tcp_flag::ACK != 0 && !reset {
+            theirs.acknowledged(s.ack, stats, &mut |e| deliver(app, &info, side.other(), e, &mut ctx));
+        }
+        // A TCP keep-alive probe carries one old byte (at the next
+        // sequence number minus one). Mid-stream, the first segment seen
+        // would start the stream with that byte, and no protocol would
+        // recognise what follows: such a segment does not start a stream.
+        let keep_alive_pickup = !mine.started() && s.wire_len == 1 && s.flags & !tcp_flag::PSH == tcp_flag::ACK;
+        if (!reset || !payload.is_empty()) && !keep_alive_pickup {
             let fin = s.flags & tcp_flag::FIN != 0;
             mine.segment(
                 s.seq,
@@ -294,9 +305,6 @@ impl Connections {
                 stats,
                 &mut |e| deliver(app, &info, side, e, &mut ctx),
             );
-        }
-        if s.flags & tcp_flag::ACK != 0 && !reset {
-            theirs.acknowledged(s.ack, stats, &mut |e| deliver(app, &info, side.other(), e, &mut ctx));
         }
         let done = reset || (mine.ended() && theirs.ended());
         if swapped {
@@ -701,6 +709,16 @@ mod tests {
         // The decoder was told the roles the content showed: port 80 spoke first.
         let first = pb::Http::decode_length_delimited(t.records[0].1.as_slice()).map(|h| h.src_port).unwrap_or(0);
         assert_eq!(first, 80);
+    }
+
+    #[test]
+    fn a_keep_alive_probe_does_not_start_a_picked_up_stream() {
+        let mut t = T::new(StreamConfig::default());
+        // The probe's byte is the one before the next data byte.
+        t.seg(true, 1000, 7000, ACK, b"\0", 1);
+        t.seg(false, 7000, 1001, ACK, b"", 2);
+        t.seg(true, 1001, 7000, ACK | tcp_flag::PSH, b"HI after a keep-alive", 3);
+        assert_eq!(t.said(), ["C:HI after a keep-alive"]);
     }
 
     #[test]

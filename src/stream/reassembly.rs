@@ -467,7 +467,13 @@ impl HalfStream {
     /// The other side acknowledged up to `ack`: bytes before it that we
     /// never saw were lost before the capture point; move past them.
     pub fn acknowledged(&mut self, ack: u32, stats: &mut ReassemblyStats, emit: &mut dyn FnMut(Event)) {
-        let Some(next) = self.next_seq else { return };
+        let Some(next) = self.next_seq else {
+            // Picked up without a SYN: the receiver says where this side's
+            // data goes on, so a first segment that arrives out of order
+            // is not taken for the start of the stream.
+            self.next_seq = Some(ack);
+            return;
+        };
         let distance = seq_distance(next, ack);
         if distance <= 0 || self.ended {
             return;
@@ -751,6 +757,15 @@ mod tests {
         h.seg(4990, b"0123456789mid");
         assert_eq!(h.text(), "middle end");
         assert_eq!(h.stats.overlaps, 1);
+    }
+
+    #[test]
+    fn an_acknowledgement_places_a_picked_up_stream() {
+        let mut h = Harness::new();
+        h.ack(500);
+        h.seg(503, b"def");
+        h.seg(500, b"abc");
+        assert_eq!(h.text(), "abcdef");
     }
 
     #[test]
