@@ -26,7 +26,8 @@
 use crate::app::AppProtocol;
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
-use crate::decode::{wire, Emitter, EncodeConfig, Layers, Outcome};
+use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, Layer, Layers, Outcome};
+use crate::defrag::{DefragConfig, DefragStats, Defragmenter};
 use crate::flows::{FlowConfig, Observation, Tracker};
 use crate::registry::{EncodeFn, ENCODERS};
 use crate::sink::RecordSink;
@@ -95,6 +96,8 @@ pub struct Summary {
     pub flows_evicted: Vec<(&'static str, u64)>,
     /// What TCP reassembly counted, when an application-layer type ran.
     pub stream: Option<StreamStats>,
+    /// What IP defragmentation counted.
+    pub defrag: DefragStats,
     /// Problems with the input file itself (e.g. a truncated last packet).
     pub warnings: Vec<String>,
     pub interrupted: bool,
@@ -120,6 +123,44 @@ struct BatchResult {
     observations: Vec<Observation>,
     /// The TCP segments of the batch, one list per stream shard.
     segments: Vec<Vec<Segment>>,
+    /// The IP fragments of the batch, in packet order.
+    fragments: Vec<FragmentRef>,
+}
+
+/// Where an IP fragment's packet (its IPv4 or IPv6 header on) lies in the
+/// bytes of packet `index` of the batch.
+#[derive(Clone, Copy)]
+struct FragmentRef {
+    index: u32,
+    at: u32,
+    len: u32,
+}
+
+impl FragmentRef {
+    /// The innermost fragmented IP packet of a decoded packet, if any.
+    fn of(l: &Layers, packet: &[u8], index: usize) -> Option<FragmentRef> {
+        let mut found = None;
+        let mut last_ipv6 = None;
+        for layer in l.layers() {
+            match layer {
+                Layer::Ipv4(p) if p.is_fragment() => found = Some(p.bytes()),
+                Layer::Ipv6(p) => last_ipv6 = Some(p.bytes()),
+                Layer::Ipv6Fragment(_) => found = last_ipv6,
+                _ => {}
+            }
+        }
+        let ip = found?;
+        let at = (ip.as_ptr() as usize).wrapping_sub(packet.as_ptr() as usize);
+        let inside = at.checked_add(ip.len()).is_some_and(|end| end <= packet.len());
+        if !inside {
+            return None;
+        }
+        Some(FragmentRef {
+            index: u32::try_from(index).ok()?,
+            at: u32::try_from(at).ok()?,
+            len: u32::try_from(ip.len()).ok()?,
+        })
+    }
 }
 
 pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &CaptureOptions) -> Result<Summary> {
@@ -195,6 +236,9 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         stream,
         stream_slots: stream_types.iter().map(|(slot, _, _)| *slot).collect(),
         stream_out: Vec::new(),
+        defrag: Defragmenter::new(DefragConfig::default()),
+        packet_encoders: packet_encoders.clone(),
+        config: opts.config,
         timestamp_digits: 6,
         errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
         errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), source.dump_format()),
@@ -248,6 +292,19 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     summary.elapsed = start.elapsed();
     Ok(summary)
 }
+
+/// The layer kinds a reassembled datagram shares with its fragments: its IP
+/// header (one record per fragment) and its transport header (recorded
+/// from the first fragment, which carries it). Encoders that read nothing
+/// else are not run on the datagram; its application layers are.
+const REASSEMBLED_OUTER: u64 = kind::IPV4
+    | kind::IPV6
+    | kind::IPV6_HOP_BY_HOP
+    | kind::IPV6_FRAGMENT
+    | kind::TCP
+    | kind::UDP
+    | kind::ICMPV4
+    | kind::ICMPV6;
 
 /// Divides the one memory budget of the stateful stages: half to the flow
 /// tables and half to TCP reassembly when both run, all to the one that
@@ -326,6 +383,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
         let mut problems = Vec::new();
         let mut observations = Vec::with_capacity(if job.observe { batch.len() } else { 0 });
         let mut segments: Vec<Vec<Segment>> = (0..job.shards).map(|_| Vec::new()).collect();
+        let mut fragments = Vec::new();
         // (slot, bytes, records) before each encoder run on the current
         // packet, to undo its output after a panic.
         let mut marks: Vec<(usize, usize, u64)> = Vec::with_capacity(job.slots);
@@ -342,7 +400,10 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                     encode(&layers, &job.config, &mut out);
                 }
                 let observation = job.observe.then(|| Observation::of(&layers, meta.orig_len));
-                if job.shards > 0 && layers.has(crate::decode::kind::TCP) {
+                if layers.has(kind::IPV4 | kind::IPV6_FRAGMENT) {
+                    fragments.extend(FragmentRef::of(&layers, data, index));
+                }
+                if job.shards > 0 && layers.has(kind::TCP) {
                     if let Some(s) = Segment::of(&layers, data, index) {
                         if let Some(list) = segments.get_mut(s.shard(job.shards)) {
                             list.push(s);
@@ -396,7 +457,8 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                 }
             }
         }
-        if tx.send(BatchResult { batch, records, counts, problems, observations, segments }).is_err() {
+        let result = BatchResult { batch, records, counts, problems, observations, segments, fragments };
+        if tx.send(result).is_err() {
             return;
         }
     }
@@ -498,6 +560,12 @@ struct Sink {
     stream_slots: Vec<usize>,
     /// Records the stage delivered, to write.
     stream_out: Vec<(usize, Vec<u8>)>,
+    /// IP fragments back into datagrams, in capture order.
+    defrag: Defragmenter,
+    /// (slot, layer kinds read, encoder) of the per-packet types, run on
+    /// reassembled datagrams.
+    packet_encoders: Vec<(usize, u64, EncodeFn)>,
+    config: EncodeConfig,
     /// Of the last batch, for the headers of files created at the end.
     timestamp_digits: u32,
     errors_log: ErrorLog,
@@ -564,13 +632,67 @@ impl Sink {
             dump.write(meta.timestamp, meta.link_type, meta.interface, meta.orig_len, batch.bytes(&meta))
                 .with_context(|| format!("cannot write {}", dump.path().display()))?;
         }
+        let reassembled = self.defragment(batch, &result.fragments)?;
+        if let Some(end) = batch.iter().map(|(m, _)| m.timestamp).max() {
+            self.defrag.expire(end);
+        }
         if let Some(stage) = self.stream.as_mut() {
             let BatchResult { batch, segments, .. } = result;
-            stage.send(Arc::new(batch), segments);
+            stage.send(Arc::new(batch), segments, reassembled);
             stage.collect(false, &mut self.stream_out);
             self.write_stream_records()?;
         }
         Ok(())
+    }
+
+    /// Feeds the batch's fragments to the defragmenter; a datagram they
+    /// complete is decoded and its layers above IP go through the
+    /// per-packet encoders (its fragments already gave their IP records),
+    /// and its TCP segment, if any, is returned for the stream stage.
+    fn defragment(&mut self, batch: &PacketBatch, fragments: &[FragmentRef]) -> Result<Vec<(Segment, Vec<u8>)>> {
+        let mut segments = Vec::new();
+        for f in fragments {
+            let Some(meta) = batch.meta(f.index as usize) else { continue };
+            let packet = batch.bytes(meta);
+            let Some(ip) = packet.get(f.at as usize..(f.at as usize).saturating_add(f.len as usize)) else { continue };
+            let Some(datagram) = self.defrag.add(ip, meta.timestamp) else { continue };
+            let mut out: Vec<(usize, Vec<u8>, u64)> = Vec::new();
+            let encoders = &self.packet_encoders;
+            let config = &self.config;
+            let stream = self.stream.is_some();
+            let caught = catch_unwind(AssertUnwindSafe(|| {
+                let l = Layers::decode(linktype::RAW, meta.timestamp, &datagram, datagram.len());
+                for &(slot, needs, encode) in encoders {
+                    // The IP and transport headers were recorded from the fragments.
+                    if !l.has(needs) || needs & !REASSEMBLED_OUTER == 0 {
+                        continue;
+                    }
+                    let (mut bytes, mut count) = (Vec::new(), 0u64);
+                    encode(&l, config, &mut Emitter::new(&mut bytes, &mut count));
+                    if count > 0 {
+                        out.push((slot, bytes, count));
+                    }
+                }
+                if stream && l.has(kind::TCP) {
+                    Segment::of(&l, &datagram, f.index as usize)
+                } else {
+                    None
+                }
+            }));
+            match caught {
+                Ok(segment) => {
+                    for (slot, bytes, count) in out {
+                        self.write_slot(slot, &bytes, count)?;
+                    }
+                    if let Some(s) = segment {
+                        segments.push((s, datagram));
+                    }
+                }
+                // A bug in a decoder: the datagram's records are lost, the run goes on.
+                Err(_) => *self.summary.error_kinds.entry("panic in decoder (reassembled datagram)".into()).or_default() += 1,
+            }
+        }
+        Ok(segments)
     }
 
     /// Writes the records the stream stage delivered.
@@ -600,6 +722,7 @@ impl Sink {
                 self.summary.flows_evicted.push((ENCODERS[self.encoders[*slot]].name, t.evicted()));
             }
         }
+        self.summary.defrag = self.defrag.stats();
         self.summary.records = self.records.finish()?;
         self.errors_log.finish(&self.summary.error_kinds)?;
         self.errors_pcap.finish()?;

@@ -12,6 +12,17 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
+/// The records of a file, each as its encoded bytes.
+fn records(path: &Path) -> Vec<Vec<u8>> {
+    let mut r = netcap::container::RecordReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
+        out.push(buf.clone());
+    }
+    out
+}
+
 fn netcap(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_netcap")).args(args).output().expect("netcap runs");
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
@@ -121,10 +132,10 @@ fn stream_records_are_identical_for_any_number_of_workers() {
             "HTTP,TCP",
         ]);
         assert!(ok, "{summary}");
-        let bytes = std::fs::read(out.join("HTTP.ncap.gz")).expect("HTTP records written");
-        outputs.push(bytes);
+        outputs.push(records(&out.join("HTTP.ncap.gz")));
     }
-    assert!(outputs[0].len() > 1000, "expected HTTP records");
-    assert!(outputs.iter().all(|o| *o == outputs[0]), "HTTP.ncap.gz differs between -workers 1, 2 and 5");
+    assert!(outputs[0].len() > 100, "expected HTTP records, got {}", outputs[0].len());
+    // The header holds the time the file was made; the records must be equal byte for byte.
+    assert!(outputs.iter().all(|o| *o == outputs[0]), "HTTP records differ between -workers 1, 2 and 5");
     let _ = std::fs::remove_dir_all(&dir);
 }

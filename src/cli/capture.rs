@@ -139,7 +139,7 @@ pub struct PipelineArgs {
     /// the flow tables and TCP reassembly (connections, out-of-order
     /// segments, application decoders) share it; what it forces out early
     /// is counted in the summary. Units: B, KB/KiB, MB/MiB, GB/GiB.
-    #[arg(long, value_name = "SIZE", default_value = "384MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     pub memcap: usize,
 
     /// Idle timeout of a TCP connection in reassembly (packet time).
@@ -411,6 +411,14 @@ pub fn print_summary(s: &Summary, opts: &CaptureOptions) {
             "{n} {name} records written early: table full (-max-flows {}, -memcap {} MiB)",
             opts.flows.max_flows,
             opts.flows.memcap >> 20
+        );
+    }
+    let d = &s.defrag;
+    if d.fragments > 0 {
+        eprintln!(
+            "IP defragmentation: {} fragments, {} datagrams reassembled; {} overlaps ({} with different bytes), {} \
+             timed out, {} with too many fragments, {} invalid, {} forced out",
+            d.fragments, d.datagrams, d.overlaps, d.overlaps_differ, d.timed_out, d.too_many_fragments, d.invalid, d.evicted
         );
     }
     if let Some(st) = &s.stream {

@@ -41,6 +41,10 @@ impl<'a> Ipv4Packet<'a> {
         Ok(())
     }
 
+    /// The packet's bytes from its header on (as captured).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
     pub fn version(&self) -> u8 {
         u8_at(self.buf, 0) >> 4
     }
@@ -62,6 +66,10 @@ impl<'a> Ipv4Packet<'a> {
     /// The three flag bits (reserved, DF, MF).
     pub fn flags(&self) -> u8 {
         u8_at(self.buf, 6) >> 5
+    }
+    /// A fragment of a larger datagram: More Fragments set or an offset.
+    pub fn is_fragment(&self) -> bool {
+        self.flags() & 1 != 0 || self.frag_offset() != 0
     }
     /// Fragment offset in 8-byte units, as on the wire.
     pub fn frag_offset(&self) -> u16 {

@@ -29,6 +29,10 @@ impl<'a> Ipv6Packet<'a> {
         }
         Ok(p)
     }
+    /// The packet's bytes from its header on (as captured).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
     pub fn version(&self) -> u8 {
         u8_at(self.buf, 0) >> 4
     }

@@ -297,6 +297,11 @@ pub struct Layers<'a> {
     pub ip_upper: Option<IpUpper<'a>>,
     /// Tunnels entered (GRE, VXLAN, Geneve, ERSPAN, IP in IP).
     pub tunnel_depth: u8,
+    /// The innermost IP packet is the first fragment of a datagram: its
+    /// transport header is decoded (and recorded), but what follows is only
+    /// part of a message, decoded once the datagram is reassembled
+    /// (`crate::defrag`), as Wireshark does.
+    pub first_fragment: bool,
     pub outcome: Outcome,
     /// Shares byte counts between the payload entropies of nested layers.
     pub entropy: wire::EntropyMemo<'a>,
@@ -459,6 +464,7 @@ impl<'a> Layers<'a> {
             present: 0,
             ip_upper: None,
             tunnel_depth: 0,
+            first_fragment: false,
             outcome: Outcome::Complete,
             entropy: wire::EntropyMemo::new(frame),
             names: [""; MAX_LAYERS],
@@ -678,6 +684,7 @@ impl<'a> Layers<'a> {
                     // A later fragment: its payload is not an upper-layer header.
                     return;
                 }
+                self.first_fragment = p.is_fragment();
                 let on_wire = p.payload_len_on_wire(self.uncaptured);
                 self.decode_ip_payload(p.protocol(), p.payload(), on_wire, false);
             }
@@ -694,6 +701,7 @@ impl<'a> Layers<'a> {
             return;
         }
         self.ip_upper = None;
+        self.first_fragment = false;
         let mut next = p.next_header();
         let mut rest = p.payload();
         // Walk the extension headers to the upper layer.
@@ -720,6 +728,7 @@ impl<'a> Layers<'a> {
                         if h.fragment_offset != 0 {
                             return;
                         }
+                        self.first_fragment = h.more_fragments;
                         next = h.next_header;
                         rest = payload;
                     }
@@ -908,6 +917,9 @@ impl<'a> Layers<'a> {
 
     /// TCP payloads of protocols Wireshark finds by port (DNS, SIP, Modbus).
     fn decode_tcp_payload(&mut self, s: &tcp::TcpSegment<'a>) {
+        if self.first_fragment {
+            return;
+        }
         let payload = s.payload();
         if payload.is_empty() {
             return;
@@ -953,6 +965,9 @@ impl<'a> Layers<'a> {
 
     /// UDP payloads of protocols Wireshark finds by port or by content.
     fn decode_udp_payload(&mut self, d: &udp::UdpDatagram<'a>, over_ipv6: bool) {
+        if self.first_fragment {
+            return;
+        }
         let payload = d.payload();
         // A length field below the header's 8 bytes says nothing about the
         // payload, except 0 over IPv6: a jumbogram's (RFC 2675), as BIG TCP

@@ -69,7 +69,7 @@ impl Default for FlowConfig {
             // The usual NetFlow/IPFIX active timeout.
             active_timeout: 1800 * SECOND,
             max_flows: 500_000,
-            memcap: 384 << 20,
+            memcap: 256 << 20,
         }
     }
 }

@@ -106,16 +106,26 @@ impl Segment {
     /// before it; `packet` is the packet's bytes (which `l` borrows).
     pub fn of(l: &Layers, packet: &[u8], index: usize) -> Option<Segment> {
         let mut ip: Option<(u8, &[u8], &[u8])> = None;
+        let mut fragmented = false;
         let mut tcp = None;
         for layer in l.layers() {
             match layer {
-                Layer::Ipv4(p) => ip = Some((4, p.src(), p.dst())),
-                Layer::Ipv6(p) => ip = Some((6, p.src(), p.dst())),
-                Layer::Tcp(t) => tcp = Some((ip, *t)),
+                Layer::Ipv4(p) => {
+                    ip = Some((4, p.src(), p.dst()));
+                    fragmented = p.is_fragment();
+                }
+                Layer::Ipv6(p) => {
+                    ip = Some((6, p.src(), p.dst()));
+                    fragmented = false;
+                }
+                Layer::Ipv6Fragment(_) => fragmented = true,
+                Layer::Tcp(t) => tcp = Some((ip, fragmented, *t)),
                 _ => {}
             }
         }
-        let (Some((version, src, dst)), t) = tcp? else { return None };
+        // The first fragment of a segment carries only part of it: the
+        // segment comes whole from the reassembled datagram.
+        let (Some((version, src, dst)), false, t) = tcp? else { return None };
         let payload = t.payload();
         let at = (payload.as_ptr() as usize).wrapping_sub(packet.as_ptr() as usize);
         // The payload must lie inside the packet's bytes (it always does:
@@ -182,10 +192,10 @@ fn copy_into(dst: &mut [u8], src: &[u8]) {
 type KeyedRecord = (u8, u64, usize, Vec<u8>);
 
 enum Job {
-    Batch {
-        batch: Arc<PacketBatch>,
-        segments: Vec<Segment>,
-    },
+    /// A batch with this shard's segments, and the segments of datagrams
+    /// reassembled from fragments (their bytes owned), each after the
+    /// packet at its `index`.
+    Batch { batch: Arc<PacketBatch>, segments: Vec<Segment>, reassembled: Vec<(Segment, Vec<u8>)> },
     /// End of input: close everything at this time.
     Finish(i64),
 }
@@ -246,14 +256,27 @@ impl StreamStage {
     }
 
     /// Hands batch `batch` to every shard with its segments (one list per
-    /// shard, as [`Segment::shard`] divided them).
-    pub fn send(&mut self, batch: Arc<PacketBatch>, mut segments: Vec<Vec<Segment>>) {
+    /// shard, as [`Segment::shard`] divided them) and the segments of
+    /// datagrams reassembled from the batch's fragments, in packet order.
+    pub fn send(
+        &mut self,
+        batch: Arc<PacketBatch>,
+        mut segments: Vec<Vec<Segment>>,
+        reassembled: Vec<(Segment, Vec<u8>)>,
+    ) {
         if let Some(t) = batch.iter().map(|(m, _)| m.timestamp).max() {
             self.last_time = self.last_time.max(t);
         }
-        segments.resize_with(self.jobs.len(), Vec::new);
-        for (tx, segs) in self.jobs.iter().zip(segments) {
-            let _ = tx.send(Job::Batch { batch: Arc::clone(&batch), segments: segs });
+        let shards = self.jobs.len();
+        segments.resize_with(shards, Vec::new);
+        let mut extra: Vec<Vec<(Segment, Vec<u8>)>> = (0..shards).map(|_| Vec::new()).collect();
+        for (s, bytes) in reassembled {
+            if let Some(list) = extra.get_mut(s.shard(shards)) {
+                list.push((s, bytes));
+            }
+        }
+        for ((tx, segs), reassembled) in self.jobs.iter().zip(segments).zip(extra) {
+            let _ = tx.send(Job::Batch { batch: Arc::clone(&batch), segments: segs, reassembled });
         }
         self.sent += 1;
     }
@@ -305,6 +328,27 @@ fn merge_into(mut merged: Vec<KeyedRecord>, out: &mut Vec<(usize, Vec<u8>)>) {
     out.extend(merged.into_iter().map(|(_, _, t, r)| (t, r)));
 }
 
+/// One segment into the shard's connections; its records keyed by its packet.
+fn feed(
+    conns: &mut connections::Connections,
+    s: &Segment,
+    payload: &[u8],
+    first_packet: u64,
+    outputs: &connections::Outputs,
+    scratch: &mut Vec<(usize, Vec<u8>)>,
+    records: &mut Vec<KeyedRecord>,
+) {
+    let frame = first_packet + u64::from(s.index);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        conns.segment(s, payload, frame, outputs, scratch)
+    }));
+    if caught.is_err() {
+        // A bug in a decoder: this packet's records are lost, the run goes on.
+        scratch.clear();
+    }
+    records.extend(scratch.drain(..).map(|(t, r)| (0u8, u64::from(s.index), t, r)));
+}
+
 fn run_shard(
     cfg: StreamConfig,
     protocols: &[&'static AppProtocol],
@@ -318,20 +362,20 @@ fn run_shard(
     let mut ended = Vec::new();
     for job in jobs {
         match job {
-            Job::Batch { batch, segments } => {
+            Job::Batch { batch, segments, reassembled } => {
                 let mut records = Vec::new();
+                let mut extra = reassembled.iter().peekable();
                 for s in &segments {
+                    // Datagrams completed by an earlier packet of the batch come first.
+                    while let Some((r, bytes)) = extra.next_if(|(r, _)| r.index < s.index) {
+                        feed(&mut conns, r, r.payload(bytes), batch.first_packet, &outputs, &mut scratch, &mut records);
+                    }
                     let Some(meta) = batch.meta(s.index as usize) else { continue };
                     let packet = batch.bytes(meta);
-                    let frame = batch.first_packet + u64::from(s.index);
-                    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        conns.segment(s, s.payload(packet), frame, &outputs, &mut scratch)
-                    }));
-                    if caught.is_err() {
-                        // A bug in a decoder: this packet's records are lost, the run goes on.
-                        scratch.clear();
-                    }
-                    records.extend(scratch.drain(..).map(|(t, r)| (0u8, u64::from(s.index), t, r)));
+                    feed(&mut conns, s, s.payload(packet), batch.first_packet, &outputs, &mut scratch, &mut records);
+                }
+                for (r, bytes) in extra {
+                    feed(&mut conns, r, r.payload(bytes), batch.first_packet, &outputs, &mut scratch, &mut records);
                 }
                 if let Some(end) = batch.iter().map(|(m, _)| m.timestamp).max() {
                     conns.expire(end, &outputs, &mut ended);

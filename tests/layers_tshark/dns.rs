@@ -399,7 +399,9 @@ pub const DNS: Spec = Spec {
         "dns.resp.z.do",
         "dns.opt.code",
     ],
-    prefs: &[],
+    // netcap reassembles IP fragments and decodes a fragmented DNS message
+    // once, whole, at its last fragment, as tshark does by default.
+    prefs: &["ip.defragment:TRUE", "ipv6.defragment:TRUE"],
     columns: COLUMNS,
     expected,
     actual,
