@@ -208,13 +208,7 @@ impl Connections {
         records: &mut Records,
     ) -> u32 {
         // The budget is spent: the connections nearest their deadline go first.
-        while self.memory + CONN_BYTES > self.cfg.memcap && !self.index.is_empty() {
-            if let Some(&(_, _, victim)) = self.index.first() {
-                self.stats.evicted += 1;
-                self.close(victim, CloseReason::Evicted, now, out, records);
-                self.remove(victim);
-            }
-        }
+        self.evict_down_to(self.cfg.memcap.saturating_sub(CONN_BYTES), now, out, records);
         let deadline = now.saturating_add(self.cfg.idle_timeout);
         let conn = Conn {
             key,
@@ -244,6 +238,17 @@ impl Connections {
         self.memory += CONN_BYTES;
         self.stats.connections += 1;
         slot
+    }
+
+    /// Forces connections out, nearest their deadline first, until the
+    /// estimate is at most `limit` (or none is left).
+    fn evict_down_to(&mut self, limit: usize, now: i64, out: &Outputs, records: &mut Records) {
+        while self.memory > limit {
+            let Some(&(_, _, victim)) = self.index.first() else { break };
+            self.stats.evicted += 1;
+            self.close(victim, CloseReason::Evicted, now, out, records);
+            self.remove(victim);
+        }
     }
 
     fn remove(&mut self, slot: u32) {
@@ -324,6 +329,12 @@ impl Connections {
             let reason = if reset { CloseReason::Reset } else { CloseReason::Fin };
             self.close(slot, reason, s.timestamp, out, records);
         }
+        // Held segments are checked against the budget as they come, but a
+        // connection also grows by what is not: a decoder starting, the
+        // bytes kept to compare retransmissions, the bytes stored while
+        // detecting. Connections admitted at the cap (by `open`) would
+        // otherwise each grow past it, many times the cap in all.
+        self.evict_down_to(self.cfg.memcap, s.timestamp, out, records);
     }
 
     /// Ends a connection for its decoder and keeps it, closed, for a linger.
@@ -756,5 +767,36 @@ mod tests {
         }
         assert_eq!(t.conns.len(), 3);
         assert_eq!(t.conns.stats.evicted, 7);
+    }
+
+    #[test]
+    fn connections_that_grow_after_admission_stay_within_the_budget() {
+        // Found by the `reassembly` fuzz target: four connections admitted
+        // with their SYNs (640 bytes each), then each starts a decoder
+        // (2,048 bytes, not checked against the budget when it starts):
+        // 8,728 bytes under an 8 KiB cap by the third before the fix.
+        let memcap = 8 << 10;
+        let mut t = T::new(StreamConfig { memcap, ..Default::default() });
+        let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
+        let segment = |port: u16, seq: u32, flags: u8, ts: i64, len: u32| {
+            let mut seg = Segment { timestamp: ts, ip_version: 4, seq, flags, ..Default::default() };
+            seg.src_port = port;
+            seg.dst_port = 80;
+            (seg.payload_len, seg.wire_len) = (len, len);
+            seg
+        };
+        for port in 40000..40004u16 {
+            t.frame += 1;
+            t.conns.segment(&segment(port, 100, SYN, 1, 0), b"", t.frame, &out, &mut t.records);
+        }
+        assert_eq!(t.conns.len(), 4);
+        for port in 40000..40004u16 {
+            t.frame += 1;
+            t.conns.segment(&segment(port, 101, ACK, 2, 2), b"HI", t.frame, &out, &mut t.records);
+            assert!(t.conns.memory() <= memcap, "memory {} > {memcap}", t.conns.memory());
+        }
+        // The oldest went, told to its decoder as an eviction.
+        assert!(t.conns.stats.evicted > 0);
+        assert!(t.said().iter().any(|s| s == "close Evicted"));
     }
 }

@@ -406,6 +406,14 @@ impl HalfStream {
     }
 
     fn remember(&mut self, bytes: &[u8]) {
+        // The window is counted by its capacity (`held_bytes`): let it grow
+        // by doubling, but never past RECENT_BYTES, as the Vec's own
+        // growth would (up to twice that, past the per-stream bound).
+        let needed = (self.recent.len() + bytes.len()).min(RECENT_BYTES);
+        if needed > self.recent.capacity() {
+            let target = needed.max(2 * self.recent.capacity()).min(RECENT_BYTES);
+            self.recent.reserve_exact(target.saturating_sub(self.recent.len()));
+        }
         if bytes.len() >= RECENT_BYTES {
             self.recent.clear();
             self.recent.extend_from_slice(&bytes[bytes.len() - RECENT_BYTES..]);
@@ -850,6 +858,30 @@ mod tests {
             h.seg(2 + i * 200, &data);
             assert!(h.half.held_bytes() <= 4096 + RECENT_BYTES);
         }
+    }
+
+    #[test]
+    fn the_retransmission_window_stays_within_its_size() {
+        // Found by the `reassembly` fuzz target: 2,047 bytes then 2 more
+        // in order made the window's Vec double to 4,094 bytes, counted
+        // as held, past `max_held + RECENT_BYTES`.
+        let mut h = Harness::new();
+        h.half.syn(0);
+        h.seg(1, &[b'a'; RECENT_BYTES - 1]);
+        h.seg(RECENT_BYTES as u32, b"bc");
+        assert_eq!(h.half.held_bytes(), RECENT_BYTES);
+        // Small pieces still grow it step by step, not all at once.
+        let mut h = Harness::new();
+        h.half.syn(0);
+        h.seg(1, b"abc");
+        assert!(h.half.held_bytes() < RECENT_BYTES);
+        for i in 0..1000u32 {
+            h.seg(4 + 3 * i, b"def");
+            assert!(h.half.held_bytes() <= RECENT_BYTES);
+        }
+        // Retransmissions are still compared against the window.
+        h.seg(4 + 3 * 999, b"dXf");
+        assert_eq!(h.stats.overlaps_differ, 1);
     }
 
     #[test]
