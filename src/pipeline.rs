@@ -689,7 +689,9 @@ impl Sink {
                     }
                 }
                 // A bug in a decoder: the datagram's records are lost, the run goes on.
-                Err(_) => *self.summary.error_kinds.entry("panic in decoder (reassembled datagram)".into()).or_default() += 1,
+                Err(_) => {
+                    *self.summary.error_kinds.entry("panic in decoder (reassembled datagram)".into()).or_default() += 1
+                }
             }
         }
         Ok(segments)

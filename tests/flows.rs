@@ -124,7 +124,11 @@ fn idle_timeout_ends_a_flow_and_active_timeout_slices_it() {
         packets.push(pkt(T0 + t * SEC + SEC / 2, (C, 6000), (B, 123), UDP, 0, 20));
     }
     packets.sort_by_key(|p| p.t);
-    let (out, _) = netcap_on("timeouts", &packets, &["-flow-timeout", "5s", "-conn-timeout", "5s", "-active-timeout", "10s", "-quiet"]);
+    let (out, _) = netcap_on(
+        "timeouts",
+        &packets,
+        &["-flow-timeout", "5s", "-conn-timeout", "5s", "-active-timeout", "10s", "-quiet"],
+    );
     let flows: Vec<pb::Flow> = read(&out.join("Flow.ncap.gz"));
 
     let one: Vec<&pb::Flow> = flows.iter().filter(|f| f.src_port == 5000).collect();
@@ -184,10 +188,21 @@ fn fin_and_rst_close_connections_with_zeek_states() {
     p.extend(tcp_exchange(0, C, 9000, &[('>', SYN, 0), ('<', SYN | ACK, 0), ('>', ACK, 0)]));
     p.push(pkt(T0 + 30 * SEC, (C, 9000), (B, 80), TCP, ACK | PSH, 5));
     // Normal close, then the last ACK (kept by the linger): SF.
-    p.extend(tcp_exchange(1, A, 1000, &[
-        ('>', SYN, 0), ('<', SYN | ACK, 0), ('>', ACK, 0), ('>', PSH | ACK, 100), ('<', ACK, 0),
-        ('>', FIN | ACK, 0), ('<', FIN | ACK, 0), ('>', ACK, 0),
-    ]));
+    p.extend(tcp_exchange(
+        1,
+        A,
+        1000,
+        &[
+            ('>', SYN, 0),
+            ('<', SYN | ACK, 0),
+            ('>', ACK, 0),
+            ('>', PSH | ACK, 100),
+            ('<', ACK, 0),
+            ('>', FIN | ACK, 0),
+            ('<', FIN | ACK, 0),
+            ('>', ACK, 0),
+        ],
+    ));
     // The same ports again 2 s later, within the linger: a new connection, reset by the originator: RSTO.
     p.extend(tcp_exchange(3, A, 1000, &[('>', SYN, 0), ('<', SYN | ACK, 0), ('>', ACK, 0), ('>', RST, 0)]));
     // Rejected: REJ. Unanswered: S0. SYN then RST without answer: RSTOS0.
@@ -205,9 +220,11 @@ fn fin_and_rst_close_connections_with_zeek_states() {
     // Mid-stream traffic only: OTH.
     p.extend(tcp_exchange(12, A, 1009, &[('>', ACK | PSH, 10), ('<', ACK, 0)]));
     p.sort_by_key(|x| x.t);
-    let (out, _) = netcap_on("tcp", &p, &["-conn-timeout", "1h", "-flow-timeout", "1h", "-quiet", "-include", "Connection"]);
+    let (out, _) =
+        netcap_on("tcp", &p, &["-conn-timeout", "1h", "-flow-timeout", "1h", "-quiet", "-include", "Connection"]);
     let conns: Vec<pb::Connection> = read(&out.join("Connection.ncap.gz"));
-    let states: Vec<(i32, &str, i64)> = conns.iter().map(|c| (c.src_port, c.conn_state.as_str(), c.num_packets)).collect();
+    let states: Vec<(i32, &str, i64)> =
+        conns.iter().map(|c| (c.src_port, c.conn_state.as_str(), c.num_packets)).collect();
 
     // Closed connections are written 5 s after their close, in that order;
     // the rest at the end of the capture (in order of last activity).
@@ -237,7 +254,11 @@ fn fin_and_rst_close_connections_with_zeek_states() {
     assert!(sf.community_id.starts_with("1:") && sf.community_id.len() == 30, "{}", sf.community_id);
     assert_ne!(conns[0].uid, conns[1].uid, "the reused ports make a new connection");
     let shr = &conns[9];
-    assert_eq!((shr.src_ip.as_str(), shr.src_port, shr.dst_port, shr.dst_packets), ("10.0.0.1", 1008, 80, 2), "flipped to the SYN+ACK's receiver");
+    assert_eq!(
+        (shr.src_ip.as_str(), shr.src_port, shr.dst_port, shr.dst_packets),
+        ("10.0.0.1", 1008, 80, 2),
+        "flipped to the SYN+ACK's receiver"
+    );
 }
 
 #[test]
@@ -249,7 +270,8 @@ fn a_full_table_writes_its_least_recently_seen_entry_early() {
             p.push(pkt(T0 + (round * 5 + i64::from(port)) * SEC, (A, 7000 + port), (B, 53), UDP, 0, 1));
         }
     }
-    let (out, stderr) = netcap_on("cap", &p, &["-max-flows", "2", "-include", "Flow,Connection,TransportFlow,NetworkFlow"]);
+    let (out, stderr) =
+        netcap_on("cap", &p, &["-max-flows", "2", "-include", "Flow,Connection,TransportFlow,NetworkFlow"]);
     let flows: Vec<pb::Flow> = read(&out.join("Flow.ncap.gz"));
     assert_eq!(flows.len(), 15, "every packet evicts the least recently seen of two");
     assert_eq!(flows.iter().map(|f| f.num_packets).sum::<i64>(), 15, "nothing dropped");
@@ -279,7 +301,10 @@ fn flow_types_are_selected_like_any_record_type() {
     assert_eq!(names(&out), ["Flow.ncap.gz", "UDP.ncap.gz"]);
     let (out, _) = netcap_on("exc", &p, &["-exclude", "Connection,LinkFlow,Flow", "-quiet"]);
     let n = names(&out);
-    assert!(n.contains(&"NetworkFlow.ncap.gz".to_string()) && n.contains(&"TransportFlow.ncap.gz".to_string()), "{n:?}");
+    assert!(
+        n.contains(&"NetworkFlow.ncap.gz".to_string()) && n.contains(&"TransportFlow.ncap.gz".to_string()),
+        "{n:?}"
+    );
     assert!(!n.iter().any(|x| x == "Connection.ncap.gz" || x == "Flow.ncap.gz" || x == "LinkFlow.ncap.gz"), "{n:?}");
     let (out, _) = netcap_on("hdr", &p, &["-include", "LinkFlow", "-quiet"]);
     let r = RecordReader::open(&out.join("LinkFlow.ncap.gz")).expect("open");
@@ -323,9 +348,26 @@ fn flow_output_is_identical_for_one_and_two_workers() {
         let out = temp_dir(&format!("w{workers}"));
         // Short timeouts and a small table: expiry, slicing and eviction all happen.
         run(&[
-            "-r", capture.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-workers", workers,
-            "-pbuf", "300", "-comp=false", "-quiet", "-include", "LinkFlow,NetworkFlow,TransportFlow,Flow,Connection",
-            "-flow-timeout", "2s", "-conn-timeout", "5s", "-active-timeout", "10s", "-max-flows", "200",
+            "-r",
+            capture.to_str().expect("utf-8"),
+            "-out",
+            out.to_str().expect("utf-8"),
+            "-workers",
+            workers,
+            "-pbuf",
+            "300",
+            "-comp=false",
+            "-quiet",
+            "-include",
+            "LinkFlow,NetworkFlow,TransportFlow,Flow,Connection",
+            "-flow-timeout",
+            "2s",
+            "-conn-timeout",
+            "5s",
+            "-active-timeout",
+            "10s",
+            "-max-flows",
+            "200",
         ]);
         runs.push(flow_bytes(&out));
     }
@@ -335,7 +377,12 @@ fn flow_output_is_identical_for_one_and_two_workers() {
 
 /// Peak RSS in MiB from the summary line.
 fn peak_rss_mib(stderr: &str) -> u64 {
-    stderr.split("peak RSS ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no peak RSS in {stderr}"))
+    stderr
+        .split("peak RSS ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {stderr}"))
 }
 
 #[test]
@@ -344,9 +391,22 @@ fn memory_stays_flat_when_flows_never_end() {
     // only the table cap bounds memory.
     let run_with = |flows: u32| {
         let packets: Vec<Pkt> = (0..flows)
-            .map(|i| pkt(T0 + i64::from(i) * 1000, ([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 1000), (B, 53), UDP, 0, 0))
+            .map(|i| {
+                pkt(
+                    T0 + i64::from(i) * 1000,
+                    ([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 1000),
+                    (B, 53),
+                    UDP,
+                    0,
+                    0,
+                )
+            })
             .collect();
-        let (_, stderr) = netcap_on(&format!("mem{flows}"), &packets, &["-max-flows", "2000", "-flow-timeout", "1h", "-conn-timeout", "1h"]);
+        let (_, stderr) = netcap_on(
+            &format!("mem{flows}"),
+            &packets,
+            &["-max-flows", "2000", "-flow-timeout", "1h", "-conn-timeout", "1h"],
+        );
         assert!(stderr.contains(&format!("{} Flow records written early", flows - 2000)), "{stderr}");
         peak_rss_mib(&stderr)
     };

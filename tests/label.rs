@@ -171,8 +171,15 @@ fn check_flows_against_eve(name: &str, flows: &Csvs) {
     for ty in ["Connection", "Flow"] {
         let (header, rows) = flows.get(ty).unwrap_or_else(|| panic!("{name}: no {ty}_labeled.csv"));
         let c = |n: &str| col(header, n).unwrap_or_else(|| panic!("{ty} has no {n}"));
-        let (first, last, sip, dip, sp, dp, l) =
-            (c("TimestampFirst"), c("TimestampLast"), c("SrcIP"), c("DstIP"), c("SrcPort"), c("DstPort"), header.len() - 1);
+        let (first, last, sip, dip, sp, dp, l) = (
+            c("TimestampFirst"),
+            c("TimestampLast"),
+            c("SrcIP"),
+            c("DstIP"),
+            c("SrcPort"),
+            c("DstPort"),
+            header.len() - 1,
+        );
         let mut checked = 0;
         for a in eve(name).iter().filter(|a| a.pcap_cnt.is_some()) {
             let (Some((asp, adp)), Some((aip, bip))) = (&a.ports, &a.ips) else { continue };
@@ -230,11 +237,22 @@ fn check_against_eve(name: &str, csvs: &Csvs) {
         let mut found = 0;
         for ty in ["TCP", "UDP"] {
             let Some((header, rows)) = csvs.get(ty) else { continue };
-            let (t, s_, d, l) = (col(header, "Timestamp").expect("ts"), col(header, "SrcPort").expect("sp"), col(header, "DstPort").expect("dp"), header.len() - 1);
+            let (t, s_, d, l) = (
+                col(header, "Timestamp").expect("ts"),
+                col(header, "SrcPort").expect("sp"),
+                col(header, "DstPort").expect("dp"),
+                header.len() - 1,
+            );
             for r in rows {
                 if cell_us(&r[t]) == a.us && ((r[s_] == sp && r[d] == dp) || (r[s_] == dp && r[d] == sp)) {
                     found += 1;
-                    assert!(r[l].split(" | ").any(|x| x == a.class), "{name} {ty} at {} {sp}->{dp}: label {:?} lacks {:?}", a.us, r[l], a.class);
+                    assert!(
+                        r[l].split(" | ").any(|x| x == a.class),
+                        "{name} {ty} at {} {sp}->{dp}: label {:?} lacks {:?}",
+                        a.us,
+                        r[l],
+                        a.class
+                    );
                 }
             }
         }
@@ -251,7 +269,10 @@ fn check_against_eve(name: &str, csvs: &Csvs) {
                 Some((s_, d)) => {
                     no_address_times.contains(&us)
                         || alerts.iter().any(|a| {
-                            a.us == us && a.ports.as_ref().is_some_and(|(sp, dp)| (&r[s_] == sp && &r[d] == dp) || (&r[s_] == dp && &r[d] == sp))
+                            a.us == us
+                                && a.ports.as_ref().is_some_and(|(sp, dp)| {
+                                    (&r[s_] == sp && &r[d] == dp) || (&r[s_] == dp && &r[d] == sp)
+                                })
                         })
                 }
             };
@@ -266,7 +287,11 @@ fn check_against_eve(name: &str, csvs: &Csvs) {
 fn unmatched(stderr: &str) -> usize {
     stderr
         .lines()
-        .find_map(|l| l.strip_prefix("netcap label: ").and_then(|l| l.split_once(" of ")).filter(|(_, r)| r.contains("matched no record")))
+        .find_map(|l| {
+            l.strip_prefix("netcap label: ")
+                .and_then(|l| l.split_once(" of "))
+                .filter(|(_, r)| r.contains("matched no record"))
+        })
         .map_or(0, |(n, _)| n.parse().expect("count"))
 }
 
@@ -275,7 +300,12 @@ fn unmatched(stderr: &str) -> usize {
 /// reassembled streams) are labeled like every other record.
 fn expected_counts(name: &str) -> Vec<(&'static str, u64)> {
     match name {
-        "ek-to-cryptowall4" => vec![("Exploit Kit Activity Detected", 12), ("Misc activity", 3), ("Potentially Bad Traffic", 18), ("normal", 1937)],
+        "ek-to-cryptowall4" => vec![
+            ("Exploit Kit Activity Detected", 12),
+            ("Misc activity", 3),
+            ("Potentially Bad Traffic", 18),
+            ("normal", 1937),
+        ],
         "http-espn" => vec![("Misc activity", 185), ("normal", 2772)],
         "many-protocols" => vec![
             ("Attempted Information Leak", 197),
@@ -291,7 +321,12 @@ fn expected_counts(name: &str) -> Vec<(&'static str, u64)> {
             ("access to a potentially vulnerable web application", 3),
             ("normal", 13769),
         ],
-        "http-packets" => vec![("Misc activity", 364), ("Potential Corporate Privacy Violation", 39), ("access to a potentially vulnerable web application", 23), ("normal", 5641)],
+        "http-packets" => vec![
+            ("Misc activity", 364),
+            ("Potential Corporate Privacy Violation", 39),
+            ("access to a potentially vulnerable web application", 23),
+            ("normal", 5641),
+        ],
         "tls2" => vec![("Generic Protocol Command Decode", 27), ("Misc activity", 42), ("normal", 22284)],
         "sll" => vec![("Misc activity", 4), ("normal", 1050)],
         other => panic!("no expected counts for {other}: add them"),
@@ -310,13 +345,18 @@ fn shared_captures_eve_and_fast_log_agree_and_match_eve() {
         assert!(from_eve == from_fast, "{name}: labels from eve.json and fast.log differ");
         let counts = label_counts(&from_eve);
         eprintln!("{name}: {counts:?}");
-        let expected: BTreeMap<String, u64> = expected_counts(&name).into_iter().map(|(l, n)| (l.to_owned(), n)).collect();
+        let expected: BTreeMap<String, u64> =
+            expected_counts(&name).into_iter().map(|(l, n)| (l.to_owned(), n)).collect();
         assert_eq!(counts, expected, "{name}: records per label");
 
         let stderr = label_ok(&pcap, &dir, &alerts(&name, "eve.json"), &["-collect"]);
         // Only pseudo-packet alerts may miss: they have no packet of their own.
         let pseudo = eve(&name).iter().filter(|a| a.pcap_cnt.is_none()).count();
-        assert!(unmatched(&stderr) <= pseudo, "{name}: {} unmatched, {pseudo} pseudo-packet alerts\n{stderr}", unmatched(&stderr));
+        assert!(
+            unmatched(&stderr) <= pseudo,
+            "{name}: {} unmatched, {pseudo} pseudo-packet alerts\n{stderr}",
+            unmatched(&stderr)
+        );
         let collected = labeled(&dir, b',');
         check_against_eve(&name, &collected);
         check_flows_against_eve(&name, &labeled_flows(&dir, b','));
@@ -362,7 +402,12 @@ fn most_severe_collect_strict_description_exclude() {
     }
     assert_eq!(counts["normal"], 1937, "-description changes the text, not which records are labeled");
 
-    let err = label_ok(&pcap, &dir, &eve_path, &["-exclude", "Exploit Kit Activity Detected,Potentially Bad Traffic", "-strict"]);
+    let err = label_ok(
+        &pcap,
+        &dir,
+        &eve_path,
+        &["-exclude", "Exploit Kit Activity Detected,Potentially Bad Traffic", "-strict"],
+    );
     assert!(err.contains("10 of 15 alerts excluded by classification"), "{err}");
     let counts = label_counts(&labeled(&dir, b','));
     assert_eq!(counts.keys().collect::<Vec<_>>(), ["Misc activity", "normal"]);
@@ -475,7 +520,11 @@ fn not_a_suricata_log_and_usage_errors() {
         .output()
         .expect("netcap runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("-suricata: no suricata on PATH"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("-suricata: no suricata on PATH"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = netcap(&["label", "-r", s(&pcap), "-out", s(&dir)]);
     assert_eq!(out.status.code(), Some(2), "no alerts given");

@@ -418,7 +418,14 @@ pub fn print_summary(s: &Summary, opts: &CaptureOptions) {
         eprintln!(
             "IP defragmentation: {} fragments, {} datagrams reassembled; {} overlaps ({} with different bytes), {} \
              timed out, {} with too many fragments, {} invalid, {} forced out",
-            d.fragments, d.datagrams, d.overlaps, d.overlaps_differ, d.timed_out, d.too_many_fragments, d.invalid, d.evicted
+            d.fragments,
+            d.datagrams,
+            d.overlaps,
+            d.overlaps_differ,
+            d.timed_out,
+            d.too_many_fragments,
+            d.invalid,
+            d.evicted
         );
     }
     if let Some(st) = &s.stream {

@@ -24,6 +24,8 @@ const DECODER_BYTES: usize = 2048;
 /// Most bytes kept while detecting the protocol; a connection whose first
 /// bytes no protocol recognises by then carries none we decode.
 const DETECT_BYTES: usize = 512;
+/// Most events (data, gaps, ends) kept while detecting the protocol.
+const MAX_DETECT_EVENTS: usize = 64;
 /// How long a closed connection stays to absorb its last packets.
 const CLOSE_LINGER: i64 = crate::flows::CLOSE_LINGER;
 
@@ -463,7 +465,20 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
                 Event::End => (side, ctx.now, Stored::End),
             };
             let is_data = matches!(stored.2, Stored::Data(_));
+            // Gaps of one side in a row are one gap: ACKs that each move on
+            // by a byte must not grow the list.
+            if let (Some((last_side, _, Stored::Gap(total))), Stored::Gap(n)) = (events.last_mut(), &stored.2) {
+                if *last_side == side {
+                    *total = total.saturating_add(*n);
+                    return;
+                }
+            }
             events.push(stored);
+            if events.len() > MAX_DETECT_EVENTS {
+                // Nothing recognisable after this many pieces: not ours.
+                *app = App::Ignored;
+                return;
+            }
             if !is_data {
                 return;
             }
@@ -730,6 +745,23 @@ mod tests {
         t.seg(false, 7000, 1001, ACK, b"", 2);
         t.seg(true, 1001, 7000, ACK | tcp_flag::PSH, b"HI after a keep-alive", 3);
         assert_eq!(t.said(), ["C:HI after a keep-alive"]);
+    }
+
+    #[test]
+    fn gaps_while_detecting_do_not_grow_without_bound() {
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(false, 500, 101, SYN | ACK, b"", 2);
+        // The client acknowledges server bytes it never sent us, one at a time.
+        for i in 0..10_000u32 {
+            t.seg(true, 101, 502 + i, ACK, b"", 3 + i64::from(i));
+        }
+        let conn = t.conns.slots.iter().flatten().next().map(|c| match &c.app {
+            App::Detecting(events) => events.len(),
+            _ => 0,
+        });
+        assert_eq!(conn, Some(1), "one merged gap");
+        assert!(t.conns.memory() <= CONN_BYTES, "a merged gap holds no bytes");
     }
 
     #[test]

@@ -339,9 +339,8 @@ fn feed(
     records: &mut Vec<KeyedRecord>,
 ) {
     let frame = first_packet + u64::from(s.index);
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        conns.segment(s, payload, frame, outputs, scratch)
-    }));
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conns.segment(s, payload, frame, outputs, scratch)));
     if caught.is_err() {
         // A bug in a decoder: this packet's records are lost, the run goes on.
         scratch.clear();
