@@ -150,11 +150,7 @@ impl FragmentRef {
             }
         }
         let ip = found?;
-        let at = (ip.as_ptr() as usize).wrapping_sub(packet.as_ptr() as usize);
-        let inside = at.checked_add(ip.len()).is_some_and(|end| end <= packet.len());
-        if !inside {
-            return None;
-        }
+        let at = wire::offset_in(packet, ip)?;
         Some(FragmentRef {
             index: u32::try_from(index).ok()?,
             at: u32::try_from(at).ok()?,

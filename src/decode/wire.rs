@@ -13,6 +13,31 @@ pub fn u8_at(buf: &[u8], off: usize) -> u8 {
 }
 
 #[inline]
+/// Copies as much of `src` as fits into `dst` (addresses into fixed arrays).
+pub fn copy_into(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
+/// 64-bit FNV-1a: a fixed hash, the same on every platform and run.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Where `part` (a view borrowed from `whole`) starts in `whole`, if it
+/// lies inside it.
+pub fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = at.checked_add(part.len())?;
+    (end <= whole.len()).then_some(at)
+}
+
 pub fn be16(buf: &[u8], off: usize) -> u16 {
     match buf.get(off..off + 2) {
         Some(b) => u16::from_be_bytes([b[0], b[1]]),

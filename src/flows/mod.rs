@@ -109,12 +109,6 @@ pub struct Observation {
     pub tunnel_depth: u8,
 }
 
-fn copy_into(dst: &mut [u8], src: &[u8]) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = *s;
-    }
-}
-
 fn clamp_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -140,8 +134,8 @@ impl Observation {
         for layer in l.layers().take(ip_at.map_or(usize::MAX, |i| i + 1)) {
             if let Layer::Ethernet(eth) = layer {
                 o.ethernet = true;
-                copy_into(&mut o.src_mac, eth.src());
-                copy_into(&mut o.dst_mac, eth.dst());
+                wire::copy_into(&mut o.src_mac, eth.src());
+                wire::copy_into(&mut o.dst_mac, eth.dst());
             }
         }
         let Some(ip_at) = ip_at else { return o };
@@ -149,15 +143,15 @@ impl Observation {
         match inner.next() {
             Some(Layer::Ipv4(ip)) => {
                 o.ip_version = 4;
-                copy_into(&mut o.src_ip, ip.src());
-                copy_into(&mut o.dst_ip, ip.dst());
+                wire::copy_into(&mut o.src_ip, ip.src());
+                wire::copy_into(&mut o.dst_ip, ip.dst());
                 o.protocol = ip.protocol();
                 o.payload_len = clamp_u32(ip.payload_len());
             }
             Some(Layer::Ipv6(ip)) => {
                 o.ip_version = 6;
-                copy_into(&mut o.src_ip, ip.src());
-                copy_into(&mut o.dst_ip, ip.dst());
+                wire::copy_into(&mut o.src_ip, ip.src());
+                wire::copy_into(&mut o.dst_ip, ip.dst());
                 o.protocol = ip.next_header();
                 o.payload_len = clamp_u32(ip.declared_payload_len());
             }
@@ -252,13 +246,7 @@ impl Key {
 /// platform and run, and for every slice of the conversation; cheap, as a
 /// table makes one per new entry.
 pub fn uid(type_name: &str, key: &Key, first: i64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = type_name.bytes().chain(key.to_bytes()).chain(first.to_be_bytes());
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    wire::fnv1a(type_name.bytes().chain(key.to_bytes()).chain(first.to_be_bytes()))
 }
 
 pub fn uid_string(uid: u64) -> String {

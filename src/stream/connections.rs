@@ -282,8 +282,8 @@ impl Connections {
         let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now: s.timestamp };
         let Conn { halves, app, client_is_a, key, saw_syn, .. } = conn;
         let info = conn_info(key, *client_is_a, *saw_syn);
-        let (first, second) = halves.split_at_mut(1);
-        let (mine, theirs) = if me == 0 { (&mut first[0], &mut second[0]) } else { (&mut second[0], &mut first[0]) };
+        let [client, server] = &mut *halves;
+        let (mine, theirs) = if me == 0 { (client, server) } else { (server, client) };
         let reset = s.flags & tcp_flag::RST != 0;
         if s.flags & tcp_flag::SYN != 0 {
             mine.syn(s.seq);
@@ -483,10 +483,10 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
                 return;
             }
             let total: usize = events.iter().map(|(_, _, e)| stored_len(e)).sum();
-            let heads = [head(events, Side::Client), head(events, Side::Server)];
+            let (client_head, server_head) = (head(events, Side::Client), head(events, Side::Server));
             let mut need_more = false;
             for p in ctx.out.protocols {
-                let verdict = (p.detect)(&heads[0], &heads[1], info);
+                let verdict = (p.detect)(&client_head, &server_head, info);
                 let swap = match verdict {
                     Detect::Yes => false,
                     Detect::YesSwapped => true,

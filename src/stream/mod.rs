@@ -26,7 +26,7 @@ pub mod reassembly;
 
 use crate::app::{AppConfig, AppProtocol};
 use crate::capture::PacketBatch;
-use crate::decode::{Layer, Layers};
+use crate::decode::{wire, Layer, Layers};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use reassembly::ReassemblyStats;
 use std::sync::Arc;
@@ -127,13 +127,8 @@ impl Segment {
         // segment comes whole from the reassembled datagram.
         let (Some((version, src, dst)), false, t) = tcp? else { return None };
         let payload = t.payload();
-        let at = (payload.as_ptr() as usize).wrapping_sub(packet.as_ptr() as usize);
-        // The payload must lie inside the packet's bytes (it always does:
-        // the views borrow them); otherwise there is no segment to give.
-        let inside = at.checked_add(payload.len()).is_some_and(|end| end <= packet.len());
-        if !inside {
-            return None;
-        }
+        // The views borrow the packet's bytes, so the payload lies inside them.
+        let at = wire::offset_in(packet, payload)?;
         let mut s = Segment {
             index: u32::try_from(index).ok()?,
             timestamp: l.timestamp,
@@ -148,8 +143,8 @@ impl Segment {
             wire_len: u32::try_from(t.payload_len().max(payload.len())).unwrap_or(u32::MAX),
             ..Segment::default()
         };
-        copy_into(&mut s.src_ip, src);
-        copy_into(&mut s.dst_ip, dst);
+        wire::copy_into(&mut s.src_ip, src);
+        wire::copy_into(&mut s.dst_ip, dst);
         Some(s)
     }
 
@@ -161,27 +156,15 @@ impl Segment {
         let a = (self.src_ip, self.src_port);
         let b = (self.dst_ip, self.dst_port);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        // FNV-1a: fixed, so the division is the same in every run.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let (lo_port, hi_port) = (lo.1.to_be_bytes(), hi.1.to_be_bytes());
-        let bytes = lo.0.iter().chain(&lo_port).chain(hi.0.iter()).chain(&hi_port);
-        for &byte in bytes {
-            h ^= u64::from(byte);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        (h % shards as u64) as usize
+        let bytes = lo.0.into_iter().chain(lo.1.to_be_bytes()).chain(hi.0).chain(hi.1.to_be_bytes());
+        // A fixed hash, so the division is the same in every run.
+        (wire::fnv1a(bytes) % shards as u64) as usize
     }
 
     /// The captured payload, from the packet's bytes.
     fn payload<'b>(&self, packet: &'b [u8]) -> &'b [u8] {
         let at = self.payload_at as usize;
         packet.get(at..at.saturating_add(self.payload_len as usize)).unwrap_or(&[])
-    }
-}
-
-fn copy_into(dst: &mut [u8], src: &[u8]) {
-    for (d, s) in dst.iter_mut().zip(src) {
-        *d = *s;
     }
 }
 

@@ -416,7 +416,7 @@ impl HalfStream {
         }
         if bytes.len() >= RECENT_BYTES {
             self.recent.clear();
-            self.recent.extend_from_slice(&bytes[bytes.len() - RECENT_BYTES..]);
+            self.recent.extend_from_slice(bytes.get(bytes.len() - RECENT_BYTES..).unwrap_or_default());
             return;
         }
         let keep = RECENT_BYTES - bytes.len();
