@@ -23,7 +23,7 @@
 //! batch the reader has already sent; worker k % N has delivered all its
 //! earlier results (the writer consumed them), so nothing blocks it.
 
-use crate::app::AppProtocol;
+use crate::app::{AppOutput, AppProtocol};
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
 use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, Layer, Layers, Outcome};
@@ -555,7 +555,7 @@ struct Sink {
     /// The slot of each selected application-layer type, as the stage indexes them.
     stream_slots: Vec<usize>,
     /// Records the stage delivered, to write.
-    stream_out: Vec<(usize, Vec<u8>)>,
+    stream_out: Vec<AppOutput>,
     /// IP fragments back into datagrams, in capture order.
     defrag: Defragmenter,
     /// (slot, layer kinds read, encoder) of the per-packet types, run on
@@ -696,9 +696,18 @@ impl Sink {
     /// Writes the records the stream stage delivered.
     fn write_stream_records(&mut self) -> Result<()> {
         let records = std::mem::take(&mut self.stream_out);
-        for (index, bytes) in &records {
-            if let Some(&slot) = self.stream_slots.get(*index) {
-                self.write_slot(slot, bytes, 1)?;
+        for output in &records {
+            match output {
+                AppOutput::Record(index, bytes) => {
+                    if let Some(&slot) = self.stream_slots.get(*index) {
+                        self.write_slot(slot, bytes, 1)?;
+                    }
+                }
+                AppOutput::Error { kind, entry } => {
+                    self.summary.errors += 1;
+                    *self.summary.error_kinds.entry(kind.clone()).or_default() += 1;
+                    self.errors_log.write(entry)?;
+                }
             }
         }
         self.stream_out = records;

@@ -20,7 +20,7 @@
 #![no_main]
 
 use netcap::app::http::{HttpDecoder, PROTOCOL};
-use netcap::app::{AppConfig, AppEmitter, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
+use netcap::app::{AppConfig, AppEmitter, AppOutput, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
 use netcap::schema::pb;
 use prost::Message;
 
@@ -93,6 +93,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         client_port: 50000,
         server_port: 80,
         saw_syn: data.len() % 2 == 0,
+        macs: None,
     };
     let swapped = detect_sides(&events, &info) == Detect::YesSwapped;
     let orient = |side: Side| if swapped { side.other() } else { side };
@@ -126,9 +127,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     decoder.close(reason, i64::MAX, &mut AppEmitter::new(selected, &mut out));
 
     assert!(out.len() <= lines, "{} records from {lines} lines", out.len());
-    for (index, bytes) in &out {
-        assert_eq!(*index, 0);
-        let record = pb::Http::decode_length_delimited(bytes.as_slice()).expect("a valid HTTP record");
+    for (index, bytes) in out.iter().filter_map(AppOutput::record) {
+        assert_eq!(index, 0);
+        let record = pb::Http::decode_length_delimited(bytes).expect("a valid HTTP record");
         // Two heads of at most max_buffer each; named headers appear twice
         // and invalid UTF-8 becomes U+FFFD (3 bytes): at most 12x plus the
         // fixed fields.

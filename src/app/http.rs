@@ -1343,6 +1343,7 @@ impl HttpDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::AppOutput;
     use prost::Message;
 
     const SELECTED: &[&str] = &["HTTP"];
@@ -1352,13 +1353,21 @@ mod tests {
         client_ip[..4].copy_from_slice(&[192, 0, 2, 1]);
         let mut server_ip = [0u8; 16];
         server_ip[..4].copy_from_slice(&[198, 51, 100, 7]);
-        ConnInfo { ip_version: 4, client_ip, server_ip, client_port: 40123, server_port: 8080, saw_syn: true }
+        ConnInfo {
+            ip_version: 4,
+            client_ip,
+            server_ip,
+            client_port: 40123,
+            server_port: 8080,
+            saw_syn: true,
+            macs: None,
+        }
     }
 
     /// A decoder driven through the `StreamDecoder` trait, with what it wrote.
     struct Conn {
         decoder: HttpDecoder,
-        out: Vec<(usize, Vec<u8>)>,
+        out: Vec<AppOutput>,
     }
 
     impl Conn {
@@ -1417,9 +1426,10 @@ mod tests {
         fn records(&self) -> Vec<pb::Http> {
             self.out
                 .iter()
+                .filter_map(AppOutput::record)
                 .map(|(i, bytes)| {
-                    assert_eq!(*i, 0);
-                    pb::Http::decode_length_delimited(bytes.as_slice()).expect("a valid HTTP record")
+                    assert_eq!(i, 0);
+                    pb::Http::decode_length_delimited(bytes).expect("a valid HTTP record")
                 })
                 .collect()
         }

@@ -44,6 +44,8 @@ pub struct ConnInfo {
     pub server_port: u16,
     /// Whether the handshake was seen (the roles are certain).
     pub saw_syn: bool,
+    /// (client, server) MAC addresses, when the packets had an Ethernet header.
+    pub macs: Option<([u8; 6], [u8; 6])>,
 }
 
 impl ConnInfo {
@@ -52,6 +54,13 @@ impl ConnInfo {
     }
     pub fn server_ip_string(&self) -> String {
         crate::flows::ip_string(self.ip_version, &self.server_ip)
+    }
+    /// "aa:bb:cc:dd:ee:ff", or "" without an Ethernet header.
+    pub fn client_mac_string(&self) -> String {
+        self.macs.map(|(c, _)| crate::decode::wire::mac_string(&c)).unwrap_or_default()
+    }
+    pub fn server_mac_string(&self) -> String {
+        self.macs.map(|(_, s)| crate::decode::wire::mac_string(&s)).unwrap_or_default()
     }
 }
 
@@ -128,17 +137,37 @@ pub trait StreamDecoder: Send {
     fn close(&mut self, reason: CloseReason, timestamp: i64, out: &mut AppEmitter);
 }
 
+/// What a decoder puts out, in the order it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppOutput {
+    /// A record: (index into the selected types, length-delimited bytes).
+    Record(usize, Vec<u8>),
+    /// Input the decoder could not make sense of (a malformed or truncated
+    /// message): an errors.log entry. `kind` names the problem for the
+    /// summary ("TLS: malformed ClientHello"); `entry` is the log text.
+    Error { kind: String, entry: String },
+}
+
+impl AppOutput {
+    /// (selected-type index, bytes) of a record; `None` for an error.
+    pub fn record(&self) -> Option<(usize, &[u8])> {
+        match self {
+            AppOutput::Record(i, bytes) => Some((*i, bytes)),
+            AppOutput::Error { .. } => None,
+        }
+    }
+}
+
 /// Where decoders put their records. The stage gives each record the
 /// position that keeps output identical for any number of workers.
 pub struct AppEmitter<'a> {
     /// The selected record types.
     selected: &'a [&'static str],
-    /// Encoded records: (index into `selected`, length-delimited bytes).
-    out: &'a mut Vec<(usize, Vec<u8>)>,
+    out: &'a mut Vec<AppOutput>,
 }
 
 impl<'a> AppEmitter<'a> {
-    pub fn new(selected: &'a [&'static str], out: &'a mut Vec<(usize, Vec<u8>)>) -> Self {
+    pub fn new(selected: &'a [&'static str], out: &'a mut Vec<AppOutput>) -> Self {
         AppEmitter { selected, out }
     }
 
@@ -150,7 +179,30 @@ impl<'a> AppEmitter<'a> {
     /// Writes `record` as a record of type `name` if that type is selected.
     pub fn emit(&mut self, name: &str, record: &impl prost::Message) {
         if let Some(i) = self.selected.iter().position(|s| *s == name) {
-            self.out.push((i, record.encode_length_delimited_to_vec()));
+            self.out.push(AppOutput::Record(i, record.encode_length_delimited_to_vec()));
         }
+    }
+
+    /// Logs input `protocol`'s decoder could not use: `kind` is the class of
+    /// problem (a short constant, counted in the summary), `detail` what
+    /// exactly was wrong; the entry names the connection and the time.
+    pub fn error(&mut self, protocol: &str, kind: &str, detail: &str, timestamp: i64, conn: &ConnInfo) {
+        let entry = format!(
+            "{}\nError: {protocol}: {kind}: {detail}\nConnection: {} -> {}\n\n",
+            crate::timefmt::utc_string(timestamp, 9),
+            endpoint(conn.ip_version, &conn.client_ip, conn.client_port),
+            endpoint(conn.ip_version, &conn.server_ip, conn.server_port),
+        );
+        self.out.push(AppOutput::Error { kind: format!("{protocol}: {kind}"), entry });
+    }
+}
+
+/// "192.0.2.1:80" or "[2001:db8::1]:80".
+fn endpoint(version: u8, ip: &[u8; 16], port: u16) -> String {
+    let ip = crate::flows::ip_string(version, ip);
+    if version == 6 {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
     }
 }

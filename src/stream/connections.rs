@@ -12,7 +12,7 @@
 
 use super::reassembly::{Event, HalfStream, Limits};
 use super::{Segment, StreamConfig, StreamStats};
-use crate::app::{AppEmitter, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
+use crate::app::{AppEmitter, AppOutput, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
 use crate::flows::tcp_flag;
 use std::collections::{BTreeSet, HashMap};
 
@@ -72,6 +72,8 @@ struct Conn {
     /// Whether end `a` of the key is the client.
     client_is_a: bool,
     saw_syn: bool,
+    /// MAC addresses of ends a and b, from the first segment with them.
+    macs: Option<([u8; 6], [u8; 6])>,
     first_frame: u64,
     last_seen: i64,
     /// This connection's entry in the index.
@@ -100,8 +102,8 @@ fn stored_len(e: &Stored) -> usize {
     }
 }
 
-/// Where a shard's records go: (selected-type index, encoded record).
-pub type Records = Vec<(usize, Vec<u8>)>;
+/// Where a shard's records (and decoders' errors) go.
+pub type Records = Vec<AppOutput>;
 
 /// What records are written for.
 pub struct Outputs<'a> {
@@ -184,7 +186,8 @@ impl Connections {
                         std::cmp::Ordering::Equal => src_is_a,
                     }
                 };
-                self.open(key, client_is_a, syn, frame, s.timestamp, out, records)
+                let macs = s.macs.map(|(src, dst)| if src_is_a { (src, dst) } else { (dst, src) });
+                self.open(key, client_is_a, syn, macs, frame, s.timestamp, out, records)
             }
         };
         self.packet(slot, s, src_is_a, payload, out, records);
@@ -204,6 +207,7 @@ impl Connections {
         key: ConnKey,
         client_is_a: bool,
         syn: bool,
+        macs: Option<([u8; 6], [u8; 6])>,
         frame: u64,
         now: i64,
         out: &Outputs,
@@ -216,6 +220,7 @@ impl Connections {
             key,
             client_is_a,
             saw_syn: syn,
+            macs,
             first_frame: frame,
             last_seen: now,
             deadline,
@@ -280,8 +285,8 @@ impl Connections {
         let stats = &mut self.stats.reassembly;
         let mut swapped = false;
         let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now: s.timestamp };
-        let Conn { halves, app, client_is_a, key, saw_syn, .. } = conn;
-        let info = conn_info(key, *client_is_a, *saw_syn);
+        let Conn { halves, app, client_is_a, key, saw_syn, macs, .. } = conn;
+        let info = conn_info(key, *client_is_a, *saw_syn, *macs);
         let [client, server] = &mut *halves;
         let (mine, theirs) = if me == 0 { (client, server) } else { (server, client) };
         let reset = s.flags & tcp_flag::RST != 0;
@@ -349,8 +354,8 @@ impl Connections {
         let before = conn.held_bytes();
         let mut swapped = false;
         let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now };
-        let Conn { halves, app, client_is_a, key, saw_syn, .. } = conn;
-        let info = conn_info(key, *client_is_a, *saw_syn);
+        let Conn { halves, app, client_is_a, key, saw_syn, macs, .. } = conn;
+        let info = conn_info(key, *client_is_a, *saw_syn, *macs);
         let stats = &mut self.stats.reassembly;
         for (i, half) in halves.iter_mut().enumerate() {
             let side = if i == 0 { Side::Client } else { Side::Server };
@@ -379,7 +384,7 @@ impl Connections {
     /// Closes the connections idle past the timeout at packet time `now`
     /// and drops closed ones whose linger is over. Records come with the
     /// first frame of their connection.
-    pub fn expire(&mut self, now: i64, out: &Outputs, records: &mut Vec<(u64, usize, Vec<u8>)>) {
+    pub fn expire(&mut self, now: i64, out: &Outputs, records: &mut Vec<(u64, AppOutput)>) {
         let mut scratch = Records::new();
         let now = now.max(self.clock);
         while let Some(&(deadline, first_frame, slot)) = self.index.first() {
@@ -404,12 +409,12 @@ impl Connections {
             self.index.insert((deadline, first_frame, slot));
             self.stats.timed_out += 1;
             self.close(slot, CloseReason::Timeout, now, out, &mut scratch);
-            records.extend(scratch.drain(..).map(|(t, r)| (first_frame, t, r)));
+            records.extend(scratch.drain(..).map(|r| (first_frame, r)));
         }
     }
 
     /// Ends every connection (end of input), in the order of their first frames.
-    pub fn flush(&mut self, now: i64, out: &Outputs, records: &mut Vec<(u64, usize, Vec<u8>)>) {
+    pub fn flush(&mut self, now: i64, out: &Outputs, records: &mut Vec<(u64, AppOutput)>) {
         let mut scratch = Records::new();
         let now = now.max(self.clock);
         let mut open: Vec<(u64, u32)> = self
@@ -421,15 +426,24 @@ impl Connections {
         open.sort_unstable();
         for (first_frame, slot) in open {
             self.close(slot, CloseReason::EndOfInput, now, out, &mut scratch);
-            records.extend(scratch.drain(..).map(|(t, r)| (first_frame, t, r)));
+            records.extend(scratch.drain(..).map(|r| (first_frame, r)));
         }
     }
 }
 
-fn conn_info(k: &ConnKey, client_is_a: bool, saw_syn: bool) -> ConnInfo {
+fn conn_info(k: &ConnKey, client_is_a: bool, saw_syn: bool, macs: Option<([u8; 6], [u8; 6])>) -> ConnInfo {
     let (c, s) =
         if client_is_a { ((k.a_ip, k.a_port), (k.b_ip, k.b_port)) } else { ((k.b_ip, k.b_port), (k.a_ip, k.a_port)) };
-    ConnInfo { ip_version: k.ip_version, client_ip: c.0, server_ip: s.0, client_port: c.1, server_port: s.1, saw_syn }
+    let macs = macs.map(|(a, b)| if client_is_a { (a, b) } else { (b, a) });
+    ConnInfo {
+        ip_version: k.ip_version,
+        client_ip: c.0,
+        server_ip: s.0,
+        client_port: c.1,
+        server_port: s.1,
+        saw_syn,
+        macs,
+    }
 }
 
 /// What event delivery needs besides the connection.
@@ -651,20 +665,21 @@ mod tests {
             let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
             let mut r = Vec::new();
             self.conns.expire(now, &out, &mut r);
-            self.records.extend(r.into_iter().map(|(_, t, b)| (t, b)));
+            self.records.extend(r.into_iter().map(|(_, o)| o));
         }
 
         fn flush(&mut self) {
             let out = Outputs { protocols: &[&PROBE], selected: &["HTTP"] };
             let mut r = Vec::new();
             self.conns.flush(0, &out, &mut r);
-            self.records.extend(r.into_iter().map(|(_, t, b)| (t, b)));
+            self.records.extend(r.into_iter().map(|(_, o)| o));
         }
 
         fn said(&self) -> Vec<String> {
             self.records
                 .iter()
-                .map(|(_, b)| pb::Http::decode_length_delimited(b.as_slice()).map(|h| h.method).unwrap_or_default())
+                .filter_map(AppOutput::record)
+                .map(|(_, b)| pb::Http::decode_length_delimited(b).map(|h| h.method).unwrap_or_default())
                 .collect()
         }
     }
@@ -733,7 +748,9 @@ mod tests {
         t.seg(true, 3000, 7023, ACK, b"ok", 2);
         assert_eq!(t.said(), ["C:HI from the server side", "S:ok"]);
         // The decoder was told the roles the content showed: port 80 spoke first.
-        let first = pb::Http::decode_length_delimited(t.records[0].1.as_slice()).map(|h| h.src_port).unwrap_or(0);
+        let first = pb::Http::decode_length_delimited(t.records[0].record().map_or(&[][..], |r| r.1))
+            .map(|h| h.src_port)
+            .unwrap_or(0);
         assert_eq!(first, 80);
     }
 

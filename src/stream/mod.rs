@@ -24,7 +24,7 @@
 pub mod connections;
 pub mod reassembly;
 
-use crate::app::{AppConfig, AppProtocol};
+use crate::app::{AppConfig, AppOutput, AppProtocol};
 use crate::capture::PacketBatch;
 use crate::decode::{wire, Layer, Layers};
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -89,6 +89,8 @@ pub struct Segment {
     pub dst_ip: [u8; 16],
     pub src_port: u16,
     pub dst_port: u16,
+    /// MAC addresses of the Ethernet header in front of the IP header, if any.
+    pub macs: Option<([u8; 6], [u8; 6])>,
     pub seq: u32,
     pub ack: u32,
     /// FIN SYN RST PSH ACK URG ([`crate::flows::tcp_flag`]).
@@ -108,15 +110,20 @@ impl Segment {
         let mut ip: Option<(u8, &[u8], &[u8])> = None;
         let mut fragmented = false;
         let mut tcp = None;
+        // The Ethernet header last seen, and the one in front of the IP header.
+        let (mut ethernet, mut macs) = (None, None);
         for layer in l.layers() {
             match layer {
+                Layer::Ethernet(e) => ethernet = Some((e.src(), e.dst())),
                 Layer::Ipv4(p) => {
                     ip = Some((4, p.src(), p.dst()));
                     fragmented = p.is_fragment();
+                    macs = ethernet.take();
                 }
                 Layer::Ipv6(p) => {
                     ip = Some((6, p.src(), p.dst()));
                     fragmented = false;
+                    macs = ethernet.take();
                 }
                 Layer::Ipv6Fragment(_) => fragmented = true,
                 Layer::Tcp(t) => tcp = Some((ip, fragmented, *t)),
@@ -145,6 +152,12 @@ impl Segment {
         };
         wire::copy_into(&mut s.src_ip, src);
         wire::copy_into(&mut s.dst_ip, dst);
+        if let Some((src, dst)) = macs {
+            let (mut a, mut b) = ([0u8; 6], [0u8; 6]);
+            wire::copy_into(&mut a, src);
+            wire::copy_into(&mut b, dst);
+            s.macs = Some((a, b));
+        }
         Some(s)
     }
 
@@ -172,7 +185,7 @@ impl Segment {
 /// made by the packet at position `key`; phase 1: made at the batch's end
 /// for the connection whose first frame is `key`), then the selected-type
 /// index and the encoded record.
-type KeyedRecord = (u8, u64, usize, Vec<u8>);
+type KeyedRecord = (u8, u64, AppOutput);
 
 enum Job {
     /// A batch with this shard's segments, and the segments of datagrams
@@ -266,7 +279,7 @@ impl StreamStage {
 
     /// The merged records of the batches that are LAG behind the last one
     /// sent (all of them with `all`), as (selected-type index, record).
-    pub fn collect(&mut self, all: bool, out: &mut Vec<(usize, Vec<u8>)>) {
+    pub fn collect(&mut self, all: bool, out: &mut Vec<AppOutput>) {
         let keep = if all { 0 } else { LAG };
         while self.collected + keep < self.sent {
             let mut merged = Vec::new();
@@ -282,7 +295,7 @@ impl StreamStage {
 
     /// Ends the input: every connection closes; returns the last records
     /// and the stage's counters.
-    pub fn finish(mut self, out: &mut Vec<(usize, Vec<u8>)>) -> StreamStats {
+    pub fn finish(mut self, out: &mut Vec<AppOutput>) -> StreamStats {
         self.collect(true, out);
         for tx in &self.jobs {
             let _ = tx.send(Job::Finish(self.last_time));
@@ -306,9 +319,9 @@ impl StreamStage {
 
 /// Orders one batch's records of all shards (stable: a shard's records of
 /// one key keep their order) and appends them.
-fn merge_into(mut merged: Vec<KeyedRecord>, out: &mut Vec<(usize, Vec<u8>)>) {
+fn merge_into(mut merged: Vec<KeyedRecord>, out: &mut Vec<AppOutput>) {
     merged.sort_by_key(|r| (r.0, r.1));
-    out.extend(merged.into_iter().map(|(_, _, t, r)| (t, r)));
+    out.extend(merged.into_iter().map(|(_, _, r)| r));
 }
 
 /// One segment into the shard's connections; its records keyed by its packet.
@@ -318,7 +331,7 @@ fn feed(
     payload: &[u8],
     first_packet: u64,
     outputs: &connections::Outputs,
-    scratch: &mut Vec<(usize, Vec<u8>)>,
+    scratch: &mut Vec<AppOutput>,
     records: &mut Vec<KeyedRecord>,
 ) {
     let frame = first_packet + u64::from(s.index);
@@ -328,7 +341,7 @@ fn feed(
         // A bug in a decoder: this packet's records are lost, the run goes on.
         scratch.clear();
     }
-    records.extend(scratch.drain(..).map(|(t, r)| (0u8, u64::from(s.index), t, r)));
+    records.extend(scratch.drain(..).map(|r| (0u8, u64::from(s.index), r)));
 }
 
 fn run_shard(
@@ -361,7 +374,7 @@ fn run_shard(
                 }
                 if let Some(end) = batch.iter().map(|(m, _)| m.timestamp).max() {
                     conns.expire(end, &outputs, &mut ended);
-                    records.extend(ended.drain(..).map(|(f, t, r)| (1u8, f, t, r)));
+                    records.extend(ended.drain(..).map(|(f, r)| (1u8, f, r)));
                 }
                 drop(batch);
                 if done.send(Done::Batch(records)).is_err() {
@@ -370,7 +383,7 @@ fn run_shard(
             }
             Job::Finish(now) => {
                 conns.flush(now, &outputs, &mut ended);
-                let records = ended.drain(..).map(|(f, t, r)| (1u8, f, t, r)).collect();
+                let records = ended.drain(..).map(|(f, r)| (1u8, f, r)).collect();
                 let _ = done.send(Done::Finished(records, conns.stats));
                 return;
             }
