@@ -23,7 +23,7 @@
 //! batch the reader has already sent; worker k % N has delivered all its
 //! earlier results (the writer consumed them), so nothing blocks it.
 
-use crate::app::{AppOutput, AppProtocol};
+use crate::app::{AppOutput, AppProtocol, ConnInfo};
 use crate::capture::dump::PacketDump;
 use crate::capture::{CaptureStats, PacketBatch, PacketSource};
 use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, Layer, Layers, Outcome};
@@ -31,11 +31,11 @@ use crate::defrag::{DefragConfig, DefragStats, Defragmenter};
 use crate::flows::{FlowConfig, Observation, Tracker};
 use crate::registry::{EncodeFn, ENCODERS};
 use crate::sink::RecordSink;
-use crate::stream::{Segment, StreamConfig, StreamStage, StreamStats};
+use crate::stream::{Segment, StageOutput, StreamConfig, StreamStage, StreamStats};
 use crate::timefmt;
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -178,8 +178,24 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         .filter_map(|(slot, &e)| ENCODERS[e].packet().map(|f| (slot, ENCODERS[e].needs(), f)))
         .collect();
     let flow_types = opts.encoders.iter().filter(|&&e| ENCODERS[e].flow().is_some()).count();
-    let stream_selected = opts.encoders.iter().any(|&e| ENCODERS[e].stream().is_some());
-    let (flow_memcap, stream_memcap) = split_memcap(opts.flows.memcap, flow_types, stream_selected);
+    // (slot, name, protocol) of the selected application-layer types.
+    let stream_types: Vec<(usize, &'static str, &'static AppProtocol)> = opts
+        .encoders
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &e)| ENCODERS[e].stream().map(|p| (slot, ENCODERS[e].name, p)))
+        .collect();
+    // The protocols the stream stage recognises: those of the selected
+    // types and, for Flow and Connection's ApplicationProto, every one.
+    let identify = opts.encoders.iter().any(|&e| APP_IDENTIFIED.contains(&ENCODERS[e].name));
+    let mut protocols: Vec<&'static AppProtocol> = Vec::new();
+    let candidates = ENCODERS.iter().filter_map(|e| e.stream().filter(|_| identify));
+    for p in stream_types.iter().map(|t| t.2).chain(candidates) {
+        if !protocols.iter().any(|q| std::ptr::eq(*q, p)) {
+            protocols.push(p);
+        }
+    }
+    let (flow_memcap, stream_memcap) = split_memcap(opts.flows.memcap, flow_types, !protocols.is_empty());
     let table_cfg = FlowConfig { memcap: flow_memcap / flow_types.max(1), ..opts.flows };
     let trackers: Vec<(usize, Box<dyn Tracker>)> = opts
         .encoders
@@ -188,20 +204,7 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         .filter_map(|(slot, &e)| ENCODERS[e].flow().map(|new| (slot, new(&table_cfg))))
         .collect();
     let observe = !trackers.is_empty();
-    // (slot, name, protocol) of the selected application-layer types.
-    let stream_types: Vec<(usize, &'static str, &'static AppProtocol)> = opts
-        .encoders
-        .iter()
-        .enumerate()
-        .filter_map(|(slot, &e)| ENCODERS[e].stream().map(|p| (slot, ENCODERS[e].name, p)))
-        .collect();
-    let stream = (!stream_types.is_empty()).then(|| {
-        let mut protocols: Vec<&'static AppProtocol> = Vec::new();
-        for (_, _, p) in &stream_types {
-            if !protocols.iter().any(|q| std::ptr::eq(*q, *p)) {
-                protocols.push(p);
-            }
-        }
+    let stream = (!protocols.is_empty()).then(|| {
         StreamStage::start(
             StreamConfig { memcap: stream_memcap, ..opts.stream },
             protocols,
@@ -231,7 +234,7 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         trackers,
         stream,
         stream_slots: stream_types.iter().map(|(slot, _, _)| *slot).collect(),
-        stream_out: Vec::new(),
+        pending_observations: VecDeque::new(),
         defrag: Defragmenter::new(DefragConfig::default()),
         packet_encoders: packet_encoders.clone(),
         config: opts.config,
@@ -288,6 +291,30 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     summary.elapsed = start.elapsed();
     Ok(summary)
 }
+
+/// An observation of a TCP packet of `conn` from client to server, for
+/// naming its flow entries when no packet of it is at hand.
+fn conn_observation(conn: &ConnInfo) -> Observation {
+    let (src_mac, dst_mac) = conn.macs.unwrap_or_default();
+    Observation {
+        ip_version: conn.ip_version,
+        src_ip: conn.client_ip,
+        dst_ip: conn.server_ip,
+        protocol: crate::flows::PROTO_TCP,
+        has_ports: true,
+        src_port: conn.client_port,
+        dst_port: conn.server_port,
+        ethernet: conn.macs.is_some(),
+        src_mac,
+        dst_mac,
+        ..Observation::default()
+    }
+}
+
+/// The flow record types whose ApplicationProto comes from the stream
+/// stage's recognition (besides the layer decoders'): with one of them
+/// selected, the stage runs and recognises every application protocol.
+const APP_IDENTIFIED: [&str; 2] = ["Flow", "Connection"];
 
 /// The layer kinds a reassembled datagram shares with its fragments: its IP
 /// header (one record per fragment) and its transport header (recorded
@@ -555,7 +582,13 @@ struct Sink {
     /// The slot of each selected application-layer type, as the stage indexes them.
     stream_slots: Vec<usize>,
     /// Records the stage delivered, to write.
-    stream_out: Vec<AppOutput>,
+    /// With both flow types and the stream stage: the observations of the
+    /// batches whose stream outputs are not back yet. The flow tables see
+    /// a batch's packets only with its outputs, so that a protocol the
+    /// stage recognised at packet i reaches the entries right after packet
+    /// i, whatever the timing of the threads.
+    /// With each batch's observations, its datagrams for `observe`.
+    pending_observations: VecDeque<(Vec<Observation>, Vec<(u32, Observation)>)>,
     /// IP fragments back into datagrams, in capture order.
     defrag: Defragmenter,
     /// (slot, layer kinds read, encoder) of the per-packet types, run on
@@ -593,21 +626,13 @@ impl Sink {
         Ok(())
     }
 
-    fn write(&mut self, result: BatchResult) -> Result<()> {
+    fn write(&mut self, mut result: BatchResult) -> Result<()> {
         let batch = &result.batch;
         self.timestamp_digits = batch.timestamp_digits;
         self.summary.packets += batch.len() as u64;
         self.summary.bytes += batch.iter().map(|(m, _)| u64::from(m.orig_len)).sum::<u64>();
         for (slot, bytes) in result.records.iter().enumerate() {
             self.write_slot(slot, bytes, result.counts[slot])?;
-        }
-        if !self.trackers.is_empty() {
-            for o in &result.observations {
-                for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
-                    t.observe(o, &mut Emitter::new(buf, count));
-                }
-            }
-            self.write_flow_records()?;
         }
         for problem in &result.problems {
             let (packet, is_error) = match problem {
@@ -628,15 +653,23 @@ impl Sink {
             dump.write(meta.timestamp, meta.link_type, meta.interface, meta.orig_len, batch.bytes(&meta))
                 .with_context(|| format!("cannot write {}", dump.path().display()))?;
         }
-        let reassembled = self.defragment(batch, &result.fragments)?;
+        let (reassembled, datagrams) = self.defragment(batch, &result.fragments, &result.observations)?;
         if let Some(end) = batch.iter().map(|(m, _)| m.timestamp).max() {
             self.defrag.expire(end);
+        }
+        if !self.trackers.is_empty() {
+            if self.stream.is_some() {
+                self.pending_observations.push_back((std::mem::take(&mut result.observations), datagrams));
+            } else {
+                self.observe(&result.observations, &datagrams, &[])?;
+            }
         }
         if let Some(stage) = self.stream.as_mut() {
             let BatchResult { batch, segments, .. } = result;
             stage.send(Arc::new(batch), segments, reassembled);
-            stage.collect(false, &mut self.stream_out);
-            self.write_stream_records()?;
+            for outputs in stage.collect(false) {
+                self.stream_batch(&outputs)?;
+            }
         }
         Ok(())
     }
@@ -645,8 +678,17 @@ impl Sink {
     /// complete is decoded and its layers above IP go through the
     /// per-packet encoders (its fragments already gave their IP records),
     /// and its TCP segment, if any, is returned for the stream stage.
-    fn defragment(&mut self, batch: &PacketBatch, fragments: &[FragmentRef]) -> Result<Vec<(Segment, Vec<u8>)>> {
+    /// Also returns, for the flow tables, the datagrams whose application
+    /// protocol a layer decoder recognised: (index of the completing
+    /// fragment, the datagram's observation with that fragment's link layer).
+    fn defragment(
+        &mut self,
+        batch: &PacketBatch,
+        fragments: &[FragmentRef],
+        observations: &[Observation],
+    ) -> Result<(Vec<(Segment, Vec<u8>)>, Vec<(u32, Observation)>)> {
         let mut segments = Vec::new();
+        let mut datagrams = Vec::new();
         for f in fragments {
             let Some(meta) = batch.meta(f.index as usize) else { continue };
             let packet = batch.bytes(meta);
@@ -669,14 +711,26 @@ impl Sink {
                         out.push((slot, bytes, count));
                     }
                 }
-                if stream && l.has(kind::TCP) {
-                    Segment::of(&l, &datagram, f.index as usize)
-                } else {
-                    None
-                }
+                let o = Observation::of(&l, u32::try_from(datagram.len()).unwrap_or(u32::MAX));
+                let segment =
+                    if stream && l.has(kind::TCP) { Segment::of(&l, &datagram, f.index as usize) } else { None };
+                (segment, o)
             }));
             match caught {
-                Ok(segment) => {
+                Ok((segment, o)) => {
+                    if !o.app.is_empty() {
+                        if let Some(fragment) = observations.get(f.index as usize) {
+                            let o = Observation {
+                                link: fragment.link,
+                                ethernet: fragment.ethernet,
+                                src_mac: fragment.src_mac,
+                                dst_mac: fragment.dst_mac,
+                                tunnel_depth: fragment.tunnel_depth,
+                                ..o
+                            };
+                            datagrams.push((f.index, o));
+                        }
+                    }
                     for (slot, bytes, count) in out {
                         self.write_slot(slot, &bytes, count)?;
                     }
@@ -690,13 +744,68 @@ impl Sink {
                 }
             }
         }
-        Ok(segments)
+        Ok((segments, datagrams))
     }
 
-    /// Writes the records the stream stage delivered.
-    fn write_stream_records(&mut self) -> Result<()> {
-        let records = std::mem::take(&mut self.stream_out);
-        for output in &records {
+    /// Counts a batch's packets in the flow tables; `outputs` are the
+    /// batch's stream outputs, whose recognised protocols go to the
+    /// entries of their packet right after it (`None`: after the batch).
+    /// `datagrams` are the reassembled datagrams with an application
+    /// protocol, by the index of the fragment that completed them.
+    fn observe(
+        &mut self,
+        observations: &[Observation],
+        datagrams: &[(u32, Observation)],
+        outputs: &[StageOutput],
+    ) -> Result<()> {
+        let mut identified = outputs
+            .iter()
+            .filter_map(|(at, o)| match o {
+                AppOutput::Identified { protocol, conn } => Some((*at, *protocol, conn)),
+                _ => None,
+            })
+            .peekable();
+        let mut datagrams = datagrams.iter().peekable();
+        for (i, o) in observations.iter().enumerate() {
+            for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
+                t.observe(o, &mut Emitter::new(buf, count));
+            }
+            let at = u32::try_from(i).ok();
+            while let Some((_, d)) = datagrams.next_if(|(index, _)| Some(*index) == at) {
+                for (_, t) in &mut self.trackers {
+                    t.identify(d, d.app);
+                }
+            }
+            while let Some((_, protocol, _)) = identified.next_if(|(a, _, _)| *a == at) {
+                for (_, t) in &mut self.trackers {
+                    t.identify(o, protocol);
+                }
+            }
+        }
+        // Recognised at a timeout, or at a datagram of a packet not counted.
+        for (_, protocol, conn) in identified {
+            let o = conn_observation(conn);
+            for (_, t) in &mut self.trackers {
+                t.identify(&o, protocol);
+            }
+        }
+        self.write_flow_records()
+    }
+
+    /// Writes one batch's stream records and errors, then lets the flow
+    /// tables count the batch (see `pending_observations`).
+    fn stream_batch(&mut self, outputs: &[StageOutput]) -> Result<()> {
+        self.write_stream_outputs(outputs)?;
+        if !self.trackers.is_empty() {
+            let (observations, datagrams) = self.pending_observations.pop_front().unwrap_or_default();
+            self.observe(&observations, &datagrams, outputs)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the records and errors the stream stage delivered.
+    fn write_stream_outputs(&mut self, outputs: &[StageOutput]) -> Result<()> {
+        for (_, output) in outputs {
             match output {
                 AppOutput::Record(index, bytes) => {
                     if let Some(&slot) = self.stream_slots.get(*index) {
@@ -708,22 +817,28 @@ impl Sink {
                     *self.summary.error_kinds.entry(kind.clone()).or_default() += 1;
                     self.errors_log.write(entry)?;
                 }
+                AppOutput::Identified { .. } => {}
             }
         }
-        self.stream_out = records;
-        self.stream_out.clear();
         Ok(())
     }
 
     fn finish(mut self) -> Result<Summary> {
+        if let Some(stage) = self.stream.take() {
+            let (batches, last, stats) = stage.finish();
+            for outputs in &batches {
+                self.stream_batch(outputs)?;
+            }
+            self.write_stream_outputs(&last)?;
+            if !self.trackers.is_empty() {
+                self.observe(&[], &[], &last)?;
+            }
+            self.summary.stream = Some(stats);
+        }
         for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
             t.flush(&mut Emitter::new(buf, count));
         }
         self.write_flow_records()?;
-        if let Some(stage) = self.stream.take() {
-            self.summary.stream = Some(stage.finish(&mut self.stream_out));
-            self.write_stream_records()?;
-        }
         for (slot, t) in &self.trackers {
             if t.evicted() > 0 {
                 self.summary.flows_evicted.push((ENCODERS[self.encoders[*slot]].name, t.evicted()));

@@ -146,6 +146,10 @@ pub enum AppOutput {
     /// message): an errors.log entry. `kind` names the problem for the
     /// summary ("TLS: malformed ClientHello"); `entry` is the log text.
     Error { kind: String, entry: String },
+    /// The stage recognised `protocol` on the connection `conn` (oriented
+    /// client → server): what Flow and Connection records call its
+    /// ApplicationProto. Made by the stage, not by decoders.
+    Identified { protocol: &'static str, conn: ConnInfo },
 }
 
 impl AppOutput {
@@ -153,7 +157,7 @@ impl AppOutput {
     pub fn record(&self) -> Option<(usize, &[u8])> {
         match self {
             AppOutput::Record(i, bytes) => Some((*i, bytes)),
-            AppOutput::Error { .. } => None,
+            AppOutput::Error { .. } | AppOutput::Identified { .. } => None,
         }
     }
 }

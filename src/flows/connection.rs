@@ -292,7 +292,7 @@ impl Model for Connection {
         s.packets()
     }
 
-    fn emit(k: &Key, s: &ConnState, out: &mut Emitter) {
+    fn emit(k: &Key, s: &ConnState, app: &str, out: &mut Emitter) {
         let t = Counters::merged(&s.side[0].c, &s.side[1].c);
         let n = t.packets.max(1);
         let mac = |m: &[u8; 6]| if s.ethernet { wire::mac_string(m) } else { String::new() };
@@ -302,7 +302,7 @@ impl Model for Connection {
             link_proto: s.link.into(),
             network_proto: network_name(k.ip_version).into(),
             transport_proto: transport_name(k.protocol),
-            application_proto: String::new(),
+            application_proto: app.into(),
             src_mac: mac(&s.src_mac),
             dst_mac: mac(&s.dst_mac),
             src_ip: ip_string(k.ip_version, &s.src_ip),

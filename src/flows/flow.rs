@@ -57,6 +57,18 @@ impl Model for Flow {
         k.to_bytes()
     }
 
+    fn reverse(k: &Key) -> Option<Key> {
+        Some(Key {
+            a_mac: k.b_mac,
+            b_mac: k.a_mac,
+            a_ip: k.b_ip,
+            b_ip: k.a_ip,
+            a_port: k.b_port,
+            b_port: k.a_port,
+            ..*k
+        })
+    }
+
     fn start(key: &Key, o: &Observation) -> FlowState {
         FlowState {
             uid: uid(Self::NAME, key, o.timestamp),
@@ -77,14 +89,14 @@ impl Model for Flow {
         s.c.packets
     }
 
-    fn emit(k: &Key, s: &FlowState, out: &mut Emitter) {
+    fn emit(k: &Key, s: &FlowState, app: &str, out: &mut Emitter) {
         let mac = |m: &[u8; 6]| if s.ethernet { wire::mac_string(m) } else { String::new() };
         out.emit(&pb::Flow {
             timestamp_first: s.c.first,
             link_proto: s.link.into(),
             network_proto: network_name(k.ip_version).into(),
             transport_proto: transport_name(k.protocol),
-            application_proto: String::new(),
+            application_proto: app.into(),
             src_mac: mac(&k.a_mac),
             dst_mac: mac(&k.b_mac),
             src_ip: ip_string(k.ip_version, &k.a_ip),

@@ -42,7 +42,7 @@ impl Model for LinkFlow {
         s.packets()
     }
 
-    fn emit(_key: &Key, s: &Bidir, out: &mut Emitter) {
+    fn emit(_key: &Key, s: &Bidir, _app: &str, out: &mut Emitter) {
         let t = s.total();
         out.emit(&pb::LinkFlow {
             timestamp_first: t.first,

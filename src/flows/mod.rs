@@ -22,7 +22,7 @@ pub mod network_flow;
 pub mod table;
 pub mod transport_flow;
 
-use crate::decode::{wire, Emitter, Layer, Layers};
+use crate::decode::{wire, Emitter, Layer, Layers, Proto};
 
 pub const PROTO_ICMP: u8 = 1;
 pub const PROTO_TCP: u8 = 6;
@@ -107,6 +107,9 @@ pub struct Observation {
     pub tcp_flags: u8,
     /// Tunnels around the packet (GRE, VXLAN, Geneve, ERSPAN, IP in IP).
     pub tunnel_depth: u8,
+    /// The application protocol a layer decoder found in the packet (the
+    /// record type's name: "DNS", "SIP", ...), "" if none.
+    pub app: &'static str,
 }
 
 fn clamp_u32(n: usize) -> u32 {
@@ -161,7 +164,7 @@ impl Observation {
             o.protocol = up.protocol;
             o.payload_len = clamp_u32(up.declared_len);
         }
-        for layer in inner {
+        for layer in inner.by_ref() {
             match layer {
                 Layer::Ipv6Fragment(f) if l.ip_upper.is_none() => o.protocol = f.next_header,
                 Layer::Tcp(t) => {
@@ -194,6 +197,9 @@ impl Observation {
                 _ => {}
             }
         }
+        if o.has_ports && matches!(o.protocol, PROTO_TCP | PROTO_UDP) {
+            o.app = inner.find_map(application_name).unwrap_or("");
+        }
         if !o.has_ports {
             if let Some(up) = l.ip_upper.filter(|u| u.protocol == PROTO_SCTP && u.bytes.len() >= 4) {
                 o.has_ports = true;
@@ -207,6 +213,24 @@ impl Observation {
     fn is_tcp(&self) -> bool {
         self.protocol == PROTO_TCP && self.has_ports
     }
+}
+
+/// The application protocol a layer decoder recognised above TCP or UDP:
+/// its record type's name. Tunnels (VXLAN, Geneve) are not applications
+/// here: flows are keyed by the packet inside them.
+fn application_name(layer: &Layer) -> Option<&'static str> {
+    let Layer::Proto(p, _) = layer else { return None };
+    Some(match p {
+        Proto::Dns => "DNS",
+        Proto::Dhcpv4 => "DHCPv4",
+        Proto::Dhcpv6 => "DHCPv6",
+        Proto::Ntp => "NTP",
+        Proto::Sip => "SIP",
+        Proto::Bfd => "BFD",
+        Proto::ModbusTcp => "ModbusTCP",
+        Proto::Lcm => "LCM",
+        _ => return None,
+    })
 }
 
 /// A table key. Each model fills the parts it keys on and leaves the rest
@@ -337,6 +361,10 @@ pub trait Tracker: Send {
     /// Takes the next packet in capture order; writes the records of the
     /// entries that expire up to its time, and of one it closes.
     fn observe(&mut self, o: &Observation, out: &mut Emitter);
+    /// The stream stage recognised `app` on the connection of `o` (a packet
+    /// of it, or one made up from its addresses): the entries of both
+    /// directions take it as their application protocol.
+    fn identify(&mut self, o: &Observation, app: &'static str);
     /// Writes every entry left (end of input or signal).
     fn flush(&mut self, out: &mut Emitter);
     /// Entries written early because the table was full.

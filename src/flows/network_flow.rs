@@ -43,7 +43,7 @@ impl Model for NetworkFlow {
         s.packets()
     }
 
-    fn emit(_key: &Key, s: &Bidir, out: &mut Emitter) {
+    fn emit(_key: &Key, s: &Bidir, _app: &str, out: &mut Emitter) {
         let t = s.total();
         let k = &s.oriented;
         out.emit(&pb::NetworkFlow {

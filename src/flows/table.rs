@@ -21,7 +21,7 @@
 
 use super::{FlowConfig, Key, Observation, Tracker, CLOSE_LINGER};
 use crate::decode::Emitter;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// What a flow record type keys on, counts and writes.
 pub trait Model: Send + 'static {
@@ -44,7 +44,14 @@ pub trait Model: Send + 'static {
     }
     /// Packets counted in the current slice.
     fn packets(s: &Self::State) -> u64;
-    fn emit(key: &Key, s: &Self::State, out: &mut Emitter);
+    /// Writes the record; `app` is the application protocol recognised in
+    /// the conversation ("" if none).
+    fn emit(key: &Key, s: &Self::State, app: &'static str, out: &mut Emitter);
+    /// The key of the other direction, for types keyed on one direction:
+    /// a protocol recognised on either direction names both.
+    fn reverse(_key: &Key) -> Option<Key> {
+        None
+    }
     /// Counters to zero for the next slice; conversation state is kept.
     fn next_slice(s: &mut Self::State);
     fn idle_timeout(cfg: &FlowConfig) -> i64 {
@@ -76,6 +83,8 @@ struct Entry<S> {
     slice_start: i64,
     closing: bool,
     in_active: bool,
+    /// The application protocol recognised in the conversation, "" until then.
+    app: &'static str,
     /// [0]: Idle or Closing list, [1]: Active list.
     links: [Link; 2],
 }
@@ -97,6 +106,12 @@ pub struct FlowTable<M: Model> {
     active_timeout: i64,
     max: usize,
     evicted: u64,
+    /// Application protocols of entries that left the table, by key, kept
+    /// for `remember_for` of packet time (at most `max` of them), with the
+    /// order they go in.
+    recent_apps: HashMap<M::MapKey, (i64, &'static str), foldhash::fast::RandomState>,
+    recent: VecDeque<(i64, M::MapKey)>,
+    remember_for: i64,
 }
 
 fn slot(list: usize) -> usize {
@@ -118,6 +133,10 @@ impl<M: Model> FlowTable<M> {
             // Slab indices are u32 and NIL is reserved.
             max: cfg.max_flows.min(cfg.memcap / Self::entry_bytes()).clamp(1, (u32::MAX - 1) as usize),
             evicted: 0,
+            recent_apps: HashMap::default(),
+            recent: VecDeque::new(),
+            // As long as a TCP connection may idle in the stream stage.
+            remember_for: cfg.conn_timeout.max(0),
         }
     }
 
@@ -128,7 +147,11 @@ impl<M: Model> FlowTable<M> {
     /// Estimated bytes of one entry: its slab slot and its hash map slot,
     /// the map kept at most half full as it grows by doubling.
     pub fn entry_bytes() -> usize {
-        std::mem::size_of::<Entry<M::State>>() + 2 * (std::mem::size_of::<(M::MapKey, u32)>() + 1)
+        // The remembered application protocol of a key that left: its
+        // queue slot and map slot.
+        let remembered =
+            std::mem::size_of::<(i64, M::MapKey)>() + 2 * (std::mem::size_of::<(M::MapKey, (i64, &str))>() + 1);
+        std::mem::size_of::<Entry<M::State>>() + 2 * (std::mem::size_of::<(M::MapKey, u32)>() + 1) + remembered
     }
 
     pub fn is_empty(&self) -> bool {
@@ -191,10 +214,11 @@ impl<M: Model> FlowTable<M> {
     /// Writes the entry (if its slice has packets) and frees it.
     fn remove(&mut self, i: u32, out: &mut Emitter) {
         let Some(e) = self.entry(i) else { return };
-        let (key, closing, in_active) = (e.key, e.closing, e.in_active);
+        let (key, closing, in_active, app) = (e.key, e.closing, e.in_active, e.app);
         if M::packets(&e.state) > 0 {
-            M::emit(&e.key, &e.state, out);
+            M::emit(&e.key, &e.state, e.app, out);
         }
+        self.remember(&key, app);
         self.unlink(if closing { CLOSING } else { IDLE }, i);
         if in_active {
             self.unlink(ACTIVE, i);
@@ -209,7 +233,7 @@ impl<M: Model> FlowTable<M> {
         if let Some(e) = self.entry_mut(i) {
             e.in_active = false;
             if M::packets(&e.state) > 0 {
-                M::emit(&e.key, &e.state, out);
+                M::emit(&e.key, &e.state, e.app, out);
             }
             M::next_slice(&mut e.state);
         }
@@ -268,6 +292,11 @@ impl<M: Model> FlowTable<M> {
         let clock = self.clock;
         let Some(e) = self.entry_mut(i) else { return };
         let closes = M::add(&mut e.state, o);
+        let named = e.app.is_empty() && !o.app.is_empty();
+        if named {
+            e.app = o.app;
+        }
+        let key = e.key;
         e.last_seen = clock;
         let was_closing = e.closing;
         let start_slice = !e.in_active;
@@ -280,6 +309,9 @@ impl<M: Model> FlowTable<M> {
             e.closing = true;
             e.closed_at = clock;
         }
+        if named {
+            self.name(M::reverse(&key), o.app, false);
+        }
         if start_slice {
             self.push_back(ACTIVE, i);
         }
@@ -291,12 +323,64 @@ impl<M: Model> FlowTable<M> {
         }
     }
 
+    /// Names the entry of `key` (if any) as carrying `app`; `overwrite`
+    /// replaces a name it has.
+    fn name(&mut self, key: Option<Key>, app: &'static str, overwrite: bool) {
+        let Some(key) = key else { return };
+        let Some(&i) = self.map.get(&M::map_key(&key)) else { return };
+        if let Some(e) = self.entry_mut(i) {
+            if overwrite || e.app.is_empty() {
+                e.app = app;
+            }
+        }
+    }
+
+    /// The application protocol of a conversation on `key`: that of the
+    /// other direction's entry, or of an entry on this key that expired
+    /// lately (a TCP connection idle for longer than the flow timeout
+    /// comes back as a new entry of the same connection).
+    fn known_app(&mut self, key: &Key) -> &'static str {
+        let reverse = M::reverse(key)
+            .and_then(|r| self.map.get(&M::map_key(&r)))
+            .and_then(|&j| self.entry(j))
+            .map_or("", |e| e.app);
+        if !reverse.is_empty() {
+            return reverse;
+        }
+        while self.recent.front().is_some_and(|(until, _)| *until < self.clock) {
+            if let Some((_, k)) = self.recent.pop_front() {
+                if self.recent_apps.get(&k).is_some_and(|(until, _)| *until < self.clock) {
+                    self.recent_apps.remove(&k);
+                }
+            }
+        }
+        self.recent_apps.get(&M::map_key(key)).map_or("", |(_, app)| *app)
+    }
+
+    /// Keeps the application protocol of an entry that leaves the table.
+    fn remember(&mut self, key: &Key, app: &'static str) {
+        if app.is_empty() || self.remember_for == 0 {
+            return;
+        }
+        if self.recent.len() >= self.max {
+            if let Some((_, k)) = self.recent.pop_front() {
+                self.recent_apps.remove(&k);
+            }
+        }
+        let until = self.clock.saturating_add(self.remember_for);
+        let k = M::map_key(key);
+        self.recent.push_back((until, k));
+        self.recent_apps.insert(k, (until, app));
+    }
+
     fn insert(&mut self, key: Key, o: &Observation, out: &mut Emitter) {
         if self.map.len() >= self.max {
             self.evict(out);
         }
+        let app = self.known_app(&key);
         let entry = Entry {
             key,
+            app,
             state: M::start(&key, o),
             last_seen: self.clock,
             closed_at: 0,
@@ -337,6 +421,12 @@ impl<M: Model> Tracker for FlowTable<M> {
             self.remove(i, out);
         }
         self.insert(key, o, out);
+    }
+
+    fn identify(&mut self, o: &Observation, app: &'static str) {
+        let Some(key) = M::key(o) else { return };
+        self.name(Some(key), app, true);
+        self.name(M::reverse(&key), app, true);
     }
 
     fn flush(&mut self, out: &mut Emitter) {

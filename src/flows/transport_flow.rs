@@ -40,7 +40,7 @@ impl Model for TransportFlow {
         s.packets()
     }
 
-    fn emit(_key: &Key, s: &Bidir, out: &mut Emitter) {
+    fn emit(_key: &Key, s: &Bidir, _app: &str, out: &mut Emitter) {
         let t = s.total();
         let k = &s.oriented;
         out.emit(&pb::TransportFlow {

@@ -516,6 +516,12 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
                     std::mem::swap(&mut dinfo.client_port, &mut dinfo.server_port);
                     *ctx.swapped = true;
                 }
+                ctx.records.push(AppOutput::Identified { protocol: p.name, conn: dinfo });
+                if !p.records.iter().any(|r| ctx.out.selected.contains(r)) {
+                    // Run for Flow and Connection's ApplicationProto only.
+                    *app = App::Ignored;
+                    return;
+                }
                 let mut decoder = (p.new)(&dinfo, ctx.app_cfg);
                 let mut out = AppEmitter::new(ctx.out.selected, ctx.records);
                 for (s, ts, ev) in events.drain(..) {

@@ -277,10 +277,11 @@ impl StreamStage {
         self.sent += 1;
     }
 
-    /// The merged records of the batches that are LAG behind the last one
-    /// sent (all of them with `all`), as (selected-type index, record).
-    pub fn collect(&mut self, all: bool, out: &mut Vec<AppOutput>) {
+    /// The merged outputs of the batches that are LAG behind the last one
+    /// sent (all of them with `all`), one list per batch, in order.
+    pub fn collect(&mut self, all: bool) -> Vec<Vec<StageOutput>> {
         let keep = if all { 0 } else { LAG };
+        let mut batches = Vec::new();
         while self.collected + keep < self.sent {
             let mut merged = Vec::new();
             for rx in &self.done {
@@ -288,15 +289,17 @@ impl StreamStage {
                     merged.extend(records);
                 }
             }
-            merge_into(merged, out);
+            batches.push(merged_outputs(merged));
             self.collected += 1;
         }
+        batches
     }
 
-    /// Ends the input: every connection closes; returns the last records
-    /// and the stage's counters.
-    pub fn finish(mut self, out: &mut Vec<AppOutput>) -> StreamStats {
-        self.collect(true, out);
+    /// Ends the input: every connection closes. Returns the outputs of the
+    /// batches not collected yet, those of the final close (all made at
+    /// the end, so with no packet position) and the stage's counters.
+    pub fn finish(mut self) -> (Vec<Vec<StageOutput>>, Vec<StageOutput>, StreamStats) {
+        let batches = self.collect(true);
         for tx in &self.jobs {
             let _ = tx.send(Job::Finish(self.last_time));
         }
@@ -308,20 +311,28 @@ impl StreamStage {
                 stats.add(&s);
             }
         }
-        merge_into(merged, out);
+        let last = merged_outputs(merged);
         self.jobs.clear();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
-        stats
+        (batches, last, stats)
     }
 }
 
-/// Orders one batch's records of all shards (stable: a shard's records of
-/// one key keep their order) and appends them.
-fn merge_into(mut merged: Vec<KeyedRecord>, out: &mut Vec<AppOutput>) {
+/// An output of the stage with where it was made: `Some(i)` while
+/// processing the batch's packet at position i, `None` at the batch's end
+/// (timeouts) or at the end of input.
+pub type StageOutput = (Option<u32>, AppOutput);
+
+/// Orders one batch's outputs of all shards (stable: a shard's outputs of
+/// one key keep their order).
+fn merged_outputs(mut merged: Vec<KeyedRecord>) -> Vec<StageOutput> {
     merged.sort_by_key(|r| (r.0, r.1));
-    out.extend(merged.into_iter().map(|(_, _, r)| r));
+    merged
+        .into_iter()
+        .map(|(phase, key, r)| ((phase == 0).then(|| u32::try_from(key).unwrap_or(u32::MAX)), r))
+        .collect()
 }
 
 /// One segment into the shard's connections; its records keyed by its packet.

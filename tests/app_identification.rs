@@ -1,0 +1,266 @@
+//! `ApplicationProto` of Connection and Flow records against tshark's
+//! dissectors.
+//!
+//! For every shared capture whose MANIFEST row lists HTTP, TLS, SSH or DNS
+//! (mDNS and LLMNR are DNS to netcap: its DNS record type covers them),
+//! tshark's `frame.protocols` of each packet names the application
+//! protocols of the packet's conversation (innermost addresses and ports,
+//! as netcap keys flows). A conversation tshark dissects as exactly one of
+//! those protocols must be a netcap Connection with that ApplicationProto,
+//! and both directions' Flow records must say the same. netcap finds
+//! protocols by content, tshark mostly by port: conversations only one of
+//! them names are reported, and the test fails on any that is not
+//! explained by a listed reason.
+
+#[path = "common/manifest.rs"]
+#[allow(dead_code)]
+mod manifest;
+
+use netcap::container::RecordReader;
+use netcap::schema::pb;
+use prost::Message;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The application protocols compared, as netcap names them.
+const COMPARED: [&str; 4] = ["HTTP", "TLS", "SSH", "DNS"];
+
+/// Disagreements with a known cause: (capture, protocol, why). Every other
+/// disagreement fails the test.
+const EXPLAINED: &[(&str, &str, &str)] = &[
+    ("tcpdump/tests/nflog.pcap", "DNS", "NFLOG link type: netcap does not decode it (unknown.pcap)"),
+    ("tcpdump/tests/LINKTYPE_PKTAP.pcap", "DNS", "PKTAP link type: not decoded (unknown.pcap)"),
+    ("tcpdump/tests/LINKTYPE_USER2_PKTAP.pcap", "DNS", "PKTAP in a USER2 link type: not decoded"),
+    (
+        "tcpdump/tests/LINKTYPE_IPV4_invalid.pcap",
+        "DNS",
+        "IPv6 packets under link type IPv4: netcap follows the link type",
+    ),
+    ("tcpdump/tests/ipoib.pcap", "SSH", "IP over InfiniBand link type: not decoded"),
+    ("tcpdump/tests/sflow_expanded.pcap", "SSH", "a packet header sampled inside sFlow, not a conversation"),
+    (
+        "tcpdump/tests/dns_udp_8053.pcap",
+        "DNS",
+        "tshark's heuristic UDP DNS dissector (any port); netcap's DNS decoder is dispatched by port (53, 5353, 5355)",
+    ),
+    ("tcpdump/tests/someip1.pcap", "DNS", "tshark's heuristic UDP DNS dissector, here on SOME/IP-SD traffic"),
+    (
+        "tcpdump/tests/rtp-seg-fault-1.pcapng",
+        "DNS",
+        "malformed DNS (a length past the datagram): netcap's decoder rejects it (errors.log)",
+    ),
+    (
+        "pcapplusplus/Tests/Pcap++Test/PcapExamples/650HttpResponses.pcap",
+        "HTTP",
+        "one direction with segments missing: tshark's HTTP dissector gives up, netcap recognises the start line",
+    ),
+    (
+        "pcapplusplus/Tests/Pcap++Test/PcapExamples/4KHttpRequests.pcap",
+        "HTTP",
+        "one direction with segments missing: tshark's HTTP dissector gives up, netcap recognises the start line",
+    ),
+];
+
+/// tshark's protocol name → netcap's, for the compared ones.
+fn netcap_name(tshark: &str) -> Option<&'static str> {
+    Some(match tshark {
+        "http" => "HTTP",
+        "tls" => "TLS",
+        "ssh" => "SSH",
+        "dns" | "mdns" | "llmnr" => "DNS",
+        _ => return None,
+    })
+}
+
+fn captures() -> Vec<(String, PathBuf)> {
+    let dir = manifest::pcaps_dir();
+    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("no column {n}"));
+    let (file, protocols, linktype) = (col("file"), col("protocols"), col("linktype"));
+    lines
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('\t').collect();
+            // ARCNET: a link layer netcap does not decode (unknown.pcap).
+            if cells.get(linktype).is_some_and(|t| t.starts_with("arcnet")) {
+                return None;
+            }
+            let listed = cells.get(protocols).copied().unwrap_or("");
+            let has = listed.split(',').filter_map(|p| p.split(':').next()).any(|p| netcap_name(p).is_some());
+            has.then(|| (cells[file].to_string(), dir.join(cells[file])))
+        })
+        .collect()
+}
+
+fn tshark_available() -> bool {
+    let ok = Command::new("tshark").arg("-v").output().is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("tshark is required under CI (apt-get install tshark)");
+    }
+    ok
+}
+
+/// A conversation: transport ("TCP"/"UDP") and its two ends, ordered.
+type Key = (String, (String, u16), (String, u16));
+
+fn key(transport: &str, a: (String, u16), b: (String, u16)) -> Key {
+    if a <= b {
+        (transport.to_string(), a, b)
+    } else {
+        (transport.to_string(), b, a)
+    }
+}
+
+/// tshark's compared protocols per conversation.
+fn tshark_conversations(capture: &Path) -> HashMap<Key, BTreeSet<&'static str>> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(capture)
+        .args(["-n", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=l"])
+        .args(["-e", "frame.protocols", "-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst"])
+        .args(["-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "udp.srcport", "-e", "udp.dstport"])
+        .output()
+        .expect("tshark runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut conversations: HashMap<Key, BTreeSet<&'static str>> = HashMap::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let get = |i: usize| f.get(i).copied().unwrap_or("");
+        let chain: Vec<&str> = get(0).split(':').collect();
+        // A packet quoted in an ICMP error is not the conversation's own.
+        if chain.iter().any(|p| *p == "icmp" || *p == "icmpv6") {
+            continue;
+        }
+        let (src, dst) = if get(3).is_empty() { (get(1), get(2)) } else { (get(3), get(4)) };
+        let (transport, sp, dp) = match (get(5).parse::<u16>(), get(6).parse::<u16>()) {
+            (Ok(s), Ok(d)) => ("TCP", s, d),
+            _ => match (get(7).parse::<u16>(), get(8).parse::<u16>()) {
+                (Ok(s), Ok(d)) => ("UDP", s, d),
+                _ => continue,
+            },
+        };
+        if src.is_empty() || dst.is_empty() {
+            continue;
+        }
+        let entry = conversations.entry(key(transport, (src.into(), sp), (dst.into(), dp))).or_default();
+        entry.extend(chain.iter().filter_map(|p| netcap_name(p)));
+    }
+    conversations
+}
+
+fn read<M: Message + Default>(path: &Path) -> Vec<M> {
+    if !path.exists() {
+        return Vec::new();
+    }
+    let mut r = RecordReader::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut buf = Vec::new();
+    let mut records = Vec::new();
+    while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
+        records.push(M::decode(buf.as_slice()).expect("record decodes"));
+    }
+    records
+}
+
+/// netcap's ApplicationProto per conversation, from Connection records, and
+/// the Flow records' per conversation (both directions).
+fn netcap_conversations(
+    capture: &Path,
+    out: &Path,
+) -> (HashMap<Key, BTreeSet<String>>, HashMap<Key, BTreeSet<String>>) {
+    let run = Command::new(env!("CARGO_BIN_EXE_netcap"))
+        .arg("-r")
+        .arg(capture)
+        .arg("-out")
+        .arg(out)
+        .args(["-quiet", "-comp=false", "-overwrite", "-include", "Connection,Flow"])
+        .output()
+        .expect("netcap runs");
+    assert!(run.status.success(), "netcap failed on {}: {}", capture.display(), String::from_utf8_lossy(&run.stderr));
+    let mut connections: HashMap<Key, BTreeSet<String>> = HashMap::new();
+    for c in read::<pb::Connection>(&out.join("Connection.ncap")) {
+        let k = key(&c.transport_proto, (c.src_ip, c.src_port as u16), (c.dst_ip, c.dst_port as u16));
+        connections.entry(k).or_default().insert(c.application_proto);
+    }
+    let mut flows: HashMap<Key, BTreeSet<String>> = HashMap::new();
+    for f in read::<pb::Flow>(&out.join("Flow.ncap")) {
+        let k = key(&f.transport_proto, (f.src_ip, f.src_port as u16), (f.dst_ip, f.dst_port as u16));
+        flows.entry(k).or_default().insert(f.application_proto);
+    }
+    (connections, flows)
+}
+
+#[derive(Default)]
+struct Tally {
+    /// Conversations tshark names as this protocol.
+    tshark: u64,
+    /// ... that netcap names the same.
+    agree: u64,
+    /// Conversations netcap names as this protocol and tshark names nothing compared.
+    netcap_only: u64,
+}
+
+#[test]
+fn application_proto_agrees_with_tshark() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped outside CI");
+        return;
+    }
+    let captures = captures();
+    assert!(
+        captures.len() >= 60,
+        "expected the MANIFEST's ~65 captures with HTTP/TLS/SSH/DNS, found {}",
+        captures.len()
+    );
+    let dir = std::env::temp_dir().join(format!("netcap-appid-{}", std::process::id()));
+    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    // (capture, protocol, what differs).
+    let mut mismatches: Vec<(String, &'static str, String)> = Vec::new();
+    for (name, path) in &captures {
+        let tshark = tshark_conversations(path);
+        let (connections, flows) = netcap_conversations(path, &dir);
+        for (k, names) in &tshark {
+            if names.len() != 1 {
+                continue;
+            }
+            let Some(&want) = names.iter().next() else { continue };
+            let t = tallies.entry(want).or_default();
+            t.tshark += 1;
+            let got = connections.get(k).cloned().unwrap_or_default();
+            let flow = flows.get(k).cloned().unwrap_or_default();
+            if got.contains(want) && flow.iter().all(|f| f == want) {
+                t.agree += 1;
+            } else {
+                mismatches.push((
+                    name.clone(),
+                    want,
+                    format!("{k:?}: tshark {want}, netcap Connection {got:?}, Flow {flow:?}"),
+                ));
+            }
+        }
+        for (k, got) in &connections {
+            for &g in COMPARED.iter().filter(|c| got.contains(**c)) {
+                if tshark.get(k).is_none_or(|n| n.is_empty()) {
+                    tallies.entry(g).or_default().netcap_only += 1;
+                    mismatches.push((name.clone(), g, format!("{k:?}: netcap {g}, tshark nothing compared")));
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("protocol  tshark  agree  netcap-only");
+    for (p, t) in &tallies {
+        eprintln!("{p:<8} {:>7} {:>6} {:>12}", t.tshark, t.agree, t.netcap_only);
+    }
+    let mut unexplained = 0;
+    for (capture, protocol, what) in &mismatches {
+        let why = EXPLAINED.iter().find(|(c, p, _)| c == capture && p == protocol).map(|e| e.2);
+        eprintln!("{capture}: {what}: {}", why.unwrap_or("UNEXPLAINED"));
+        unexplained += usize::from(why.is_none());
+    }
+    for p in COMPARED {
+        assert!(tallies.get(p).is_some_and(|t| t.agree > 0), "no {p} conversation agrees");
+    }
+    assert_eq!(unexplained, 0, "{unexplained} conversations disagree without a known cause");
+}
