@@ -214,11 +214,11 @@ impl<M: Model> FlowTable<M> {
     /// Writes the entry (if its slice has packets) and frees it.
     fn remove(&mut self, i: u32, out: &mut Emitter) {
         let Some(e) = self.entry(i) else { return };
-        let (key, closing, in_active, app) = (e.key, e.closing, e.in_active, e.app);
+        let (key, closing, in_active, app, last_seen) = (e.key, e.closing, e.in_active, e.app, e.last_seen);
         if M::packets(&e.state) > 0 {
             M::emit(&e.key, &e.state, e.app, out);
         }
-        self.remember(&key, app);
+        self.remember(&key, app, last_seen);
         self.unlink(if closing { CLOSING } else { IDLE }, i);
         if in_active {
             self.unlink(ACTIVE, i);
@@ -357,17 +357,21 @@ impl<M: Model> FlowTable<M> {
         self.recent_apps.get(&M::map_key(key)).map_or("", |(_, app)| *app)
     }
 
-    /// Keeps the application protocol of an entry that leaves the table.
-    fn remember(&mut self, key: &Key, app: &'static str) {
+    /// Keeps the application protocol of an entry that leaves the table
+    /// (last seen at `last_seen`).
+    fn remember(&mut self, key: &Key, app: &'static str, last_seen: i64) {
         if app.is_empty() || self.remember_for == 0 {
             return;
         }
         if self.recent.len() >= self.max {
-            if let Some((_, k)) = self.recent.pop_front() {
-                self.recent_apps.remove(&k);
+            // A key may be queued more than once: only its latest entry counts.
+            if let Some((until, k)) = self.recent.pop_front() {
+                if self.recent_apps.get(&k).is_some_and(|(u, _)| *u == until) {
+                    self.recent_apps.remove(&k);
+                }
             }
         }
-        let until = self.clock.saturating_add(self.remember_for);
+        let until = last_seen.saturating_add(self.remember_for);
         let k = M::map_key(key);
         self.recent.push_back((until, k));
         self.recent_apps.insert(k, (until, app));
@@ -440,5 +444,105 @@ impl<M: Model> Tracker for FlowTable<M> {
 
     fn evicted(&self) -> u64 {
         self.evicted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::{connection::Connection, flow::Flow, FlowConfig, PROTO_UDP, SECOND};
+    use crate::schema::pb;
+    use prost::Message;
+
+    fn udp(ts: i64, from_a: bool, app: &'static str) -> Observation {
+        let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+        let (src, dst, sp, dp) = if from_a { (a, b, 40000, 53) } else { (b, a, 53, 40000) };
+        let mut o = Observation {
+            timestamp: ts,
+            wire_len: 80,
+            ip_version: 4,
+            protocol: PROTO_UDP,
+            has_ports: true,
+            src_port: sp,
+            dst_port: dp,
+            app,
+            ..Observation::default()
+        };
+        o.src_ip[..4].copy_from_slice(&src);
+        o.dst_ip[..4].copy_from_slice(&dst);
+        o
+    }
+
+    /// (SrcPort, ApplicationProto) of the Flow records a run writes.
+    fn flows(packets: &[(Observation, Option<&'static str>)]) -> Vec<(i32, String)> {
+        let mut t = FlowTable::<Flow>::new(&FlowConfig::default());
+        let (mut buf, mut count) = (Vec::new(), 0u64);
+        for (o, identified) in packets {
+            t.observe(o, &mut Emitter::new(&mut buf, &mut count));
+            if let Some(app) = identified {
+                t.identify(o, app);
+            }
+        }
+        t.flush(&mut Emitter::new(&mut buf, &mut count));
+        let mut records = Vec::new();
+        let mut rest = buf.as_slice();
+        while !rest.is_empty() {
+            let f = pb::Flow::decode_length_delimited(&mut rest).expect("a Flow record");
+            records.push((f.src_port, f.application_proto));
+        }
+        records.sort();
+        records
+    }
+
+    #[test]
+    fn a_protocol_seen_in_one_direction_names_both() {
+        // The reverse Flow exists before the packet that names the protocol.
+        let named = flows(&[(udp(1, false, ""), None), (udp(2, true, "DNS"), None)]);
+        assert_eq!(named, [(53, "DNS".into()), (40000, "DNS".into())]);
+        // ... and is created after it.
+        let named = flows(&[(udp(1, true, "DNS"), None), (udp(2, false, ""), None)]);
+        assert_eq!(named, [(53, "DNS".into()), (40000, "DNS".into())]);
+    }
+
+    #[test]
+    fn identification_names_both_directions_and_overrides_a_layer_guess() {
+        let named = flows(&[(udp(1, true, "SIP"), None), (udp(2, false, ""), Some("HTTP"))]);
+        assert_eq!(named, [(53, "HTTP".into()), (40000, "HTTP".into())]);
+    }
+
+    #[test]
+    fn a_flow_back_from_idle_keeps_its_protocol_for_the_connection_timeout() {
+        let idle = FlowConfig::default().flow_timeout;
+        let back = 1 + idle + SECOND;
+        let named = flows(&[(udp(1, true, ""), Some("HTTP")), (udp(back, true, ""), None)]);
+        assert_eq!(named, [(40000, "HTTP".into()), (40000, "HTTP".into())]);
+        // Past the Connection timeout it is a new conversation.
+        let late = 1 + FlowConfig::default().conn_timeout + idle + SECOND;
+        let named = flows(&[(udp(1, true, ""), Some("HTTP")), (udp(late, true, ""), None)]);
+        assert_eq!(named, [(40000, "".into()), (40000, "HTTP".into())]);
+    }
+
+    #[test]
+    fn connection_takes_the_protocol_of_either_direction() {
+        let mut t = FlowTable::<Connection>::new(&FlowConfig::default());
+        let (mut buf, mut count) = (Vec::new(), 0u64);
+        t.observe(&udp(1, true, ""), &mut Emitter::new(&mut buf, &mut count));
+        t.observe(&udp(2, false, "DNS"), &mut Emitter::new(&mut buf, &mut count));
+        t.flush(&mut Emitter::new(&mut buf, &mut count));
+        let c = pb::Connection::decode_length_delimited(buf.as_slice()).expect("a Connection record");
+        assert_eq!((c.application_proto.as_str(), count), ("DNS", 1));
+    }
+
+    #[test]
+    fn remembered_protocols_are_bounded_by_the_table_size() {
+        let cfg = FlowConfig { max_flows: 4, ..FlowConfig::default() };
+        let mut t = FlowTable::<Flow>::new(&cfg);
+        let (mut buf, mut count) = (Vec::new(), 0u64);
+        for port in 0..100u16 {
+            let mut o = udp(i64::from(port), true, "DNS");
+            o.src_port = port;
+            t.observe(&o, &mut Emitter::new(&mut buf, &mut count));
+        }
+        assert!(t.recent.len() <= 4 && t.recent_apps.len() <= 4, "{} {}", t.recent.len(), t.recent_apps.len());
     }
 }
