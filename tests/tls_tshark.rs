@@ -366,7 +366,7 @@ fn parse_mac(text: &str) -> [u8; 6] {
     out
 }
 
-/// The TCP connections of a capture whose SYN tshark saw, with their
+/// The TCP connections of a capture, with their
 /// data segments (positions from tshark's relative sequence numbers).
 fn connections(capture: &Path) -> BTreeMap<u64, Conn> {
     let out = Command::new("tshark")
@@ -393,15 +393,18 @@ fn connections(capture: &Path) -> BTreeMap<u64, Conn> {
         };
         let (sport, dport): (u16, u16) = (f[8].parse().unwrap_or(0), f[9].parse().unwrap_or(0));
         let seq: usize = f[10].parse().unwrap_or(0);
-        let (syn, ack) = (f[11] == "1" || f[11] == "True", f[12] == "1" || f[12] == "True");
-        if syn && !ack {
-            conns.entry(stream).or_insert_with(|| Conn {
-                ipv6: v6,
-                addrs: (src, dst),
-                ports: (sport, dport),
-                macs: (parse_mac(f[6]), parse_mac(f[7])),
-                segments: Vec::new(),
-            });
+        let syn = f[11] == "1" || f[11] == "True";
+        // The first packet tshark saw of a stream names its client (the
+        // SYN's sender, or for a connection picked up midway the first
+        // sender; only those whose client starts with a ClientHello are used).
+        conns.entry(stream).or_insert_with(|| Conn {
+            ipv6: v6,
+            addrs: (src, dst),
+            ports: (sport, dport),
+            macs: (parse_mac(f[6]), parse_mac(f[7])),
+            segments: Vec::new(),
+        });
+        if syn {
             continue;
         }
         let Some(conn) = conns.get_mut(&stream) else { continue };
@@ -415,7 +418,9 @@ fn connections(capture: &Path) -> BTreeMap<u64, Conn> {
     conns
 }
 
-/// A direction's contiguous stream from offset 0 (None where a byte is missing).
+/// A direction's stream from offset 0 up to the first byte missing
+/// (tshark's relative sequence numbers start at 1 for the first byte it
+/// saw, after a SYN or not).
 fn stream_bytes(segments: &[Segment], from_client: bool) -> Option<Vec<u8>> {
     let mut out: Vec<Option<u8>> = Vec::new();
     for s in segments.iter().filter(|s| s.from_client == from_client) {
@@ -426,7 +431,7 @@ fn stream_bytes(segments: &[Segment], from_client: bool) -> Option<Vec<u8>> {
             out[s.offset + i] = Some(*b);
         }
     }
-    out.into_iter().collect()
+    Some(out.into_iter().map_while(|b| b).collect())
 }
 
 /// The stream re-framed: each run of consecutive handshake records becomes
@@ -706,7 +711,9 @@ fn records_survive_reframing_tiny_segments_reordering_and_retransmission() {
                 if stop <= covered[d] {
                     continue;
                 }
-                let (a, b) = (map[covered[d]], map[stop]);
+                // The new stream's first record header belongs to the first piece.
+                let a = if covered[d] == 0 { 0 } else { map[covered[d]] };
+                let b = map[stop];
                 covered[d] = stop;
                 if a < b {
                     pieces.push((s.from_client, a, b));

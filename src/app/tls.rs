@@ -101,7 +101,17 @@ pub fn detect(client: &[u8], server: &[u8], _info: &ConnInfo) -> Detect {
     } else if swapped.contains(&StartMatch::Yes) {
         Detect::YesSwapped
     } else if straight.contains(&StartMatch::Prefix) || swapped.contains(&StartMatch::Prefix) {
-        Detect::NeedMore
+        // A side that has sent something that cannot start a hello
+        // decides: TLS peers send nothing before their hellos.
+        let [client_as_client, server_as_server] = straight;
+        let [server_as_client, client_as_server] = swapped;
+        let client_no = !client.is_empty() && client_as_client == StartMatch::No && client_as_server == StartMatch::No;
+        let server_no = !server.is_empty() && server_as_server == StartMatch::No && server_as_client == StartMatch::No;
+        if client_no || server_no {
+            Detect::No
+        } else {
+            Detect::NeedMore
+        }
     } else {
         Detect::No
     }
@@ -858,5 +868,296 @@ impl StreamDecoder for TlsDecoder {
             self.end_side(side, timestamp, out);
         }
         self.flush_pending(None, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::AppOutput;
+    use prost::Message;
+
+    fn info() -> ConnInfo {
+        ConnInfo {
+            ip_version: 4,
+            client_ip: [192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            server_ip: [192, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            client_port: 50000,
+            server_port: 443,
+            saw_syn: true,
+            macs: Some(([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])),
+        }
+    }
+
+    const SELECTED: &[&str] = &["TLS", "TLSServerHello"];
+
+    struct Conn {
+        decoder: TlsDecoder,
+        out: Vec<AppOutput>,
+    }
+
+    impl Conn {
+        fn new(max_buffer: usize) -> Conn {
+            Conn { decoder: TlsDecoder::new(&info(), &AppConfig { max_buffer }), out: Vec::new() }
+        }
+        fn data(&mut self, side: Side, ts: i64, bytes: &[u8]) -> &mut Conn {
+            self.decoder.data(side, ts, bytes, &mut AppEmitter::new(SELECTED, &mut self.out));
+            self
+        }
+        fn bytewise(&mut self, side: Side, ts: i64, bytes: &[u8]) -> &mut Conn {
+            for b in bytes {
+                self.data(side, ts, std::slice::from_ref(b));
+                assert!(self.decoder.held_bytes(side) <= self.decoder.max_buffer + RECORD_HEADER);
+            }
+            self
+        }
+        fn gap(&mut self, side: Side, len: u64) -> &mut Conn {
+            self.decoder.gap(side, 0, len, &mut AppEmitter::new(SELECTED, &mut self.out));
+            self
+        }
+        fn close(&mut self) -> &mut Conn {
+            self.decoder.close(CloseReason::Fin, 0, &mut AppEmitter::new(SELECTED, &mut self.out));
+            self
+        }
+        fn clients(&self) -> Vec<pb::Tls> {
+            let it = self.out.iter().filter_map(AppOutput::record).filter(|(i, _)| *i == 0);
+            it.map(|(_, b)| pb::Tls::decode_length_delimited(b).unwrap()).collect()
+        }
+        fn servers(&self) -> Vec<pb::TlsServerHello> {
+            let it = self.out.iter().filter_map(AppOutput::record).filter(|(i, _)| *i == 1);
+            it.map(|(_, b)| pb::TlsServerHello::decode_length_delimited(b).unwrap()).collect()
+        }
+        fn errors(&self) -> Vec<String> {
+            let it = self.out.iter().filter_map(|o| match o {
+                AppOutput::Error { kind, .. } => Some(kind.clone()),
+                AppOutput::Record(..) => None,
+            });
+            it.collect()
+        }
+    }
+
+    fn handshake(msg_type: u8, body: &[u8]) -> Vec<u8> {
+        let len = (body.len() as u32).to_be_bytes();
+        let mut out = vec![msg_type, len[1], len[2], len[3]];
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn record(content_type: u8, version: u16, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![content_type];
+        out.extend_from_slice(&version.to_be_bytes());
+        out.extend_from_slice(&(content.len() as u16).to_be_bytes());
+        out.extend_from_slice(content);
+        out
+    }
+
+    fn ext(ext_type: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = ext_type.to_be_bytes().to_vec();
+        out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn u16s(values: &[u16]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    /// A ClientHello message: GREASE cipher, extension and group, SNI,
+    /// groups, point formats, ALPN, supported_versions (1.3, 1.2).
+    fn client_hello() -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[7; 32]);
+        body.push(0);
+        let ciphers = u16s(&[0x1a1a, 0x1301, 0xc02b, 0x002f]);
+        body.extend_from_slice(&(ciphers.len() as u16).to_be_bytes());
+        body.extend_from_slice(&ciphers);
+        body.extend_from_slice(&[1, 0]);
+        let mut sni = vec![0, 14, 0, 0, 11];
+        sni.extend_from_slice(b"example.com");
+        let groups = u16s(&[0x2a2a, 29, 23]);
+        let mut groups_data = (groups.len() as u16).to_be_bytes().to_vec();
+        groups_data.extend_from_slice(&groups);
+        let exts = [
+            ext(0x0a0a, &[]),
+            ext(0, &sni),
+            ext(10, &groups_data),
+            ext(11, &[1, 0]),
+            ext(16, &[0, 12, 2, b'h', b'2', 8, b'h', b't', b't', b'p', b'/', b'1', b'.', b'1']),
+            ext(5, &[1, 0, 0, 0, 0]),
+            ext(43, &[4, 3, 4, 3, 3]),
+            ext(0x1a2a, &[0]),
+        ]
+        .concat();
+        body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+        body.extend_from_slice(&exts);
+        handshake(1, &body)
+    }
+
+    fn server_hello(version: u16, extensions: &[u8]) -> Vec<u8> {
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[9; 32]);
+        body.push(0);
+        body.extend_from_slice(&0xc02bu16.to_be_bytes());
+        body.push(0);
+        let exts = [ext(0xff01, &[0]), ext(43, &version.to_be_bytes()), extensions.to_vec()].concat();
+        body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+        body.extend_from_slice(&exts);
+        handshake(2, &body)
+    }
+
+    #[test]
+    fn detect_cases() {
+        let hello = record(22, 0x0301, &client_hello());
+        let server = record(22, 0x0303, &server_hello(0x0303, &[]));
+        let i = info();
+        assert_eq!(detect(&hello, b"", &i), Detect::Yes);
+        assert_eq!(detect(b"", &server, &i), Detect::Yes);
+        assert_eq!(detect(b"", &hello, &i), Detect::YesSwapped);
+        assert_eq!(detect(&server, b"", &i), Detect::YesSwapped);
+        assert_eq!(detect(&hello[..3], b"", &i), Detect::NeedMore);
+        assert_eq!(detect(b"", b"", &i), Detect::NeedMore);
+        assert_eq!(detect(b"GET / HTTP/1.1\r\n", b"", &i), Detect::No);
+        // Not a handshake record, a bad version, an oversized length.
+        assert_eq!(detect(&record(23, 0x0303, &[1, 2, 3, 4, 5]), b"", &i), Detect::No);
+        assert_eq!(detect(&[22, 2, 0, 0, 100, 1], b"", &i), Detect::No);
+        assert_eq!(detect(&[22, 3, 3, 0x50, 0, 1], b"", &i), Detect::No);
+        // A ClientHello record whose first message is something else.
+        assert_eq!(detect(&[22, 3, 1, 0, 100, 11], b"", &i), Detect::No);
+    }
+
+    #[test]
+    fn client_hello_fields_and_ja3_leave_grease_out() {
+        let mut c = Conn::new(64 << 10);
+        c.data(Side::Client, 5, &record(22, 0x0301, &client_hello()));
+        let r = &c.clients()[0];
+        assert_eq!(r.ja3_string, "771,4865-49195-47,0-10-11-16-5-43-6698,29-23,0");
+        assert_eq!(r.ja3, hex(&Md5::digest(r.ja3_string.as_bytes())));
+        assert_eq!(r.extensions, vec![0x0a0a, 0, 10, 11, 16, 5, 43, 0x1a2a]);
+        assert_eq!(r.cipher_suites, vec![0x1a1a, 0x1301, 0xc02b, 0x002f]);
+        assert_eq!(r.sni, "example.com");
+        assert_eq!(r.alp_ns, vec!["h2", "http/1.1"]);
+        assert_eq!(r.supported_versions, vec![0x0304, 0x0303]);
+        assert!(r.oscp);
+        assert_eq!((r.r#type, r.version, r.handshake_type, r.handshake_version), (22, 0x0301, 1, 0x0303));
+        assert_eq!(
+            (r.src_port, r.dst_port, r.src_ip.as_str(), r.d_st_mac.as_str()),
+            (50000, 443, "192.0.2.1", "02:00:00:00:00:02")
+        );
+        assert_eq!(r.timestamp, 5);
+        // 0x1a2a has unequal bytes: not GREASE (RFC 8701), so in JA3.
+        assert!(!is_grease(0x1a2a) && is_grease(0x2a2a));
+    }
+
+    #[test]
+    fn split_byte_by_byte_and_over_records_gives_the_same_record() {
+        let message = client_hello();
+        let mut whole = Conn::new(64 << 10);
+        whole.data(Side::Client, 1, &record(22, 0x0301, &message));
+        let mut split = Conn::new(64 << 10);
+        let stream: Vec<u8> = message.chunks(10).flat_map(|c| record(22, 0x0301, c)).collect();
+        split.bytewise(Side::Client, 1, &stream);
+        let (mut a, mut b) = (whole.clients(), split.clients());
+        assert_eq!(a.len(), 1);
+        a[0].message_len = 0;
+        b[0].message_len = 0;
+        assert_eq!(a, b);
+        assert!(split.errors().is_empty());
+    }
+
+    #[test]
+    fn server_hello_waits_for_its_certificates() {
+        let mut c = Conn::new(64 << 10);
+        let sh = server_hello(0x0303, &[]);
+        // A chain of one certificate that is not X.509.
+        let cert = handshake(11, &[0, 0, 7, 0, 0, 4, 1, 2, 3, 4]);
+        let done = handshake(14, &[]);
+        c.data(Side::Server, 3, &record(22, 0x0303, &sh));
+        assert!(c.servers().is_empty(), "written before its certificates");
+        c.data(Side::Server, 4, &record(22, 0x0303, &[cert, done].concat()));
+        let s = c.servers();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].ja3s_string, "771,49195,65281-43");
+        assert_eq!((s[0].src_port, s[0].dst_port, s[0].supported_version), (443, 50000, 0x0303));
+        assert_eq!(s[0].certificates.len(), 1);
+        let cert = &s[0].certificates[0];
+        assert!(cert.unparsed);
+        assert_eq!(cert.sha256, hex(&Sha256::digest([1, 2, 3, 4])));
+        assert_eq!(c.errors(), vec!["TLS: malformed certificate"]);
+    }
+
+    #[test]
+    fn tls13_hello_retry_gives_two_of_each() {
+        let mut c = Conn::new(64 << 10);
+        let ch = record(22, 0x0301, &client_hello());
+        let hrr = record(22, 0x0303, &server_hello(0x0304, &[]));
+        let ccs = record(20, 0x0303, &[1]);
+        c.data(Side::Client, 1, &ch);
+        c.data(Side::Server, 2, &[hrr.clone(), ccs.clone()].concat());
+        c.data(Side::Client, 3, &[ccs.clone(), ch.clone()].concat());
+        c.data(Side::Server, 4, &[hrr, ccs, record(23, 0x0303, &[0; 40])].concat());
+        c.data(Side::Client, 5, &record(23, 0x0303, &[0; 40]));
+        c.close();
+        assert_eq!(c.clients().len(), 2);
+        assert_eq!(c.servers().len(), 2);
+        assert!(c.errors().is_empty(), "{:?}", c.errors());
+    }
+
+    #[test]
+    fn tls12_change_cipher_spec_ends_the_side() {
+        let mut c = Conn::new(64 << 10);
+        c.data(Side::Server, 1, &record(22, 0x0303, &server_hello(0x0303, &[])));
+        c.data(Side::Server, 2, &record(20, 0x0303, &[1]));
+        assert_eq!(c.servers().len(), 1, "CCS writes the held ServerHello");
+        // Encrypted Finished in a handshake record: not parsed.
+        c.data(Side::Server, 3, &record(22, 0x0303, &[0xee; 40]));
+        c.close();
+        assert!(c.errors().is_empty(), "{:?}", c.errors());
+    }
+
+    #[test]
+    fn malformed_input_gives_errors_and_no_record() {
+        let mut hello = client_hello();
+        hello.truncate(60);
+        let len = ((hello.len() - 4) as u32).to_be_bytes();
+        hello[1..4].copy_from_slice(&len[1..]);
+        let mut c = Conn::new(64 << 10);
+        c.data(Side::Client, 1, &record(22, 0x0301, &hello));
+        assert!(c.clients().is_empty());
+        assert_eq!(c.errors(), vec!["TLS: malformed ClientHello"]);
+        // Not a record header: the side stops.
+        let mut c = Conn::new(64 << 10);
+        c.data(Side::Client, 1, b"\x16\x03\x01\xff\xff garbage");
+        c.data(Side::Client, 1, &record(22, 0x0301, &client_hello()));
+        assert!(c.clients().is_empty());
+        assert_eq!(c.errors(), vec!["TLS: not a TLS record"]);
+        // A message cut by the end.
+        let mut c = Conn::new(64 << 10);
+        c.data(Side::Client, 1, &record(22, 0x0301, &client_hello()[..50]));
+        c.close();
+        assert_eq!(c.errors(), vec!["TLS: truncated handshake message"]);
+    }
+
+    #[test]
+    fn limits_and_gaps() {
+        // A message over max_buffer: error, nothing held, no record.
+        let mut c = Conn::new(64);
+        c.bytewise(Side::Client, 1, &record(22, 0x0301, &client_hello()));
+        assert!(c.clients().is_empty());
+        assert_eq!(c.errors(), vec!["TLS: handshake message too long"]);
+        assert_eq!(c.decoder.held_bytes(Side::Client), 0);
+        // A gap inside application data is stepped over.
+        let mut c = Conn::new(64 << 10);
+        let app = record(23, 0x0303, &[0; 100]);
+        c.data(Side::Server, 1, &app[..20]).gap(Side::Server, 50).data(Side::Server, 2, &app[70..]);
+        c.data(Side::Server, 3, &record(22, 0x0303, &server_hello(0x0304, &[])));
+        assert_eq!(c.servers().len(), 1);
+        assert!(c.errors().is_empty());
+        // A gap inside a handshake message: error, the side stops.
+        let mut c = Conn::new(64 << 10);
+        let ch = record(22, 0x0301, &client_hello());
+        c.data(Side::Client, 1, &ch[..30]).gap(Side::Client, 10).data(Side::Client, 2, &ch[40..]);
+        c.data(Side::Client, 3, &ch);
+        assert!(c.clients().is_empty());
+        assert_eq!(c.errors(), vec!["TLS: gap in handshake"]);
     }
 }
