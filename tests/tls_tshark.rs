@@ -573,7 +573,12 @@ impl Rng {
 }
 
 /// Builds the rebuilt capture of `conns` (pcap packets, in order).
-fn rebuild(conns: &[(Conn, [Vec<u8>; 2], Vec<(bool, usize, usize)>)], rng: &mut Rng) -> Vec<Vec<u8>> {
+/// A connection to rebuild: endpoints, the re-framed (client, server)
+/// streams, and the original segments as (from client, start, end) ranges
+/// of the new streams in capture order.
+type Rebuilt = (Conn, [Vec<u8>; 2], Vec<(bool, usize, usize)>);
+
+fn rebuild(conns: &[Rebuilt], rng: &mut Rng) -> Vec<Vec<u8>> {
     let mut packets = Vec::new();
     const ISN: [u32; 2] = [1_000_000, 3_000_000_000];
     for (conn, streams, pieces) in conns {
@@ -590,24 +595,22 @@ fn rebuild(conns: &[(Conn, [Vec<u8>; 2], Vec<(bool, usize, usize)>)], rng: &mut 
                 at = stop;
             }
         }
-        // Shuffle within windows of 8, keep the first segment of each
-        // direction first, send every fifth twice.
-        let mut firsts = [false; 2];
+        // Shuffle within windows of 8 (the SYNs tell where each stream
+        // starts, so even its first segment may come late), send every
+        // fifth twice.
         let mut order: Vec<(bool, usize, usize)> = Vec::new();
+        let mut sent = 0usize;
         for window in segs.chunks(8) {
             let mut w: Vec<_> = window.to_vec();
             for i in (1..w.len()).rev() {
                 let j = rng.below(i + 1);
                 w.swap(i, j);
             }
-            for (i, s) in w.iter().enumerate() {
-                let d = usize::from(!s.0);
-                if !firsts[d] && s.1 == 0 {
-                    firsts[d] = true;
-                }
-                order.push(*s);
-                if i % 5 == 4 {
-                    order.push(*s);
+            for s in w {
+                order.push(s);
+                sent += 1;
+                if sent % 5 == 0 {
+                    order.push(s);
                 }
             }
         }

@@ -458,9 +458,9 @@ fn u16_list(bytes: &[u8]) -> Vec<u16> {
         .collect()
 }
 
-/// The record of one certificate; an unparsable one keeps its
-/// fingerprints and comes back as the error's first part.
-pub fn certificate_record(der: &[u8]) -> Result<pb::TlsCertificate, (pb::TlsCertificate, String)> {
+/// The record of one certificate, and why it did not parse as X.509 if it
+/// did not (then only its fingerprints are set, and `Unparsed`).
+pub fn certificate_record(der: &[u8]) -> (pb::TlsCertificate, Option<String>) {
     let mut record = pb::TlsCertificate {
         sha1: hex(&Sha1::digest(der)),
         sha256: hex(&Sha256::digest(der)),
@@ -470,7 +470,7 @@ pub fn certificate_record(der: &[u8]) -> Result<pb::TlsCertificate, (pb::TlsCert
         Ok((_, cert)) => cert,
         Err(e) => {
             record.unparsed = true;
-            return Err((record, format!("certificate of {} bytes: {e}", der.len())));
+            return (record, Some(format!("certificate of {} bytes: {e}", der.len())));
         }
     };
     let registry = x509_parser::objects::oid_registry();
@@ -494,7 +494,7 @@ pub fn certificate_record(der: &[u8]) -> Result<pb::TlsCertificate, (pb::TlsCert
             }
         }
     }
-    Ok(record)
+    (record, None)
 }
 
 /// A SAN iPAddress: 4 or 16 bytes as an address, anything else as hex.
@@ -556,7 +556,6 @@ pub struct TlsDecoder {
     pending: Option<PendingServerHello>,
 }
 
-/// Whose reader, and which endpoint info as seen from the sender.
 impl TlsDecoder {
     pub fn new(info: &ConnInfo, cfg: &AppConfig) -> TlsDecoder {
         TlsDecoder {
@@ -804,12 +803,10 @@ impl TlsDecoder {
         };
         let mut certificates = Vec::with_capacity(chain.len());
         for raw in &chain {
-            match certificate_record(raw.data) {
-                Ok(c) => certificates.push(c),
-                Err((c, e)) => {
-                    certificates.push(c);
-                    self.error("malformed certificate", &e, timestamp, out);
-                }
+            let (certificate, problem) = certificate_record(raw.data);
+            certificates.push(certificate);
+            if let Some(e) = problem {
+                self.error("malformed certificate", &e, timestamp, out);
             }
         }
         if let Some(p) = self.pending.as_mut() {
