@@ -89,6 +89,47 @@ fn hello_start(bytes: &[u8], handshake_type: u8) -> StartMatch {
     }
 }
 
+/// Whether `bytes` are TLS records from their first byte on, as on a
+/// connection picked up after its handshake: each header has a content
+/// type of TLS 1.0–1.3 (change_cipher_spec, alert, handshake,
+/// application_data), version 3.1 to 3.4 and a length no record exceeds;
+/// Yes once two headers were checked, or one whose record ends the bytes.
+fn record_run(bytes: &[u8]) -> StartMatch {
+    let mut at = 0usize;
+    let mut headers = 0;
+    loop {
+        let Some(&[content, major, minor, hi, lo]) = bytes.get(at..at.saturating_add(RECORD_HEADER)) else {
+            // A header cut by the end: its first bytes must fit.
+            let tail = bytes.get(at..).unwrap_or(&[]);
+            let fits = tail.first().is_none_or(|t| (20..=23).contains(t))
+                && tail.get(1).is_none_or(|&m| m == 3)
+                && tail.get(2).is_none_or(|m| (1..=4).contains(m));
+            return match (fits, headers) {
+                (false, _) => StartMatch::No,
+                (true, 0) => StartMatch::Prefix,
+                (true, _) if tail.is_empty() => StartMatch::Yes,
+                (true, _) => StartMatch::Prefix,
+            };
+        };
+        let length = u16::from_be_bytes([hi, lo]);
+        let valid = (20..=23).contains(&content)
+            && major == 3
+            && (1..=4).contains(&minor)
+            && (1..=MAX_RECORD).contains(&length);
+        if !valid {
+            return StartMatch::No;
+        }
+        headers += 1;
+        if headers >= 2 {
+            return StartMatch::Yes;
+        }
+        at = at.saturating_add(RECORD_HEADER).saturating_add(usize::from(length));
+        if at > bytes.len() {
+            return StartMatch::Prefix;
+        }
+    }
+}
+
 /// `detect` of [`PROTOCOL`]: a ClientHello from the client or a
 /// ServerHello from the server is TLS as the stage oriented it; a
 /// ServerHello from the client or a ClientHello from the server is TLS
@@ -96,10 +137,28 @@ fn hello_start(bytes: &[u8], handshake_type: u8) -> StartMatch {
 pub fn detect(client: &[u8], server: &[u8], _info: &ConnInfo) -> Detect {
     let straight = [hello_start(client, HANDSHAKE_CLIENT_HELLO), hello_start(server, HANDSHAKE_SERVER_HELLO)];
     let swapped = [hello_start(server, HANDSHAKE_CLIENT_HELLO), hello_start(client, HANDSHAKE_SERVER_HELLO)];
+    // Picked up after the handshake: both sides' bytes are whole records,
+    // or one side's are two records or more (one record on one side alone
+    // says little: wait for more).
+    let runs = [record_run(client), record_run(server)];
+    let two_records = |b: &[u8]| {
+        let first = match b.get(3..5) {
+            Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+            _ => usize::MAX,
+        };
+        b.len() > first.saturating_add(RECORD_HEADER)
+    };
+    let one_side = (runs[0] == StartMatch::Yes && two_records(client) && runs[1] != StartMatch::No)
+        || (runs[1] == StartMatch::Yes && two_records(server) && runs[0] != StartMatch::No);
     if straight.contains(&StartMatch::Yes) {
         Detect::Yes
     } else if swapped.contains(&StartMatch::Yes) {
         Detect::YesSwapped
+    } else if runs == [StartMatch::Yes, StartMatch::Yes] || one_side {
+        // Which end is the client is not in the bytes: the stage's guess stands.
+        Detect::Yes
+    } else if runs.iter().all(|r| *r != StartMatch::No) && runs.contains(&StartMatch::Yes) {
+        Detect::NeedMore
     } else if straight.contains(&StartMatch::Prefix) || swapped.contains(&StartMatch::Prefix) {
         // A side that has sent something that cannot start a hello
         // decides: TLS peers send nothing before their hellos.
@@ -927,7 +986,7 @@ mod tests {
         fn errors(&self) -> Vec<String> {
             let it = self.out.iter().filter_map(|o| match o {
                 AppOutput::Error { kind, .. } => Some(kind.clone()),
-                AppOutput::Record(..) => None,
+                AppOutput::Record(..) | AppOutput::Identified { .. } => None,
             });
             it.collect()
         }
@@ -1014,8 +1073,17 @@ mod tests {
         assert_eq!(detect(&hello[..3], b"", &i), Detect::NeedMore);
         assert_eq!(detect(b"", b"", &i), Detect::NeedMore);
         assert_eq!(detect(b"GET / HTTP/1.1\r\n", b"", &i), Detect::No);
+        // Picked up after the handshake: whole records on both sides are
+        // TLS; on one side only, wait; a side that is not records, no.
+        let data = record(23, 0x0303, &[1, 2, 3, 4, 5]);
+        assert_eq!(detect(&data, b"", &i), Detect::NeedMore);
+        assert_eq!(detect(&data, &record(23, 0x0303, &[9; 40]), &i), Detect::Yes);
+        assert_eq!(detect(&[data.clone(), record(21, 0x0303, &[2, 0])].concat(), b"", &i), Detect::Yes);
+        assert_eq!(detect(&data, b"HTTP/1.1 200 OK\r\n", &i), Detect::No);
+        assert_eq!(detect(&record(23, 0x0300, &[1]), &data, &i), Detect::No);
+        assert_eq!(detect(&[23, 3, 3, 0, 0], &data, &i), Detect::No);
         // Not a handshake record, a bad version, an oversized length.
-        assert_eq!(detect(&record(23, 0x0303, &[1, 2, 3, 4, 5]), b"", &i), Detect::No);
+        assert_eq!(detect(&record(24, 0x0303, &[1, 2, 3, 4, 5]), b"", &i), Detect::No);
         assert_eq!(detect(&[22, 2, 0, 0, 100, 1], b"", &i), Detect::No);
         assert_eq!(detect(&[22, 3, 3, 0x50, 0, 1], b"", &i), Detect::No);
         // A ClientHello record whose first message is something else.
