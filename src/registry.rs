@@ -21,7 +21,7 @@ use crate::decode::{kind, Emitter, EncodeConfig, Layers, Proto};
 use crate::decode::{usb, usbpcap};
 use crate::flows::{self, connection, flow, link_flow, network_flow, transport_flow, NewTracker};
 
-use crate::app::{http, AppProtocol};
+use crate::app::{http, ssh, AppProtocol};
 
 pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
 
@@ -217,6 +217,7 @@ pub static ENCODERS: &[Encoder] = &[
     flow("Flow", flows::tracker::<flow::Flow>),
     flow("Connection", flows::tracker::<connection::Connection>),
     stream("HTTP", &http::PROTOCOL),
+    stream("SSH", &ssh::PROTOCOL),
 ];
 
 /// VRRP's view needs to know the IP version (v3 over IPv6 carries IPv6 addresses).
