@@ -14,6 +14,7 @@
 //! (`src/registry.rs`) per record type it writes.
 
 pub mod http;
+pub mod ja4;
 pub mod ssh;
 
 /// Which end of the connection sent the bytes.
