@@ -9,7 +9,9 @@
 //! then binary packets (uint32 packet_length, byte padding_length,
 //! payload, padding; no MAC before keys are in use) up to its KEXINIT.
 //! After a side's KEXINIT the decoder ignores that side's bytes: the rest
-//! is key exchange and then ciphertext, and nothing of it is held.
+//! is key exchange and then ciphertext, and nothing of it is held. An SSH 1
+//! side ("SSH-1.5-...") has no KEXINIT: only its identification line is
+//! written.
 //!
 //! Hostile or damaged streams: a line over 255 bytes, more than
 //! [`MAX_LINES_BEFORE`] lines before the identification line, a packet
@@ -142,8 +144,9 @@ struct Half {
     /// Capture time of the current line's first byte.
     line_timestamp: i64,
     lines_before: usize,
-    /// The identification line and the time of its first byte.
-    ident: Option<(i64, String)>,
+    /// The identification line (as sent, without CR LF) and the time of
+    /// its first byte; held until the record is written.
+    ident: Option<(i64, Vec<u8>)>,
     /// Whether this side's record was written.
     written: bool,
 }
@@ -198,13 +201,15 @@ impl SshDecoder {
         }
     }
 
-    /// Bytes `side` holds now: at most `max_buffer`. For the tests and the
-    /// fuzz target to check.
+    /// Bytes `side` holds now (the line, header or KEXINIT being
+    /// collected, and the identification line): at most `max_buffer`. For
+    /// the tests and the fuzz target to check.
     pub fn held_bytes(&self, side: Side) -> usize {
-        match side {
-            Side::Client => self.client.buf.len(),
-            Side::Server => self.server.buf.len(),
-        }
+        let half = match side {
+            Side::Client => &self.client,
+            Side::Server => &self.server,
+        };
+        half.buf.len().saturating_add(half.ident.as_ref().map_or(0, |(_, line)| line.len()))
     }
 
     fn feed(&mut self, side: Side, timestamp: i64, mut bytes: &[u8], out: &mut AppEmitter) {
@@ -235,15 +240,17 @@ impl SshDecoder {
     /// Collects a line; a complete identification line moves the side on
     /// to binary packets. Returns the bytes used.
     fn line_bytes(&mut self, side: Side, timestamp: i64, bytes: &[u8]) -> Result<usize, Malformed> {
+        // A line is held whole until its end: within max_buffer too.
+        let limit = MAX_LINE.min(self.max_buffer);
         let half = self.half(side);
         if half.buf.is_empty() {
             half.line_timestamp = timestamp;
         }
         let nl = bytes.iter().position(|&b| b == b'\n');
         let used = nl.map_or(bytes.len(), |i| i.saturating_add(1));
-        let room = MAX_LINE.saturating_sub(half.buf.len());
+        let room = limit.saturating_sub(half.buf.len());
         if used > room {
-            return Err(malformed("line too long", format!("a line before the KEXINIT longer than {MAX_LINE} bytes")));
+            return Err(malformed("line too long", format!("a line before the KEXINIT longer than {limit} bytes")));
         }
         half.buf.extend_from_slice(bytes.get(..used).unwrap_or_default());
         if nl.is_none() {
@@ -253,8 +260,11 @@ impl SshDecoder {
         let line = line.strip_suffix(b"\n").unwrap_or(&line);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.starts_with(IDENT_START) {
-            half.ident = Some((half.line_timestamp, String::from_utf8_lossy(line).into_owned()));
-            half.phase = Phase::Header;
+            // SSH 1 ("SSH-1.5-...") frames packets differently and has no
+            // KEXINIT; "1.99" is a server that speaks both, SSH 2 framing.
+            let ssh1 = line.starts_with(b"SSH-1.") && !line.starts_with(b"SSH-1.99-");
+            half.ident = Some((half.line_timestamp, line.to_vec()));
+            half.phase = if ssh1 { Phase::Done } else { Phase::Header };
         } else {
             half.lines_before = half.lines_before.saturating_add(1);
             if half.lines_before > MAX_LINES_BEFORE {
@@ -293,10 +303,12 @@ impl SshDecoder {
             half.phase = if skip == 0 { Phase::Header } else { Phase::Skip(skip) };
             return Ok(used);
         }
-        if rest > max_buffer {
+        // Held beside the identification line, within max_buffer.
+        let room = max_buffer.saturating_sub(half.ident.as_ref().map_or(0, |(_, line)| line.len()));
+        if rest > room {
             return Err(malformed(
                 "KEXINIT too long",
-                format!("a KEXINIT of {rest} bytes over the {max_buffer} buffer"),
+                format!("a KEXINIT of {rest} bytes over the {room} bytes left of the {max_buffer} buffer"),
             ));
         }
         half.phase = Phase::KexInit(rest);
@@ -350,7 +362,8 @@ impl SshDecoder {
         if half.written {
             return;
         }
-        let Some((timestamp, ident)) = half.ident.clone() else { return };
+        let Some((timestamp, ident)) = half.ident.take() else { return };
+        let ident = String::from_utf8_lossy(&ident).into_owned();
         half.written = true;
         if !out.wants(RECORD) {
             return;
@@ -731,6 +744,19 @@ mod tests {
     }
 
     #[test]
+    fn ssh1_is_written_with_its_banner_only() {
+        let mut c = Conn::new(64 << 10);
+        let mut s = b"SSH-1.5-1.2.27\n".to_vec();
+        // An SSH 1 public key packet: length, padding, type 2 ...
+        s.extend_from_slice(&[0, 0, 1, 0x0c, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 3]);
+        c.data(Side::Server, 1, &s).close();
+        let r = c.records();
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].ident.as_str(), r[0].proto_version.as_str(), r[0].kex_init), ("SSH-1.5-1.2.27", "1.5", false));
+        assert!(c.errors().is_empty(), "{:?}", c.errors());
+    }
+
+    #[test]
     fn too_many_lines_before_the_banner_give_up_the_side() {
         let mut c = Conn::new(64 << 10);
         for _ in 0..=MAX_LINES_BEFORE {
@@ -802,7 +828,7 @@ mod tests {
         let mut c = Conn::new(64);
         c.data(Side::Client, 1, &client_stream()).close();
         assert_eq!(c.errors(), ["SSH: KEXINIT too long"]);
-        assert_eq!(c.decoder.held_bytes(Side::Client), 0);
+        assert!(c.decoder.held_bytes(Side::Client) <= 64);
         assert_eq!(c.records().len(), 1);
     }
 
