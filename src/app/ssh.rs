@@ -13,13 +13,16 @@
 //! side ("SSH-1.5-...") has no KEXINIT: only its identification line is
 //! written.
 //!
-//! Hostile or damaged streams: a line over 255 bytes, more than
-//! [`MAX_LINES_BEFORE`] lines before the identification line, a packet
-//! length over max(35000, `max_buffer`), a KEXINIT larger than
-//! `max_buffer`, a malformed packet or KEXINIT and a gap before the
-//! KEXINIT are logged and make the decoder give up that side (a binary
-//! stream has no resync point). A side held at most one line (255 bytes)
-//! or one KEXINIT (at most `max_buffer`) at a time.
+//! Hostile or damaged streams: a line over 255 bytes (or `max_buffer`,
+//! if smaller), more than [`MAX_LINES_BEFORE`] lines before the
+//! identification line, a packet length over max(35000, `max_buffer`), a
+//! KEXINIT that does not fit `max_buffer` beside the identification line,
+//! a malformed packet or KEXINIT and a gap before the KEXINIT are logged
+//! and make the decoder give up that side (a binary stream has no resync
+//! point); its identification line is still written. A side holds at most
+//! its identification line and one line or KEXINIT being collected,
+//! together within `max_buffer`; packets before the KEXINIT are skipped
+//! without being held.
 
 use super::{AppConfig, AppEmitter, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
 use crate::decode::wire::hex_string;
