@@ -13,8 +13,8 @@
 //! side ("SSH-1.5-...") has no KEXINIT: only its identification line is
 //! written.
 //!
-//! Hostile or damaged streams: a line over 255 bytes (or `max_buffer`,
-//! if smaller), more than [`MAX_LINES_BEFORE`] lines before the
+//! Hostile or damaged streams: a line over 255 bytes (or `max_buffer`
+//! less a packet header, if smaller), more than [`MAX_LINES_BEFORE`] lines before the
 //! identification line, a packet length over max(35000, `max_buffer`), a
 //! KEXINIT that does not fit `max_buffer` beside the identification line,
 //! a malformed packet or KEXINIT and a gap before the KEXINIT are logged
@@ -243,8 +243,9 @@ impl SshDecoder {
     /// Collects a line; a complete identification line moves the side on
     /// to binary packets. Returns the bytes used.
     fn line_bytes(&mut self, side: Side, timestamp: i64, bytes: &[u8]) -> Result<usize, Malformed> {
-        // A line is held whole until its end: within max_buffer too.
-        let limit = MAX_LINE.min(self.max_buffer);
+        // A line is held whole until its end, and the identification line
+        // then beside a packet header: both within max_buffer.
+        let limit = MAX_LINE.min(self.max_buffer.saturating_sub(HEADER_LEN));
         let half = self.half(side);
         if half.buf.is_empty() {
             half.line_timestamp = timestamp;
