@@ -12,14 +12,15 @@ use flate2::read::MultiGzDecoder;
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
 use netcap::container::{RecordReader, MAX_RECORD_SIZE};
+use netcap::decode::{linktype, wire, Emitter, EncodeConfig, Layers, Outcome, MAX_LAYERS};
 use netcap::registry::ENCODERS;
-use netcap::decode::{linktype, wire, EncodeConfig, Emitter, Layers, Outcome, MAX_LAYERS};
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
 /// Link types the first 4 bytes of a `decode_packet` input map onto when
 /// they are not already one netcap decodes; 147 (USER0) decodes to nothing.
-pub const LINK_TYPES: [u32; 19] = [0, 1, 10, 12, 14, 100, 101, 105, 108, 113, 127, 189, 192, 220, 228, 229, 249, 276, 147];
+pub const LINK_TYPES: [u32; 19] =
+    [0, 1, 10, 12, 14, 100, 101, 105, 108, 113, 127, 189, 192, 220, 228, 229, 249, 276, 147];
 
 /// Batch limits as in the pipeline (smaller, so that batches are cut often).
 pub const MAX_PACKETS: usize = 64;
@@ -60,7 +61,9 @@ pub fn decode_frame(link: u32, timestamp: i64, frame: &[u8], config: &EncodeConf
         // headers kept both typed and in order (6x in all); DNS names
         // expand through compression pointers up to the DNS decoder's budget.
         let factor = if e.name == "DNS" { 2 + netcap::decode::dns::NAME_BUDGET_FACTOR } else { 6 };
-        let most = factor * frame.len() + 1024 * count.max(1) as usize + if e.name == "DNS" { 4096 * count as usize } else { 0 };
+        let most = factor * frame.len()
+            + 1024 * count.max(1) as usize
+            + if e.name == "DNS" { 4096 * count as usize } else { 0 };
         assert!(buf.len() <= most, "{}: {} bytes from a {}-byte frame", e.name, buf.len(), frame.len());
         total += count;
     }
@@ -155,5 +158,129 @@ pub fn ncap_reader(data: &[u8]) {
     while let Ok(true) = reader.next_raw(&mut buf) {
         assert!(buf.len() <= MAX_RECORD_SIZE);
         let _ = prost_reflect::DynamicMessage::decode(desc.clone(), buf.as_slice());
+    }
+}
+
+/// Target `ssh_decoder`: the input as one connection's events for the
+/// SSH protocol (`fuzz_targets/ssh_decoder.rs` describes the input).
+pub fn ssh_decoder(data: &[u8]) {
+    ssh_case::run(data);
+}
+
+mod ssh_case {
+
+    use netcap::app::ssh::{SshDecoder, PROTOCOL};
+    use netcap::app::{AppConfig, AppEmitter, AppOutput, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
+    use netcap::schema::pb;
+    use prost::Message;
+
+    enum Event<'a> {
+        Data(Side, &'a [u8]),
+        Gap(Side, u64),
+        End(Side),
+    }
+
+    fn side(tag: u8) -> Side {
+        if tag & 1 == 0 {
+            Side::Client
+        } else {
+            Side::Server
+        }
+    }
+
+    fn events(mut data: &[u8]) -> Vec<Event<'_>> {
+        let mut events = Vec::new();
+        while let Some((&tag, rest)) = data.split_first() {
+            data = rest;
+            let len = match tag {
+                0xf0 | 0xf1 => {
+                    let (&len, rest) = data.split_first().unwrap_or((&0, &[]));
+                    data = rest;
+                    events.push(Event::Gap(side(tag), u64::from(len)));
+                    continue;
+                }
+                0xf2 | 0xf3 => {
+                    events.push(Event::End(side(tag)));
+                    continue;
+                }
+                0xf4..=0xff => {
+                    let len = data.get(..2).map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+                    data = data.get(2..).unwrap_or_default();
+                    len
+                }
+                _ => usize::from(tag >> 1),
+            };
+            let (bytes, rest) = data.split_at(len.min(data.len()));
+            data = rest;
+            events.push(Event::Data(side(tag), bytes));
+        }
+        events
+    }
+
+    /// What `detect` finally says about the first bytes of each side.
+    fn detect_sides(events: &[Event], info: &ConnInfo) -> Detect {
+        let (mut client, mut server) = (Vec::new(), Vec::new());
+        for event in events {
+            let Event::Data(side, bytes) = event else { continue };
+            let first = if *side == Side::Client { &mut client } else { &mut server };
+            first.extend(bytes.iter().take(512usize.saturating_sub(first.len())));
+            let verdict = (PROTOCOL.detect)(&client, &server, info);
+            if verdict != Detect::NeedMore {
+                return verdict;
+            }
+        }
+        Detect::NeedMore
+    }
+
+    pub fn run(data: &[u8]) {
+        let Some((&config, rest)) = data.split_first() else { return };
+        let max_buffer = if config == 0xff { AppConfig::default().max_buffer } else { 32 + 64 * usize::from(config) };
+        let events = events(rest);
+        let info = ConnInfo {
+            ip_version: 6,
+            client_ip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            server_ip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            client_port: 50000,
+            server_port: 22,
+            saw_syn: data.len() % 2 == 0,
+            macs: None,
+        };
+        let swapped = detect_sides(&events, &info) == Detect::YesSwapped;
+        let orient = |side: Side| if swapped { side.other() } else { side };
+
+        let selected = PROTOCOL.records;
+        let mut out = Vec::new();
+        let mut decoder = SshDecoder::new(&info, &AppConfig { max_buffer });
+        for (ts, event) in events.iter().enumerate() {
+            let ts = ts as i64;
+            let mut emitter = AppEmitter::new(selected, &mut out);
+            match *event {
+                Event::Data(side, bytes) => decoder.data(orient(side), ts, bytes, &mut emitter),
+                Event::Gap(side, len) => decoder.gap(orient(side), ts, len, &mut emitter),
+                Event::End(side) => decoder.end(orient(side), ts, &mut emitter),
+            }
+            for side in [Side::Client, Side::Server] {
+                assert!(
+                    decoder.held_bytes(side) <= max_buffer,
+                    "{side:?} holds {} > {max_buffer}",
+                    decoder.held_bytes(side)
+                );
+            }
+        }
+        let reason =
+            [CloseReason::Fin, CloseReason::Reset, CloseReason::Timeout, CloseReason::Evicted, CloseReason::EndOfInput]
+                [data.len() % 5];
+        decoder.close(reason, i64::MAX, &mut AppEmitter::new(selected, &mut out));
+
+        let mut sides = [0usize; 2];
+        for (index, bytes) in out.iter().filter_map(AppOutput::record) {
+            assert_eq!(index, 0);
+            let record = pb::Ssh::decode_length_delimited(bytes).expect("a valid SSH record");
+            sides[usize::from(record.is_client)] += 1;
+            assert!(record.ident.starts_with("SSH-"), "Ident {:?}", record.ident);
+            assert_eq!(record.kex_init, !record.hassh.is_empty());
+            assert!(bytes.len() <= 6 * max_buffer.max(35000) + 1024, "a record of {} bytes", bytes.len());
+        }
+        assert!(sides.iter().all(|&n| n <= 1), "records per side: {sides:?}");
     }
 }

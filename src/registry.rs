@@ -21,7 +21,7 @@ use crate::decode::{kind, Emitter, EncodeConfig, Layers, Proto};
 use crate::decode::{usb, usbpcap};
 use crate::flows::{self, connection, flow, link_flow, network_flow, transport_flow, NewTracker};
 
-use crate::app::{http, tls, AppProtocol};
+use crate::app::{http, ssh, tls, AppProtocol};
 
 pub type EncodeFn = fn(&Layers, &EncodeConfig, &mut Emitter);
 
@@ -219,6 +219,7 @@ pub static ENCODERS: &[Encoder] = &[
     stream("HTTP", &http::PROTOCOL),
     stream("TLS", &tls::PROTOCOL),
     stream("TLSServerHello", &tls::PROTOCOL),
+    stream("SSH", &ssh::PROTOCOL),
 ];
 
 /// VRRP's view needs to know the IP version (v3 over IPv6 carries IPv6 addresses).

@@ -54,3 +54,12 @@ fn ncap_reader_inputs() {
         harness::ncap_reader(data);
     }
 }
+
+#[test]
+fn ssh_decoder_inputs() {
+    replay("ssh_decoder", harness::ssh_decoder);
+    // Empty input, a lone banner, the same with the smallest buffer (32 bytes).
+    for data in [&[][..], &b"\xff\x1eSSH-2.0-x\r\n"[..], &b"\x00\x1eSSH-2.0-x\r\n\x01"[..]] {
+        harness::ssh_decoder(data);
+    }
+}

@@ -14,6 +14,8 @@
 //! (`src/registry.rs`) per record type it writes.
 
 pub mod http;
+pub mod ja4;
+pub mod ssh;
 pub mod tls;
 
 /// Which end of the connection sent the bytes.
