@@ -29,6 +29,7 @@
 //! A side holds at most one partial record header and one partial
 //! handshake message (at most `max_buffer` bytes).
 
+use super::ja4::{is_grease, ClientHelloView, Transport};
 use super::{AppConfig, AppEmitter, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
 use crate::schema::pb;
 use md5::{Digest, Md5};
@@ -218,11 +219,6 @@ pub struct ClientHello {
     pub malformed_extensions: Vec<u16>,
 }
 
-/// RFC 8701 GREASE: 0x?a?a with both bytes equal.
-pub fn is_grease(value: u16) -> bool {
-    value & 0x0f0f == 0x0a0a && value >> 8 == value & 0xff
-}
-
 /// Decimal values '-' joined, GREASE left out.
 fn ja3_list<T: Copy + Into<u16>>(values: &[T]) -> String {
     let kept: Vec<String> =
@@ -369,6 +365,21 @@ impl ClientHello {
             ja3_string,
             extensions: ints(&self.extensions),
             supported_versions: ints(&self.supported_versions),
+            ja4: super::ja4::ja4(&self.ja4_view(Transport::Tcp)),
+            ja4_r: super::ja4::ja4_r(&self.ja4_view(Transport::Tcp)),
+        }
+    }
+
+    /// What JA4 is made of, for a ClientHello carried over `transport`.
+    pub fn ja4_view(&self, transport: Transport) -> ClientHelloView<'_> {
+        ClientHelloView {
+            transport,
+            legacy_version: self.client_version,
+            supported_versions: &self.supported_versions,
+            ciphers: &self.ciphers,
+            extensions: &self.extensions,
+            alpn: &self.alpn,
+            signature_algorithms: &self.signature_algorithms,
         }
     }
 }
