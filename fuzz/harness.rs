@@ -9,11 +9,14 @@
 #![allow(dead_code)]
 
 use flate2::read::MultiGzDecoder;
+use netcap::app::AppOutput;
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
 use netcap::container::{RecordReader, MAX_RECORD_SIZE};
 use netcap::decode::{linktype, wire, Emitter, EncodeConfig, Layers, Outcome, MAX_LAYERS};
 use netcap::registry::ENCODERS;
+use netcap::schema::pb;
+use prost::Message;
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
@@ -161,18 +164,82 @@ pub fn ncap_reader(data: &[u8]) {
     }
 }
 
-/// Target `ssh_decoder`: the input as one connection's events for the
-/// SSH protocol (`fuzz_targets/ssh_decoder.rs` describes the input).
-pub fn ssh_decoder(data: &[u8]) {
-    ssh_case::run(data);
+/// Targets `http_decoder`, `tls_decoder`, `ssh_decoder`: one connection
+/// for one application protocol. The input format (the same for the three)
+/// is described in `fuzz_targets/http_decoder.rs`.
+pub fn http_decoder(data: &[u8]) {
+    use netcap::app::http::{HttpDecoder, PROTOCOL};
+    let Some(run) = stream_case::run(data, 80, &PROTOCOL, HttpDecoder::new, HttpDecoder::held_bytes, 0) else {
+        return;
+    };
+    let records: Vec<&[u8]> = run
+        .out
+        .iter()
+        .filter_map(AppOutput::record)
+        .map(|(i, b)| {
+            assert_eq!(i, 0);
+            b
+        })
+        .collect();
+    assert!(records.len() <= run.lines, "{} records from {} lines", records.len(), run.lines);
+    for bytes in records {
+        let record = pb::Http::decode_length_delimited(bytes).expect("a valid HTTP record");
+        // Two heads of at most max_buffer each; named headers appear twice
+        // and invalid UTF-8 becomes U+FFFD (3 bytes): at most 12x plus the
+        // fixed fields.
+        assert!(bytes.len() <= 12 * run.max_buffer + 1024, "a record of {} bytes", bytes.len());
+        assert!(!(record.request_missing && record.response_missing), "a record of nothing");
+    }
 }
 
-mod ssh_case {
+pub fn tls_decoder(data: &[u8]) {
+    use netcap::app::tls::{TlsDecoder, PROTOCOL};
+    // A side may hold a record header besides its partial message.
+    let Some(run) = stream_case::run(data, 443, &PROTOCOL, TlsDecoder::new, TlsDecoder::held_bytes, 5) else {
+        return;
+    };
+    let records = run.out.iter().filter_map(AppOutput::record).count();
+    assert!(records <= run.fed / 9, "{records} records from {} bytes", run.fed);
+    for (index, bytes) in run.out.iter().filter_map(AppOutput::record) {
+        match index {
+            0 => {
+                let record = pb::Tls::decode_length_delimited(bytes).expect("a valid TLS record");
+                assert_eq!(record.handshake_type, 1);
+            }
+            1 => {
+                pb::TlsServerHello::decode_length_delimited(bytes).expect("a valid TLSServerHello record");
+            }
+            _ => panic!("record type index {index}"),
+        }
+        // A record holds at most one handshake message's worth of fields;
+        // the worst case is a chain of empty certificates (3 bytes each on
+        // the wire, two hex fingerprints and a flag each in the record).
+        assert!(bytes.len() <= 48 * run.max_buffer + 4096, "a record of {} bytes", bytes.len());
+    }
+}
 
+pub fn ssh_decoder(data: &[u8]) {
     use netcap::app::ssh::{SshDecoder, PROTOCOL};
-    use netcap::app::{AppConfig, AppEmitter, AppOutput, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
-    use netcap::schema::pb;
-    use prost::Message;
+    let Some(run) = stream_case::run(data, 22, &PROTOCOL, SshDecoder::new, SshDecoder::held_bytes, 0) else {
+        return;
+    };
+    let mut sides = [0usize; 2];
+    for (index, bytes) in run.out.iter().filter_map(AppOutput::record) {
+        assert_eq!(index, 0);
+        let record = pb::Ssh::decode_length_delimited(bytes).expect("a valid SSH record");
+        sides[usize::from(record.is_client)] += 1;
+        assert!(record.ident.starts_with("SSH-"), "Ident {:?}", record.ident);
+        assert_eq!(record.kex_init, !record.hassh.is_empty());
+        assert!(bytes.len() <= 6 * run.max_buffer.max(35000) + 1024, "a record of {} bytes", bytes.len());
+    }
+    assert!(sides.iter().all(|&n| n <= 1), "records per side: {sides:?}");
+}
+
+/// A connection's events for a stream decoder, and the run through it.
+mod stream_case {
+    use netcap::app::{
+        AppConfig, AppEmitter, AppOutput, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder,
+    };
 
     enum Event<'a> {
         Data(Side, &'a [u8]),
@@ -204,7 +271,10 @@ mod ssh_case {
                     continue;
                 }
                 0xf4..=0xff => {
-                    let len = data.get(..2).map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+                    let len = match data.get(..2) {
+                        Some(&[lo, hi]) => usize::from(u16::from_le_bytes([lo, hi])),
+                        _ => 0,
+                    };
                     data = data.get(2..).unwrap_or_default();
                     len
                 }
@@ -217,14 +287,15 @@ mod ssh_case {
         events
     }
 
-    /// What `detect` finally says about the first bytes of each side.
-    fn detect_sides(events: &[Event], info: &ConnInfo) -> Detect {
+    /// What `detect` finally says about the first bytes (up to 512, as the
+    /// stream stage keeps) of each side.
+    fn detect_sides(events: &[Event], info: &ConnInfo, protocol: &AppProtocol) -> Detect {
         let (mut client, mut server) = (Vec::new(), Vec::new());
         for event in events {
             let Event::Data(side, bytes) = event else { continue };
             let first = if *side == Side::Client { &mut client } else { &mut server };
             first.extend(bytes.iter().take(512usize.saturating_sub(first.len())));
-            let verdict = (PROTOCOL.detect)(&client, &server, info);
+            let verdict = (protocol.detect)(&client, &server, info);
             if verdict != Detect::NeedMore {
                 return verdict;
             }
@@ -232,8 +303,28 @@ mod ssh_case {
         Detect::NeedMore
     }
 
-    pub fn run(data: &[u8]) {
-        let Some((&config, rest)) = data.split_first() else { return };
+    /// What a run gave: the outputs, the limit it ran with, the data bytes
+    /// and lines fed.
+    pub struct Run {
+        pub out: Vec<AppOutput>,
+        pub max_buffer: usize,
+        pub fed: usize,
+        pub lines: usize,
+    }
+
+    /// Feeds the input's events to `detect` and to a decoder from `new`
+    /// (whatever `detect` said, so that every input reaches the decoder;
+    /// sides swapped when it said `YesSwapped`), then closes it. Checks
+    /// that a side never holds more than `max_buffer` (+ `slack`).
+    pub fn run<D: StreamDecoder>(
+        data: &[u8],
+        server_port: u16,
+        protocol: &AppProtocol,
+        new: fn(&ConnInfo, &AppConfig) -> D,
+        held: fn(&D, Side) -> usize,
+        slack: usize,
+    ) -> Option<Run> {
+        let (&config, rest) = data.split_first()?;
         let max_buffer = if config == 0xff { AppConfig::default().max_buffer } else { 32 + 64 * usize::from(config) };
         let events = events(rest);
         let info = ConnInfo {
@@ -241,46 +332,37 @@ mod ssh_case {
             client_ip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
             server_ip: [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
             client_port: 50000,
-            server_port: 22,
+            server_port,
             saw_syn: data.len() % 2 == 0,
             macs: None,
         };
-        let swapped = detect_sides(&events, &info) == Detect::YesSwapped;
+        let swapped = detect_sides(&events, &info, protocol) == Detect::YesSwapped;
         let orient = |side: Side| if swapped { side.other() } else { side };
-
-        let selected = PROTOCOL.records;
+        let selected = protocol.records;
         let mut out = Vec::new();
-        let mut decoder = SshDecoder::new(&info, &AppConfig { max_buffer });
+        let mut decoder = new(&info, &AppConfig { max_buffer });
+        let (mut fed, mut lines) = (0usize, 0usize);
         for (ts, event) in events.iter().enumerate() {
             let ts = ts as i64;
             let mut emitter = AppEmitter::new(selected, &mut out);
             match *event {
-                Event::Data(side, bytes) => decoder.data(orient(side), ts, bytes, &mut emitter),
+                Event::Data(side, bytes) => {
+                    fed += bytes.len();
+                    lines += bytes.iter().filter(|&&b| b == b'\n').count();
+                    decoder.data(orient(side), ts, bytes, &mut emitter);
+                }
                 Event::Gap(side, len) => decoder.gap(orient(side), ts, len, &mut emitter),
                 Event::End(side) => decoder.end(orient(side), ts, &mut emitter),
             }
             for side in [Side::Client, Side::Server] {
-                assert!(
-                    decoder.held_bytes(side) <= max_buffer,
-                    "{side:?} holds {} > {max_buffer}",
-                    decoder.held_bytes(side)
-                );
+                let h = held(&decoder, side);
+                assert!(h <= max_buffer + slack, "{side:?} holds {h} > {max_buffer} + {slack}");
             }
         }
         let reason =
             [CloseReason::Fin, CloseReason::Reset, CloseReason::Timeout, CloseReason::Evicted, CloseReason::EndOfInput]
                 [data.len() % 5];
         decoder.close(reason, i64::MAX, &mut AppEmitter::new(selected, &mut out));
-
-        let mut sides = [0usize; 2];
-        for (index, bytes) in out.iter().filter_map(AppOutput::record) {
-            assert_eq!(index, 0);
-            let record = pb::Ssh::decode_length_delimited(bytes).expect("a valid SSH record");
-            sides[usize::from(record.is_client)] += 1;
-            assert!(record.ident.starts_with("SSH-"), "Ident {:?}", record.ident);
-            assert_eq!(record.kex_init, !record.hassh.is_empty());
-            assert!(bytes.len() <= 6 * max_buffer.max(35000) + 1024, "a record of {} bytes", bytes.len());
-        }
-        assert!(sides.iter().all(|&n| n <= 1), "records per side: {sides:?}");
+        Some(Run { out, max_buffer, fed, lines })
     }
 }

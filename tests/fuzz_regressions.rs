@@ -63,3 +63,15 @@ fn ssh_decoder_inputs() {
         harness::ssh_decoder(data);
     }
 }
+
+#[test]
+fn http_and_tls_decoder_inputs() {
+    // Empty input, a request start, a ClientHello record start; default and
+    // smallest buffers.
+    let inputs: [&[u8]; 4] =
+        [b"", b"\xff\x24GET / HTTP/1.1\r\n\r\n", b"\x00\x0c\x16\x03\x01\x00\x05\x01", b"\xff\xf2\xf3"];
+    for data in inputs {
+        harness::http_decoder(data);
+        harness::tls_decoder(data);
+    }
+}

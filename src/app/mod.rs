@@ -163,6 +163,14 @@ impl AppOutput {
             AppOutput::Error { .. } | AppOutput::Identified { .. } => None,
         }
     }
+
+    /// The summary kind of an error; `None` for anything else.
+    pub fn error_kind(&self) -> Option<&str> {
+        match self {
+            AppOutput::Error { kind, .. } => Some(kind),
+            AppOutput::Record(..) | AppOutput::Identified { .. } => None,
+        }
+    }
 }
 
 /// Where decoders put their records. The stage gives each record the

@@ -657,13 +657,7 @@ mod tests {
                 .collect()
         }
         fn errors(&self) -> Vec<String> {
-            self.out
-                .iter()
-                .filter_map(|o| match o {
-                    AppOutput::Error { kind, .. } => Some(kind.clone()),
-                    AppOutput::Record(..) => None,
-                })
-                .collect()
+            self.out.iter().filter_map(|o| o.error_kind().map(str::to_string)).collect()
         }
     }
 

@@ -995,10 +995,7 @@ mod tests {
             it.map(|(_, b)| pb::TlsServerHello::decode_length_delimited(b).unwrap()).collect()
         }
         fn errors(&self) -> Vec<String> {
-            let it = self.out.iter().filter_map(|o| match o {
-                AppOutput::Error { kind, .. } => Some(kind.clone()),
-                AppOutput::Record(..) | AppOutput::Identified { .. } => None,
-            });
+            let it = self.out.iter().filter_map(|o| o.error_kind().map(str::to_string));
             it.collect()
         }
     }
