@@ -362,7 +362,8 @@ fn bad_flags_and_bad_files_exit_2_with_a_clear_message() {
         assert!(err.contains(&format!("invalid value '{n}'")) && err.contains("1..=256"), "{err}");
         assert!(!dir.exists(), "-workers {n}: no output directory for a refused command line");
     }
-    let out = netcap(&["-r", "testdata/sample.pcap", "-out", dir.to_str().expect("utf-8"), "-workers", "256", "-quiet"]);
+    let out =
+        netcap(&["-r", "testdata/sample.pcap", "-out", dir.to_str().expect("utf-8"), "-workers", "256", "-quiet"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

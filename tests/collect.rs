@@ -71,7 +71,8 @@ struct Server {
 
 impl Server {
     fn start(privkey: &Path, out: &Path, extra: &[&str]) -> Server {
-        let mut args = vec!["server", "-privkey", s(privkey), "-addr", "127.0.0.1:0", "-out", s(out), "-stats-interval", "100ms"];
+        let mut args =
+            vec!["server", "-privkey", s(privkey), "-addr", "127.0.0.1:0", "-out", s(out), "-stats-interval", "100ms"];
         args.extend_from_slice(extra);
         let mut child = Command::new(NETCAP).args(&args).stderr(Stdio::piped()).spawn().expect("server starts");
         let stderr = child.stderr.take().expect("stderr");
@@ -109,7 +110,10 @@ impl Server {
 
     /// Waits until the server has handled `n` datagrams (stats lines).
     fn wait_for_datagrams(&mut self, n: u64) {
-        self.wait_for(|l| l.contains("stats:") && parse_stats(l).get("datagrams").copied().unwrap_or(0) >= n, Duration::from_secs(60));
+        self.wait_for(
+            |l| l.contains("stats:") && parse_stats(l).get("datagrams").copied().unwrap_or(0) >= n,
+            Duration::from_secs(60),
+        );
     }
 
     /// SIGTERM; returns the final stats and everything the server said.
@@ -160,7 +164,8 @@ fn record_files(dir: &Path) -> BTreeMap<String, (pb::Header, BTreeMap<Vec<u8>, u
 
 fn sent_batches(stderr: &[u8]) -> u64 {
     let text = String::from_utf8_lossy(stderr);
-    let line = text.lines().find(|l| l.contains("netcap sensor: sent ")).unwrap_or_else(|| panic!("no summary in\n{text}"));
+    let line =
+        text.lines().find(|l| l.contains("netcap sensor: sent ")).unwrap_or_else(|| panic!("no summary in\n{text}"));
     line.split_whitespace().nth(3).and_then(|n| n.parse().ok()).expect("batch count")
 }
 
@@ -197,7 +202,8 @@ fn four_sensors_deliver_exactly_the_records_netcap_writes_locally() {
         .zip(&sensor_keys)
         .map(|((id, capture, extra), key)| {
             let errors_dir = dir.join(format!("sensor-{id}"));
-            let mut args = vec!["sensor", "-pubkey", s(&server_pub), "-addr", &server.addr, "-r", s(capture), "-id", id];
+            let mut args =
+                vec!["sensor", "-pubkey", s(&server_pub), "-addr", &server.addr, "-r", s(capture), "-id", id];
             args.extend_from_slice(&["-key", s(key), "-out", s(&errors_dir), "-quiet"]);
             args.extend_from_slice(extra);
             Command::new(NETCAP).args(&args).stderr(Stdio::piped()).spawn().expect("sensor starts")
@@ -232,7 +238,11 @@ fn four_sensors_deliver_exactly_the_records_netcap_writes_locally() {
             assert_eq!(got_header.timestamp_digits, want_header.timestamp_digits, "{id} {t}");
             assert_eq!(got_header.input_source, want_header.input_source, "{id} {t}");
             let n: usize = want_records.values().sum();
-            assert!(got_records == want_records, "{id} {t}: the server's {} records differ from the {n} local ones", got_records.values().sum::<usize>());
+            assert!(
+                got_records == want_records,
+                "{id} {t}: the server's {} records differ from the {n} local ones",
+                got_records.values().sum::<usize>()
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -261,7 +271,8 @@ fn batch(client_id: &str, run_id: u64, seq: u64, records: &[Vec<u8>]) -> pb::Bat
 fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     let dir = temp_dir("bad");
     let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
-    let server_public = crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
+    let server_public =
+        crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
     let (sensor, sensor_public) = generate_keypair();
     std::fs::write(dir.join("allow.txt"), format!("{}\n", hex(sensor_public.as_bytes()))).expect("allow");
     let out = dir.join("out");
@@ -271,7 +282,8 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
 
     let good = Sealer::new(&sensor, &server_public);
     let seal = |b: &pb::Batch| good.seal(&wire::encode_batch(b)).expect("seal");
-    let good_datagrams: Vec<Vec<u8>> = (0..12).map(|seq| seal(&batch("good", 42, seq, &[tcp_record(seq as i32), tcp_record(1000)]))).collect();
+    let good_datagrams: Vec<Vec<u8>> =
+        (0..12).map(|seq| seal(&batch("good", 42, seq, &[tcp_record(seq as i32), tcp_record(1000)]))).collect();
 
     let mut bad: Vec<(&str, Vec<u8>)> = Vec::new();
     // Garbage: too short, a random key, the right key and noise.
@@ -285,10 +297,20 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     bad.push(("auth", good_datagrams[5][..good_datagrams[5].len() - 1].to_vec()));
     // Wrong key: sealed for another server.
     let (_, other_server) = generate_keypair();
-    bad.push(("auth", Sealer::new(&sensor, &other_server).seal(&wire::encode_batch(&batch("good", 42, 100, &[tcp_record(1)]))).expect("seal")));
+    bad.push((
+        "auth",
+        Sealer::new(&sensor, &other_server)
+            .seal(&wire::encode_batch(&batch("good", 42, 100, &[tcp_record(1)])))
+            .expect("seal"),
+    ));
     // A valid sensor that is not on the allow list.
     let (stranger, _) = generate_keypair();
-    bad.push(("not-allowed", Sealer::new(&stranger, &server_public).seal(&wire::encode_batch(&batch("evil", 1, 0, &[tcp_record(1)]))).expect("seal")));
+    bad.push((
+        "not-allowed",
+        Sealer::new(&stranger, &server_public)
+            .seal(&wire::encode_batch(&batch("evil", 1, 0, &[tcp_record(1)])))
+            .expect("seal"),
+    ));
     // A decompression bomb: 32 MiB of zeros, a few KiB gzipped.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     std::io::Write::write_all(&mut gz, &vec![0u8; 32 << 20]).expect("gzip");
@@ -297,11 +319,15 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     bad.push(("oversize", good.seal(&bomb).expect("seal")));
     // Not gzip, not a batch, a wrong record count.
     bad.push(("decompress", good.seal(b"plain text, not gzip").expect("seal")));
-    bad.push(("bad-batch", good.seal(&{
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut gz, &[0xff; 64]).expect("gzip");
-        gz.finish().expect("gzip")
-    }).expect("seal")));
+    bad.push((
+        "bad-batch",
+        good.seal(&{
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut gz, &[0xff; 64]).expect("gzip");
+            gz.finish().expect("gzip")
+        })
+        .expect("seal"),
+    ));
     let mut miscounted = batch("good", 42, 200, &[tcp_record(1)]);
     miscounted.count = 5;
     bad.push(("bad-batch", seal(&miscounted)));
@@ -356,9 +382,15 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     assert!(log.contains("late batch 6 filled a gap") && log.contains("batches 12-19 missing"), "{log}");
 
     // Only the good client's directory exists, and nothing leaked outside OUT.
-    let dirs: Vec<String> = std::fs::read_dir(&out).expect("out").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    let dirs: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(dirs, ["good"]);
-    let mut siblings: Vec<String> = std::fs::read_dir(&dir).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    let mut siblings: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     siblings.sort();
     assert_eq!(siblings, ["allow.txt", "out", "server-keys"]);
     assert!(!Path::new("/abs").exists());
@@ -383,9 +415,28 @@ fn sensor_key_file_restarts_and_server_restarts_append_cleanly() {
     let sample = repo().join("testdata/sample.pcap");
     let out = dir.join("out");
     let sensor = |server: &Server| {
-        let out = run_ok(&["sensor", "-pubkey", s(&server_pub), "-addr", &server.addr, "-r", s(&sample), "-id", "s1", "-key", s(&key), "-out", s(&dir.join("sensor-out"))]);
+        let out = run_ok(&[
+            "sensor",
+            "-pubkey",
+            s(&server_pub),
+            "-addr",
+            &server.addr,
+            "-r",
+            s(&sample),
+            "-id",
+            "s1",
+            "-key",
+            s(&key),
+            "-out",
+            s(&dir.join("sensor-out")),
+        ]);
         let text = String::from_utf8_lossy(&out.stderr).into_owned();
-        let public = text.split("public key ").nth(1).and_then(|r| r.split_whitespace().next()).expect("public key printed").to_string();
+        let public = text
+            .split("public key ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .expect("public key printed")
+            .to_string();
         (public, sent_batches(&out.stderr))
     };
 

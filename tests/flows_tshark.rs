@@ -290,7 +290,20 @@ fn tshark_frames(capture: &Path) -> Vec<Frame> {
     ];
     let mut args: Vec<String> = ["-n", "-r"].iter().map(|s| s.to_string()).collect();
     args.push(capture.to_str().expect("utf-8").to_string());
-    for a in ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "--enable-protocol", "communityid", "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t"] {
+    for a in [
+        "-o",
+        "ip.defragment:FALSE",
+        "-o",
+        "ipv6.defragment:FALSE",
+        "--enable-protocol",
+        "communityid",
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=f",
+        "-E",
+        "separator=/t",
+    ] {
         args.push(a.to_string());
     }
     for f in fields {
@@ -344,7 +357,16 @@ fn tshark_frames(capture: &Path) -> Vec<Frame> {
 
 fn tshark_conv(capture: &Path) -> String {
     let out = Command::new("tshark")
-        .args(["-n", "-r", capture.to_str().expect("utf-8"), "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "-q"])
+        .args([
+            "-n",
+            "-r",
+            capture.to_str().expect("utf-8"),
+            "-o",
+            "ip.defragment:FALSE",
+            "-o",
+            "ipv6.defragment:FALSE",
+            "-q",
+        ])
         .args(["-z", "conv,eth", "-z", "conv,ip", "-z", "conv,ipv6", "-z", "conv,tcp", "-z", "conv,udp"])
         .output()
         .expect("tshark runs");
@@ -388,7 +410,10 @@ fn compare(what: &str, ours: &Table, theirs: &Table, failures: &mut Vec<String>)
                     failures.push(format!("{what} {k:?}: netcap {:?}/{:?}, tshark {:?}/{:?}", o.ab, o.ba, t.ab, t.ba));
                 }
                 if (o.first - t.first).abs() >= 1000 || (o.last - t.last).abs() >= 1000 {
-                    failures.push(format!("{what} {k:?}: netcap time {}..{}, tshark {}..{}", o.first, o.last, t.first, t.last));
+                    failures.push(format!(
+                        "{what} {k:?}: netcap time {}..{}, tshark {}..{}",
+                        o.first, o.last, t.first, t.last
+                    ));
                 }
             }
             (o, t) => failures.push(format!("{what} {k:?}: netcap {o:?}, tshark {t:?}")),
@@ -450,7 +475,14 @@ fn check_capture(rel: &str, failures: &mut Vec<String>) -> Tally {
             if let Some((proto, sp, dp)) = &f.l4 {
                 let table = if *proto == "TCP" { "tcp" } else { "udp" };
                 add(theirs.entry(table).or_default(), &format!("{s} {sp}"), &format!("{d} {dp}"), one, f.time, f.time);
-                add(theirs.entry(if *proto == "TCP" { "tcp ports" } else { "udp ports" }).or_default(), sp, dp, one, f.time, f.time);
+                add(
+                    theirs.entry(if *proto == "TCP" { "tcp ports" } else { "udp ports" }).or_default(),
+                    sp,
+                    dp,
+                    one,
+                    f.time,
+                    f.time,
+                );
             }
         }
     }
@@ -469,11 +501,23 @@ fn check_capture(rel: &str, failures: &mut Vec<String>) -> Tally {
             assert_eq!((frames_ab, frames_ba), (s.ab.frames, s.ba.frames), "{rel}: conv,{name} {k:?} frames");
             if rows.len() == 1 {
                 let r = &rows[0];
-                assert_eq!((&r.ab_bytes, &r.ba_bytes), (&format_size(s.ab.bytes), &format_size(s.ba.bytes)), "{rel}: conv,{name} {k:?} bytes");
+                assert_eq!(
+                    (&r.ab_bytes, &r.ba_bytes),
+                    (&format_size(s.ab.bytes), &format_size(s.ba.bytes)),
+                    "{rel}: conv,{name} {k:?} bytes"
+                );
                 let start = s.first - capture_start;
-                assert!((r.rel_start - start).abs() < 1000, "{rel}: conv,{name} {k:?} start {} vs {start}", r.rel_start);
+                assert!(
+                    (r.rel_start - start).abs() < 1000,
+                    "{rel}: conv,{name} {k:?} start {} vs {start}",
+                    r.rel_start
+                );
                 let dur = (s.last - s.first) as f64 / 1e9;
-                assert!((r.duration - dur).abs() <= 0.00005 + 1e-9, "{rel}: conv,{name} {k:?} duration {} vs {dur}", r.duration);
+                assert!(
+                    (r.duration - dur).abs() <= 0.00005 + 1e-9,
+                    "{rel}: conv,{name} {k:?} duration {} vs {dur}",
+                    r.duration
+                );
             }
         }
     }
@@ -482,23 +526,68 @@ fn check_capture(rel: &str, failures: &mut Vec<String>) -> Tally {
     let mut ours: BTreeMap<&str, Table> = BTreeMap::new();
     for r in &link {
         let t = ours.entry("eth LinkFlow").or_default();
-        add(t, &r.src_mac, &r.dst_mac, Dir { frames: r.src_packets as u64, bytes: r.src_bytes as u64 }, r.timestamp_first, r.timestamp_last);
-        add(t, &r.dst_mac, &r.src_mac, Dir { frames: r.dst_packets as u64, bytes: r.dst_bytes as u64 }, r.timestamp_first, r.timestamp_last);
-        if r.num_packets != r.src_packets + r.dst_packets || r.total_size != r.src_bytes + r.dst_bytes || r.duration != r.timestamp_last - r.timestamp_first {
+        add(
+            t,
+            &r.src_mac,
+            &r.dst_mac,
+            Dir { frames: r.src_packets as u64, bytes: r.src_bytes as u64 },
+            r.timestamp_first,
+            r.timestamp_last,
+        );
+        add(
+            t,
+            &r.dst_mac,
+            &r.src_mac,
+            Dir { frames: r.dst_packets as u64, bytes: r.dst_bytes as u64 },
+            r.timestamp_first,
+            r.timestamp_last,
+        );
+        if r.num_packets != r.src_packets + r.dst_packets
+            || r.total_size != r.src_bytes + r.dst_bytes
+            || r.duration != r.timestamp_last - r.timestamp_first
+        {
             local.push(format!("LinkFlow totals disagree: {r:?}"));
         }
     }
     for r in &net {
         let t = ours.entry("ip NetworkFlow").or_default();
-        add(t, &r.src_ip, &r.dst_ip, Dir { frames: r.src_packets as u64, bytes: r.src_bytes as u64 }, r.timestamp_first, r.timestamp_last);
-        add(t, &r.dst_ip, &r.src_ip, Dir { frames: r.dst_packets as u64, bytes: r.dst_bytes as u64 }, r.timestamp_first, r.timestamp_last);
+        add(
+            t,
+            &r.src_ip,
+            &r.dst_ip,
+            Dir { frames: r.src_packets as u64, bytes: r.src_bytes as u64 },
+            r.timestamp_first,
+            r.timestamp_last,
+        );
+        add(
+            t,
+            &r.dst_ip,
+            &r.src_ip,
+            Dir { frames: r.dst_packets as u64, bytes: r.dst_bytes as u64 },
+            r.timestamp_first,
+            r.timestamp_last,
+        );
     }
     for r in &transport {
         let name = if r.proto == "TCP" { "tcp ports TransportFlow" } else { "udp ports TransportFlow" };
         let t = ours.entry(name).or_default();
         let (sp, dp) = (r.src_port.to_string(), r.dst_port.to_string());
-        add(t, &sp, &dp, Dir { frames: r.src_packets as u64, bytes: r.src_bytes as u64 }, r.timestamp_first, r.timestamp_last);
-        add(t, &dp, &sp, Dir { frames: r.dst_packets as u64, bytes: r.dst_bytes as u64 }, r.timestamp_first, r.timestamp_last);
+        add(
+            t,
+            &sp,
+            &dp,
+            Dir { frames: r.src_packets as u64, bytes: r.src_bytes as u64 },
+            r.timestamp_first,
+            r.timestamp_last,
+        );
+        add(
+            t,
+            &dp,
+            &sp,
+            Dir { frames: r.dst_packets as u64, bytes: r.dst_bytes as u64 },
+            r.timestamp_first,
+            r.timestamp_last,
+        );
     }
     for r in &flows {
         let one = Dir { frames: r.num_packets as u64, bytes: r.total_size as u64 };
@@ -506,7 +595,14 @@ fn check_capture(rel: &str, failures: &mut Vec<String>) -> Tally {
         // Ports 0/0: fragments after the first, which have no transport header.
         if (r.transport_proto == "TCP" || r.transport_proto == "UDP") && (r.src_port, r.dst_port) != (0, 0) {
             let name = if r.transport_proto == "TCP" { "tcp Flow" } else { "udp Flow" };
-            add(ours.entry(name).or_default(), &format!("{} {}", r.src_ip, r.src_port), &format!("{} {}", r.dst_ip, r.dst_port), one, r.timestamp_first, r.timestamp_last);
+            add(
+                ours.entry(name).or_default(),
+                &format!("{} {}", r.src_ip, r.src_port),
+                &format!("{} {}", r.dst_ip, r.dst_port),
+                one,
+                r.timestamp_first,
+                r.timestamp_last,
+            );
         }
     }
     for r in &conns {
@@ -626,5 +722,10 @@ fn flow_records_match_tshark_conversations() {
         total.frames_without_tshark_id,
         total.ipv6_later_fragments
     );
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
 }

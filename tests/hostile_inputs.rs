@@ -1,9 +1,9 @@
 //! Captures built to cost time or memory out of proportion to their size.
 //! Each must go through the whole pipeline quickly.
 
-use netcap::registry::ENCODERS;
 use netcap::decode::EncodeConfig;
 use netcap::pipeline::{self, CaptureOptions};
+use netcap::registry::ENCODERS;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,7 +22,8 @@ fn block(kind: u32, body: &[u8]) -> Vec<u8> {
 /// packet on each, so every packet goes to unknown.pcap on an interface
 /// of its own.
 fn many_interfaces(n: u32) -> Vec<u8> {
-    let mut f = block(0x0a0d_0d0a, &[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    let mut f =
+        block(0x0a0d_0d0a, &[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
     for _ in 0..n {
         f.extend(block(1, &[147, 0, 0, 0, 0xff, 0xff, 0, 0]));
     }

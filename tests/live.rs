@@ -152,11 +152,18 @@ mod with_libpcap {
 
     #[test]
     fn cannot_start_capture_exits_2_with_the_reason() {
-        let out = Command::new(NETCAP).args(["-iface", "no-such-if0", "-out", temp_dir("noif").to_str().expect("utf-8")]).output().expect("runs");
+        let out = Command::new(NETCAP)
+            .args(["-iface", "no-such-if0", "-out", temp_dir("noif").to_str().expect("utf-8")])
+            .output()
+            .expect("runs");
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("cannot capture on no-such-if0") && err.contains("No such device"), "{err}");
-        let out = Command::new(NETCAP).args(["-r", "testdata/sample.pcap", "-bpf", "tcp port"]).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("runs");
+        let out = Command::new(NETCAP)
+            .args(["-r", "testdata/sample.pcap", "-bpf", "tcp port"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("runs");
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("invalid filter \"tcp port\""));
         let out = Command::new(NETCAP).arg("-interfaces").output().expect("runs");
@@ -196,14 +203,27 @@ mod with_libpcap {
 
             let out = dir.join("out");
             let res = Command::new(NETCAP)
-                .args(["-r", input.to_str().expect("utf-8"), "-bpf", expr, "-out", out.to_str().expect("utf-8"), "-comp=false"])
+                .args([
+                    "-r",
+                    input.to_str().expect("utf-8"),
+                    "-bpf",
+                    expr,
+                    "-out",
+                    out.to_str().expect("utf-8"),
+                    "-comp=false",
+                ])
                 .output()
                 .expect("netcap");
             let err = String::from_utf8_lossy(&res.stderr);
             assert!(res.status.success(), "{err}");
-            assert!(err.contains(&format!("{} packets (", expected.len())), "{file} {expr}: tcpdump kept {} packets; netcap: {err}", expected.len());
+            assert!(
+                err.contains(&format!("{} packets (", expected.len())),
+                "{file} {expr}: tcpdump kept {} packets; netcap: {err}",
+                expected.len()
+            );
             // Every packet of these captures is Ethernet: one Ethernet record each.
-            let got: Vec<i64> = read_records::<pb::Ethernet>(&out.join("Ethernet.ncap")).iter().map(|e| e.timestamp).collect();
+            let got: Vec<i64> =
+                read_records::<pb::Ethernet>(&out.join("Ethernet.ncap")).iter().map(|e| e.timestamp).collect();
             assert_eq!(got, expected, "{file} {expr}");
         }
     }

@@ -43,7 +43,13 @@ fn record_files(name: &str, captures: &[(&str, &[&str])]) -> Vec<PathBuf> {
         std::fs::create_dir_all(&out).expect("temp dir");
         let pcap = repo().join("../shared/pcaps").join(capture);
         assert!(pcap.exists(), "missing {} — the shared material must sit beside the repository", pcap.display());
-        let mut args = vec!["-r".to_owned(), pcap.display().to_string(), "-out".into(), out.display().to_string(), "-quiet".into()];
+        let mut args = vec![
+            "-r".to_owned(),
+            pcap.display().to_string(),
+            "-out".into(),
+            out.display().to_string(),
+            "-quiet".into(),
+        ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let st = Command::new(NETCAP).args(&args).status().expect("netcap runs");
         assert!(st.success(), "capture {capture}");

@@ -81,7 +81,11 @@ fn every_shared_capture_under_a_memory_cap() {
         let _ = std::fs::remove_dir_all(&out);
         warned += usize::from(stderr.contains("warning:"));
         if code != Some(0) || stderr.contains("panicked") || log.contains("panic in decoder") {
-            failures.push(format!("{}: exit {code:?}\n{stderr}{}", file.display(), if log.contains("panic in decoder") { "(decoder panic in errors.log)\n" } else { "" }));
+            failures.push(format!(
+                "{}: exit {code:?}\n{stderr}{}",
+                file.display(),
+                if log.contains("panic in decoder") { "(decoder panic in errors.log)\n" } else { "" }
+            ));
         }
     }
     let _ = std::fs::remove_dir_all(&scratch);

@@ -17,12 +17,14 @@
 #[path = "common/manifest.rs"]
 #[allow(dead_code)]
 mod manifest;
+#[path = "common/netcap_run.rs"]
+mod netcap_run;
 #[path = "common/pcap_rewrite.rs"]
 #[allow(dead_code)]
 mod pcap_rewrite;
 
-use netcap::container::RecordReader;
 use netcap::schema::pb;
+use netcap_run::{read_records, require_tshark, tempdir};
 use pcap_rewrite::{read_pcap, reorder_and_retransmit, split_segments, write_pcap};
 use prost::Message;
 use std::path::{Path, PathBuf};
@@ -36,53 +38,12 @@ const UNSEEN: &[(&str, &str)] = &[(
 
 /// The MANIFEST's captures whose `protocols` column lists ssh.
 fn ssh_captures() -> Vec<(String, PathBuf)> {
-    let dir = manifest::pcaps_dir();
-    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("no column {n}"));
-    let (file, protocols) = (col("file"), col("protocols"));
-    lines
-        .filter_map(|l| {
-            let cells: Vec<&str> = l.split('\t').collect();
-            let names = cells.get(protocols).copied().unwrap_or("").split(',').filter_map(|p| p.split(':').next());
-            let has_ssh = names.into_iter().any(|p| p == "ssh");
-            has_ssh.then(|| (cells[file].to_string(), dir.join(cells[file])))
-        })
-        .collect()
-}
-
-fn require_tshark() {
-    let ok = Command::new("tshark").arg("-v").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "tshark is required for this test (apt-get install tshark)");
+    manifest::captures_where(|names, _| names.contains(&"ssh"))
 }
 
 fn run_netcap(capture: &Path, out: &Path) -> Vec<pb::Ssh> {
-    let status = Command::new(env!("CARGO_BIN_EXE_netcap"))
-        .arg("-r")
-        .arg(capture)
-        .arg("-out")
-        .arg(out)
-        .args(["-quiet", "-comp=false", "-overwrite", "-include", "SSH"])
-        .output()
-        .expect("netcap runs");
-    assert!(
-        status.status.success(),
-        "netcap failed on {}: {}",
-        capture.display(),
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let path = out.join("SSH.ncap");
-    if !path.exists() {
-        return Vec::new();
-    }
-    let mut r = RecordReader::open(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut buf = Vec::new();
-    let mut records = Vec::new();
-    while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
-        records.push(pb::Ssh::decode(buf.as_slice()).expect("record decodes"));
-    }
-    records
+    netcap_run::run_netcap(capture, out, "SSH");
+    read_records(&out.join("SSH.ncap"))
 }
 
 /// A KEXINIT as tshark shows it.
@@ -262,11 +223,4 @@ fn records_survive_small_reordered_retransmitted_segments() {
     }
     eprintln!("{compared} SSH records identical with 7-byte, reordered, retransmitted segments in {rewritten:?}");
     assert!(compared >= 4, "expected SSH records in rewritten captures, got {compared}");
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netcap-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }

@@ -32,9 +32,11 @@
 #[path = "common/manifest.rs"]
 #[allow(dead_code)]
 mod manifest;
+#[path = "common/netcap_run.rs"]
+mod netcap_run;
 
-use netcap::container::RecordReader;
 use netcap::schema::pb;
+use netcap_run::{read_records, require_tshark, tempdir};
 use prost::Message;
 use sha2::Digest;
 use std::collections::BTreeMap;
@@ -43,68 +45,16 @@ use std::process::Command;
 
 /// The MANIFEST's captures that mention tls, without the QUIC ones.
 fn tls_captures() -> Vec<(String, PathBuf)> {
-    let dir = manifest::pcaps_dir();
-    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap_or_else(|| panic!("no column {n}"));
-    let (file, protocols, extra) = (col("file"), col("protocols"), col("extra"));
-    lines
-        .filter_map(|l| {
-            let cells: Vec<&str> = l.split('\t').collect();
-            let names = |i: usize| -> Vec<String> {
-                cells
-                    .get(i)
-                    .copied()
-                    .unwrap_or("")
-                    .split(',')
-                    .filter_map(|p| p.split(':').next())
-                    .map(String::from)
-                    .collect()
-            };
-            let all: Vec<String> = names(protocols).into_iter().chain(names(extra)).collect();
-            let tls = all.iter().any(|p| p == "tls" || p.starts_with("tls."));
-            // QUIC carries its TLS handshake in CRYPTO frames over UDP: not
-            // this decoder's (a QUIC decoder is separate work).
-            let quic = all.iter().any(|p| p == "quic");
-            (tls && !quic).then(|| (cells[file].to_string(), dir.join(cells[file])))
-        })
-        .collect()
-}
-
-fn require_tshark() {
-    let ok = Command::new("tshark").arg("-v").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "tshark is required for this test (apt-get install tshark)");
-}
-
-fn read_records<M: Message + Default>(path: &Path) -> Vec<M> {
-    if !path.exists() {
-        return Vec::new();
-    }
-    let mut r = RecordReader::open(path).unwrap_or_else(|e| panic!("{e}"));
-    let mut buf = Vec::new();
-    let mut records = Vec::new();
-    while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
-        records.push(M::decode(buf.as_slice()).expect("record decodes"));
-    }
-    records
+    manifest::captures_where(|names, _| {
+        let tls = names.iter().any(|p| *p == "tls" || p.starts_with("tls."));
+        // QUIC carries its TLS handshake in CRYPTO frames over UDP: not
+        // this decoder's (a QUIC decoder is separate work).
+        tls && !names.contains(&"quic")
+    })
 }
 
 fn run_netcap(capture: &Path, out: &Path) -> (Vec<pb::Tls>, Vec<pb::TlsServerHello>) {
-    let status = Command::new(env!("CARGO_BIN_EXE_netcap"))
-        .arg("-r")
-        .arg(capture)
-        .arg("-out")
-        .arg(out)
-        .args(["-quiet", "-comp=false", "-overwrite", "-include", "TLS,TLSServerHello"])
-        .output()
-        .expect("netcap runs");
-    assert!(
-        status.status.success(),
-        "netcap failed on {}: {}",
-        capture.display(),
-        String::from_utf8_lossy(&status.stderr)
-    );
+    netcap_run::run_netcap(capture, out, "TLS,TLSServerHello");
     (read_records(&out.join("TLS.ncap")), read_records(&out.join("TLSServerHello.ncap")))
 }
 
@@ -774,11 +724,4 @@ fn records_survive_reframing_tiny_segments_reordering_and_retransmission() {
     }
     eprintln!("{compared} TLS records identical over {connections_rebuilt} rebuilt connections");
     assert!(compared > 100, "expected hundreds of records to compare, got {compared}");
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("netcap-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }

@@ -54,9 +54,7 @@ const EXCEPTIONS: &[Exception] = &[
         reason: "an IP length field of 0 on the wire (TCP segmentation offload, BIG TCP; these 14 \
                  one-packet captures, e.g. icmp-length-zero.pcapng bytes 16-17 = 00 00): tshark's \
                  ip.len / ipv6.plen show the length it presumes from the frame, netcap keeps the wire value 0",
-        apply: |_, _, rows| {
-            set_field(rows, "IPv4", "Length", "0") | set_field(rows, "IPv6", "Length", "0")
-        },
+        apply: |_, _, rows| set_field(rows, "IPv4", "Length", "0") | set_field(rows, "IPv6", "Length", "0"),
     },
     Exception {
         files: &["tcpdump/tests/arp-oobr.pcap"],

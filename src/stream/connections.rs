@@ -754,10 +754,13 @@ mod tests {
         t.seg(true, 3000, 7023, ACK, b"ok", 2);
         assert_eq!(t.said(), ["C:HI from the server side", "S:ok"]);
         // The decoder was told the roles the content showed: port 80 spoke first.
-        let first = pb::Http::decode_length_delimited(t.records[0].record().map_or(&[][..], |r| r.1))
-            .map(|h| h.src_port)
-            .unwrap_or(0);
-        assert_eq!(first, 80);
+        let first = t.records.iter().find_map(AppOutput::record).map(|r| r.1).unwrap_or_default();
+        assert_eq!(pb::Http::decode_length_delimited(first).map(|h| h.src_port).unwrap_or(0), 80);
+        // The stage said what it recognised, with the roles swapped.
+        let Some(AppOutput::Identified { protocol, conn }) = t.records.first() else {
+            panic!("no identification first: {:?}", t.records.first())
+        };
+        assert_eq!((*protocol, conn.client_port, conn.server_port), ("probe", 80, 40000));
     }
 
     #[test]

@@ -47,3 +47,32 @@ pub fn covered_captures() -> Vec<Capture> {
     }
     out
 }
+
+/// The MANIFEST's captures `keep` accepts, as (name, path): `keep` gets the
+/// protocol names of the row (its `protocols` and `extra` columns, counts
+/// stripped: "tls", "tls.handshake", ...) and its link type.
+pub fn captures_where(keep: impl Fn(&[&str], &str) -> bool) -> Vec<(String, PathBuf)> {
+    let dir = pcaps_dir();
+    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("MANIFEST.tsv has a header").split('\t').collect();
+    let col = |name: &str| {
+        header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("MANIFEST.tsv lacks column {name}"))
+    };
+    let (file, protocols, extra, linktype) = (col("file"), col("protocols"), col("extra"), col("linktype"));
+    let mut out = Vec::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let cells: Vec<&str> = line.split('\t').collect();
+        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
+        let names: Vec<&str> = [cell(protocols), cell(extra)]
+            .iter()
+            .flat_map(|c| c.split(','))
+            .filter_map(|p| p.split(':').next())
+            .filter(|p| !p.is_empty())
+            .collect();
+        if keep(&names, cell(linktype)) {
+            out.push((cell(file).to_string(), dir.join(cell(file))));
+        }
+    }
+    out
+}

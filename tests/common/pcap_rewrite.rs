@@ -1,7 +1,7 @@
 //! Rewriting Ethernet/IPv4 pcaps to stress TCP reassembly: data segments
-//! split small, reordered and retransmitted. The stream decoders' records
-//! must not change (timestamps aside). Copied from `tests/http_tshark.rs`
-//! (which keeps its own copy) and extended by splitting.
+//! split small, reordered and retransmitted, or the packets turned into
+//! IPv6. The stream decoders' records must not change (timestamps and
+//! mapped addresses aside).
 
 use std::path::Path;
 
@@ -154,4 +154,42 @@ pub fn reorder_and_retransmit(packets: &[Packet]) -> Vec<Packet> {
         i += 1;
     }
     out
+}
+
+/// An Ethernet/IPv4 packet as Ethernet/IPv6, addresses mapped into
+/// 2001:db8::/96; anything else (and IPv4 fragments) unchanged.
+pub fn to_ipv6(p: &Packet) -> Packet {
+    let (sec, usec, bytes, orig) = p;
+    let ip = match bytes.get(14..) {
+        Some(ip) if bytes[12..14] == [0x08, 0x00] && ip.len() >= 20 && ip[0] >> 4 == 4 => ip,
+        _ => return p.clone(),
+    };
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+    let fragmented = u16::from_be_bytes([ip[6], ip[7]]) & 0x3fff != 0;
+    if fragmented || ihl < 20 || ip.len() < ihl || total < ihl {
+        return p.clone();
+    }
+    let mut out = bytes[..12].to_vec();
+    out.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
+    out.extend_from_slice(&((total - ihl) as u16).to_be_bytes());
+    out.extend_from_slice(&[ip[9], ip[8]]);
+    for addr in [&ip[12..16], &ip[16..20]] {
+        out.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(addr);
+    }
+    out.extend_from_slice(&ip[ihl..]);
+    let grown = 40 - ihl as u32;
+    (*sec, *usec, out, orig + grown)
+}
+
+/// "2001:db8::a.b.c.d" (as netcap prints it) back to "a.b.c.d".
+pub fn unmap_ipv6(s: &str) -> String {
+    match s.parse::<std::net::Ipv6Addr>() {
+        Ok(a) if a.segments()[..6] == [0x2001, 0x0db8, 0, 0, 0, 0] => {
+            let o = a.octets();
+            format!("{}.{}.{}.{}", o[12], o[13], o[14], o[15])
+        }
+        _ => s.to_string(),
+    }
 }

@@ -199,15 +199,13 @@ pub static SNAP: Spec = Spec {
     columns: &["OrganizationalCode", "Type"],
     expected: snap_expected,
     actual: snap_actual,
-    exceptions: &[
-        Exception {
-            capture: "tcpdump/tests/DTP.pcap",
-            reason: "Cisco ISL frames (dst 01:00:0c:00:00:00): netcap has no ISL decoder and reads \
+    exceptions: &[Exception {
+        capture: "tcpdump/tests/DTP.pcap",
+        reason: "Cisco ISL frames (dst 01:00:0c:00:00:00): netcap has no ISL decoder and reads \
                      the ISL header (aa aa 03, HSA 00:00:0c, VLAN 1 and BPDU bit = 00 03) as \
                      LLC/SNAP with PID 3; tshark shows the encapsulated frame's SNAP (PID 0x2004)",
-            apply: isl_header_as_snap,
-        },
-    ],
+        apply: isl_header_as_snap,
+    }],
 };
 
 #[test]
