@@ -16,6 +16,7 @@
 #[allow(dead_code)]
 mod manifest;
 #[path = "common/netcap_run.rs"]
+#[allow(dead_code)]
 mod netcap_run;
 
 use netcap::schema::pb;

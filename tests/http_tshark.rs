@@ -17,6 +17,7 @@
 #[allow(dead_code)]
 mod manifest;
 #[path = "common/netcap_run.rs"]
+#[allow(dead_code)]
 mod netcap_run;
 #[path = "common/pcap_rewrite.rs"]
 #[allow(dead_code)]
@@ -25,7 +26,6 @@ mod pcap_rewrite;
 use netcap::schema::pb;
 use netcap_run::{read_records, require_tshark, tempdir};
 use pcap_rewrite::{read_pcap, reorder_and_retransmit, to_ipv6, unmap_ipv6, write_pcap};
-use prost::Message;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -18,6 +18,7 @@
 #[allow(dead_code)]
 mod manifest;
 #[path = "common/netcap_run.rs"]
+#[allow(dead_code)]
 mod netcap_run;
 #[path = "common/pcap_rewrite.rs"]
 #[allow(dead_code)]

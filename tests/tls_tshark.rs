@@ -33,11 +33,11 @@
 #[allow(dead_code)]
 mod manifest;
 #[path = "common/netcap_run.rs"]
+#[allow(dead_code)]
 mod netcap_run;
 
 use netcap::schema::pb;
 use netcap_run::{read_records, require_tshark, tempdir};
-use prost::Message;
 use sha2::Digest;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
