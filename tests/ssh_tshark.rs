@@ -27,7 +27,6 @@ mod pcap_rewrite;
 use netcap::schema::pb;
 use netcap_run::{read_records, require_tshark, tempdir};
 use pcap_rewrite::{read_pcap, reorder_and_retransmit, split_segments, write_pcap};
-use prost::Message;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
