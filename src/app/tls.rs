@@ -149,8 +149,9 @@ pub fn detect(client: &[u8], server: &[u8], _info: &ConnInfo) -> Detect {
         };
         b.len() > first.saturating_add(RECORD_HEADER)
     };
-    let one_side = (runs[0] == StartMatch::Yes && two_records(client) && runs[1] != StartMatch::No)
-        || (runs[1] == StartMatch::Yes && two_records(server) && runs[0] != StartMatch::No);
+    let [client_run, server_run] = runs;
+    let one_side = (client_run == StartMatch::Yes && two_records(client) && server_run != StartMatch::No)
+        || (server_run == StartMatch::Yes && two_records(server) && client_run != StartMatch::No);
     if straight.contains(&StartMatch::Yes) {
         Detect::Yes
     } else if swapped.contains(&StartMatch::Yes) {
