@@ -220,17 +220,18 @@ impl Observation {
 /// here: flows are keyed by the packet inside them.
 fn application_name(layer: &Layer) -> Option<&'static str> {
     let Layer::Proto(p, _) = layer else { return None };
-    Some(match p {
-        Proto::Dns => "DNS",
-        Proto::Dhcpv4 => "DHCPv4",
-        Proto::Dhcpv6 => "DHCPv6",
-        Proto::Ntp => "NTP",
-        Proto::Sip => "SIP",
-        Proto::Bfd => "BFD",
-        Proto::ModbusTcp => "ModbusTCP",
-        Proto::Lcm => "LCM",
-        _ => return None,
-    })
+    let application = matches!(
+        p,
+        Proto::Dns
+            | Proto::Dhcpv4
+            | Proto::Dhcpv6
+            | Proto::Ntp
+            | Proto::Sip
+            | Proto::Bfd
+            | Proto::ModbusTcp
+            | Proto::Lcm
+    );
+    application.then(|| crate::decode::proto_name(*p))
 }
 
 /// A table key. Each model fills the parts it keys on and leaves the rest
