@@ -370,7 +370,7 @@ fn read_batches(
             }
         };
         batch.timestamp_digits = reader.timestamp_digits();
-        packets += batch.len() as u64;
+        packets += batch.read_count();
         if !batch.is_empty() {
             let worker = (seq % txs.len() as u64) as usize;
             budget.acquire(batch.byte_len());
@@ -419,10 +419,11 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                         continue;
                     }
                     marks.push((slot, records[slot].len(), counts[slot]));
-                    let mut out = Emitter::new(&mut records[slot], &mut counts[slot]);
+                    let mut out = Emitter::for_frame(&mut records[slot], &mut counts[slot], meta.frame);
                     encode(&layers, &job.config, &mut out);
                 }
-                let observation = job.observe.then(|| Observation::of(&layers, meta.orig_len));
+                let observation =
+                    job.observe.then(|| Observation { frame: meta.frame, ..Observation::of(&layers, meta.orig_len) });
                 if layers.has(kind::IPV4 | kind::IPV6_FRAGMENT) {
                     fragments.extend(FragmentRef::of(&layers, data, index));
                 }
@@ -442,8 +443,12 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
             }));
             // Every packet counts in the flow stage; after a panic, with time and size only.
             if job.observe {
-                let fallback =
-                    || Observation { timestamp: meta.timestamp, wire_len: meta.orig_len, ..Observation::default() };
+                let fallback = || Observation {
+                    timestamp: meta.timestamp,
+                    frame: meta.frame,
+                    wire_len: meta.orig_len,
+                    ..Observation::default()
+                };
                 observations.push(match &outcome {
                     Ok((_, _, Some(o))) => *o,
                     _ => fallback(),
@@ -459,7 +464,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                     problems.push(Problem::Error {
                         packet: index,
                         kind,
-                        entry: error_entry(meta.timestamp, &e.to_string(), &layers, data),
+                        entry: error_entry(meta.timestamp, meta.frame, &e.to_string(), &layers, data),
                     });
                 }
                 Err(panic) => {
@@ -475,7 +480,7 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                     problems.push(Problem::Error {
                         packet: index,
                         kind: "panic in decoder".into(),
-                        entry: error_entry(meta.timestamp, &format!("panic in decoder: {msg}"), "", data),
+                        entry: error_entry(meta.timestamp, meta.frame, &format!("panic in decoder: {msg}"), "", data),
                     });
                 }
             }
@@ -547,8 +552,10 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 
 /// One errors.log entry: UTC time, the error, the layers decoded before
 /// it, and a hex dump of the packet.
-fn error_entry(timestamp: i64, error: &str, layers: &str, data: &[u8]) -> String {
-    let mut s = format!("{}\nError: {error}\n", timefmt::utc_string(timestamp, 9));
+/// One errors.log entry: time, frame number (to open the packet in
+/// Wireshark), the error, the layers decoded before it and the bytes.
+fn error_entry(timestamp: i64, frame: u64, error: &str, layers: &str, data: &[u8]) -> String {
+    let mut s = format!("{}\nFrame: {frame}\nError: {error}\n", timefmt::utc_string(timestamp, 9));
     s.push_str("Layers: ");
     s.push_str(if layers.is_empty() { "(none)" } else { layers });
     s.push('\n');
@@ -706,7 +713,8 @@ impl Sink {
                         continue;
                     }
                     let (mut bytes, mut count) = (Vec::new(), 0u64);
-                    encode(&l, config, &mut Emitter::new(&mut bytes, &mut count));
+                    // Wireshark shows a reassembled datagram in its last fragment's frame.
+                    encode(&l, config, &mut Emitter::for_frame(&mut bytes, &mut count, meta.frame));
                     if count > 0 {
                         out.push((slot, bytes, count));
                     }
@@ -726,6 +734,7 @@ impl Sink {
                                 src_mac: fragment.src_mac,
                                 dst_mac: fragment.dst_mac,
                                 tunnel_depth: fragment.tunnel_depth,
+                                frame: fragment.frame,
                                 ..o
                             };
                             datagrams.push((f.index, o));

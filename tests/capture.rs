@@ -177,7 +177,7 @@ fn sample_records_have_the_constructed_values() {
 
     // The truncated TCP header is an error; LLDP is unknown.
     let log = std::fs::read_to_string(out.join("errors.log")).expect("errors.log");
-    assert!(log.starts_with("2017-07-05T11:30:37.850802000Z\nError: TCP: truncated header: need 20 bytes, have 12\nLayers: Ethernet, IPv4\n00000000  3c 52 82"), "{log}");
+    assert!(log.starts_with("2017-07-05T11:30:37.850802000Z\nFrame: 15\nError: TCP: truncated header: need 20 bytes, have 12\nLayers: Ethernet, IPv4\n00000000  3c 52 82"), "{log}");
     assert!(log.ends_with("--- summary of 1 error kinds ---\nTCP: truncated: 1\n"), "{log}");
     for (file, ts) in [("errors.pcap", START + 14 * STEP), ("unknown.pcap", START + 15 * STEP)] {
         let mut r = netcap::capture::file::CaptureReader::open(&out.join(file)).expect("a readable capture");

@@ -279,9 +279,10 @@ struct Reader {
     /// copied before parsing).
     span: Vec<u8>,
     line: LineSoFar,
-    /// A head has started: its first byte was seen at `head_ts`.
+    /// A head has started: its first byte was seen at `head_ts`, in frame `head_frame`.
     in_head: bool,
     head_ts: i64,
+    head_frame: u64,
     /// Bytes of the head's first line once it was found valid; 0 before.
     first_line: usize,
     /// The last bytes ended inside an overlong line: skip to its end.
@@ -296,6 +297,7 @@ impl Reader {
             line: LineSoFar::Nothing,
             in_head: false,
             head_ts: 0,
+            head_frame: 0,
             first_line: 0,
             skip_line: false,
         }
@@ -341,6 +343,8 @@ struct Request {
     /// budget, and parsed into the record once, when it is written.
     head: Vec<u8>,
     timestamp: i64,
+    /// Frame number of the packet its first byte came in.
+    frame: u64,
     method: MethodKind,
     body_len: i64,
     /// Its body is still being read from the client.
@@ -353,10 +357,11 @@ struct Request {
 }
 
 impl Request {
-    fn unseen(timestamp: i64) -> Request {
+    fn unseen(timestamp: i64, frame: u64) -> Request {
         Request {
             head: Vec::new(),
             timestamp,
+            frame,
             method: MethodKind::Other,
             body_len: 0,
             body_open: false,
@@ -373,6 +378,8 @@ struct Exchange {
     /// The response head (or its first line when the rest was lost).
     head: Vec<u8>,
     timestamp: i64,
+    /// Frame number of the packet its first byte came in.
+    frame: u64,
     body_len: i64,
     incomplete: bool,
 }
@@ -398,6 +405,8 @@ pub struct HttpDecoder {
     /// The response whose body is being read.
     current: Option<Exchange>,
     closed: bool,
+    /// Frame number of the last packet whose bytes (or end) came in.
+    last_frame: u64,
 }
 
 impl HttpDecoder {
@@ -416,6 +425,7 @@ impl HttpDecoder {
             interim: Vec::new(),
             current: None,
             closed: false,
+            last_frame: 0,
         }
     }
 
@@ -532,6 +542,7 @@ impl HttpDecoder {
             }
             reader.in_head = true;
             reader.head_ts = timestamp;
+            reader.head_frame = out.frame();
         }
         // The head started in an earlier segment when the span holds bytes;
         // otherwise it starts at `rest[0]`.
@@ -680,6 +691,7 @@ impl HttpDecoder {
         let mut request = Request {
             head: head.to_vec(),
             timestamp,
+            frame: self.client.head_frame,
             method,
             body_len: 0,
             body_open: true,
@@ -723,7 +735,14 @@ impl HttpDecoder {
         } else {
             body
         };
-        let exchange = Exchange { request, head: head.to_vec(), timestamp, body_len: 0, incomplete: !whole || owed };
+        let exchange = Exchange {
+            request,
+            head: head.to_vec(),
+            timestamp,
+            frame: self.server.head_frame,
+            body_len: 0,
+            incomplete: !whole || owed,
+        };
         self.server.framing = match body {
             BodyKind::Length(n) if n > 0 => Framing::Length(n),
             BodyKind::Chunked => Framing::Chunked(Chunk::Size),
@@ -950,7 +969,7 @@ impl HttpDecoder {
     /// oldest waiting request will get none.
     fn lost_message_start(&mut self, side: Side, timestamp: i64, out: &mut AppEmitter) {
         match side {
-            Side::Client => self.push_pending(Request::unseen(timestamp), out),
+            Side::Client => self.push_pending(Request::unseen(timestamp, out.frame()), out),
             Side::Server if self.owed > 0 => self.owed -= 1,
             Side::Server => {
                 // The response is missing as a whole (ResponseMissing); the
@@ -1003,6 +1022,12 @@ impl HttpDecoder {
             interim_status_codes: interim,
             ..Default::default()
         };
+        record.frame_number_first = match (request, response) {
+            (Some(r), _) => r.frame,
+            (None, Some(r)) => r.frame,
+            (None, None) => 0,
+        };
+        record.frame_number_last = self.last_frame.max(record.frame_number_first);
         match request {
             Some(request) => {
                 record.timestamp = request.timestamp;
@@ -1295,6 +1320,7 @@ fn body_kind(headers: &[Header], response: bool) -> BodyKind {
 
 impl StreamDecoder for HttpDecoder {
     fn data(&mut self, side: Side, timestamp: i64, bytes: &[u8], out: &mut AppEmitter) {
+        self.last_frame = self.last_frame.max(out.frame());
         if !self.closed {
             self.feed(side, timestamp, bytes, out);
         }
@@ -1307,6 +1333,7 @@ impl StreamDecoder for HttpDecoder {
     }
 
     fn end(&mut self, side: Side, _timestamp: i64, out: &mut AppEmitter) {
+        self.last_frame = self.last_frame.max(out.frame());
         if !self.closed {
             self.end_side(side, true, out);
         }

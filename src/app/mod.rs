@@ -179,11 +179,24 @@ pub struct AppEmitter<'a> {
     /// The selected record types.
     selected: &'a [&'static str],
     out: &'a mut Vec<AppOutput>,
+    /// Frame number of the packet whose bytes (or end) the decoder is
+    /// handed; 0 when no packet caused the call (a timeout, the end of input).
+    frame: u64,
 }
 
 impl<'a> AppEmitter<'a> {
     pub fn new(selected: &'a [&'static str], out: &'a mut Vec<AppOutput>) -> Self {
-        AppEmitter { selected, out }
+        AppEmitter { selected, out, frame: 0 }
+    }
+
+    /// The same, for the calls caused by packet `frame`.
+    pub fn at_frame(self, frame: u64) -> Self {
+        AppEmitter { frame, ..self }
+    }
+
+    /// Frame number of the packet being handed over (0: none).
+    pub fn frame(&self) -> u64 {
+        self.frame
     }
 
     /// Whether record type `name` is selected (skip building one that is not).
@@ -202,8 +215,9 @@ impl<'a> AppEmitter<'a> {
     /// problem (a short constant, counted in the summary), `detail` what
     /// exactly was wrong; the entry names the connection and the time.
     pub fn error(&mut self, protocol: &str, kind: &str, detail: &str, timestamp: i64, conn: &ConnInfo) {
+        let frame = if self.frame == 0 { String::new() } else { format!("Frame: {}\n", self.frame) };
         let entry = format!(
-            "{}\nError: {protocol}: {kind}: {detail}\nConnection: {} -> {}\n\n",
+            "{}\n{frame}Error: {protocol}: {kind}: {detail}\nConnection: {} -> {}\n\n",
             crate::timefmt::utc_string(timestamp, 9),
             endpoint(conn.ip_version, &conn.client_ip, conn.client_port),
             endpoint(conn.ip_version, &conn.server_ip, conn.server_port),

@@ -152,11 +152,24 @@ struct Half {
     ident: Option<(i64, Vec<u8>)>,
     /// Whether this side's record was written.
     written: bool,
+    /// Frame numbers of the first and last packet of this side's bytes
+    /// until its record is written.
+    first_frame: u64,
+    last_frame: u64,
 }
 
 impl Half {
     fn new() -> Half {
-        Half { phase: Phase::Lines, buf: Vec::new(), line_timestamp: 0, lines_before: 0, ident: None, written: false }
+        Half {
+            phase: Phase::Lines,
+            buf: Vec::new(),
+            line_timestamp: 0,
+            lines_before: 0,
+            ident: None,
+            written: false,
+            first_frame: 0,
+            last_frame: 0,
+        }
     }
 
     /// Stops decoding this side and frees what it held.
@@ -395,6 +408,8 @@ impl SshDecoder {
             software_version,
             comments,
             lines_before: i32::try_from(half.lines_before).unwrap_or(i32::MAX),
+            frame_number_first: half.first_frame,
+            frame_number_last: half.last_frame,
             ..Default::default()
         };
         if let Some(kex) = kex {
@@ -515,6 +530,13 @@ impl KexInit {
 
 impl StreamDecoder for SshDecoder {
     fn data(&mut self, side: Side, timestamp: i64, bytes: &[u8], out: &mut AppEmitter) {
+        let half = self.half(side);
+        if !half.written && out.frame() != 0 {
+            if half.first_frame == 0 {
+                half.first_frame = out.frame();
+            }
+            half.last_frame = out.frame();
+        }
         self.feed(side, timestamp, bytes, out);
     }
 

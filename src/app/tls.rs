@@ -368,6 +368,9 @@ impl ClientHello {
             supported_versions: ints(&self.supported_versions),
             ja4: super::ja4::ja4(&self.ja4_view(Transport::Tcp)),
             ja4_r: super::ja4::ja4_r(&self.ja4_view(Transport::Tcp)),
+            // Set by the stream decoder, which knows the packets.
+            frame_number_first: 0,
+            frame_number_last: 0,
         }
     }
 
@@ -475,6 +478,9 @@ impl ServerHello {
             session_id: self.session_id.clone(),
             random: self.random.clone(),
             certificates: Vec::new(),
+            // Set by the stream decoder, which knows the packets.
+            frame_number_first: 0,
+            frame_number_last: 0,
         }
     }
 }
@@ -592,6 +598,11 @@ struct Reader {
     message: Vec<u8>,
     /// The record the current message started in.
     message_layer: RecordLayer,
+    /// Frame numbers of the packets where the record being read and the
+    /// current message's record began (a record's header may come in an
+    /// earlier packet than its content).
+    record_frame: u64,
+    message_frame: u64,
     /// Nothing more is read from this side (encrypted, broken or gone).
     stopped: bool,
 }
@@ -704,6 +715,9 @@ impl TlsDecoder {
         while !rest.is_empty() && !self.reader_ref(side).stopped {
             let reader = self.reader(side);
             if reader.record_left == 0 {
+                if reader.header_len == 0 {
+                    reader.record_frame = out.frame();
+                }
                 let want = RECORD_HEADER.saturating_sub(reader.header_len);
                 let (part, after) = rest.split_at(want.min(rest.len()));
                 rest = after;
@@ -783,6 +797,7 @@ impl TlsDecoder {
                 // Messages start in the record being read: messages are
                 // parsed as soon as they complete, so an earlier one ended here.
                 reader.message_layer = reader.record;
+                reader.message_frame = reader.record_frame;
             }
             let need = message_size(&reader.message)
                 .map_or(HANDSHAKE_HEADER, |total| total.min(max_buffer))
@@ -824,7 +839,10 @@ impl TlsDecoder {
                 Ok(hello) => {
                     self.client_offers_tls13 = hello.offers_tls13();
                     if out.wants(CLIENT_RECORD) {
-                        out.emit(CLIENT_RECORD, &hello.record(layer, timestamp, &self.info_from(side)));
+                        let mut record = hello.record(layer, timestamp, &self.info_from(side));
+                        record.frame_number_first = self.reader_ref(side).message_frame;
+                        record.frame_number_last = out.frame();
+                        out.emit(CLIENT_RECORD, &record);
                     }
                     if let Some(ext) = hello.malformed_extensions.first() {
                         let detail = format!("extension {ext} does not parse (of {:?})", hello.malformed_extensions);
@@ -839,7 +857,9 @@ impl TlsDecoder {
                     Ok(hello) => {
                         self.server_hello_seen = true;
                         self.tls13 = hello.supported_version == TLS13;
-                        let record = hello.record(timestamp, &self.info_from(side.other()));
+                        let mut record = hello.record(timestamp, &self.info_from(side.other()));
+                        record.frame_number_first = self.reader_ref(side).message_frame;
+                        record.frame_number_last = out.frame();
                         if self.tls13 {
                             out.emit(SERVER_RECORD, &record);
                         } else {
@@ -882,6 +902,7 @@ impl TlsDecoder {
         }
         if let Some(p) = self.pending.as_mut() {
             p.record.certificates = certificates;
+            p.record.frame_number_last = out.frame();
         }
     }
 

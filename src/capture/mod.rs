@@ -55,6 +55,10 @@ pub struct PacketMeta {
     pub interface: u32,
     /// Length on the wire.
     pub orig_len: u32,
+    /// Frame number in the input, 1-based as Wireshark numbers frames
+    /// (counting the packets a filter dropped, so it stays the packet's
+    /// number in the file).
+    pub frame: u64,
     start: usize,
     len: usize,
 }
@@ -70,19 +74,40 @@ pub struct PacketBatch {
     pub timestamp_digits: u32,
     /// Index of the first packet of the batch in the capture.
     pub first_packet: u64,
+    /// Packets read into the batch, including those a filter removed since.
+    read: u64,
     data: Vec<u8>,
     packets: Vec<PacketMeta>,
 }
 
 impl PacketBatch {
     pub fn with_capacity(packets: usize, bytes: usize) -> Self {
-        PacketBatch { seq: 0, timestamp_digits: 6, first_packet: 0, data: Vec::with_capacity(bytes), packets: Vec::with_capacity(packets) }
+        PacketBatch {
+            seq: 0,
+            timestamp_digits: 6,
+            first_packet: 0,
+            read: 0,
+            data: Vec::with_capacity(bytes),
+            packets: Vec::with_capacity(packets),
+        }
     }
 
     pub fn push(&mut self, timestamp: i64, link_type: u32, interface: u32, orig_len: u32, bytes: &[u8]) {
-        let start = self.data.len();
+        self.read += 1;
+        let frame = self.first_packet + self.read;
+        self.push_frame(PacketMeta { timestamp, link_type, interface, orig_len, frame, start: 0, len: 0 }, bytes);
+    }
+
+    fn push_frame(&mut self, mut meta: PacketMeta, bytes: &[u8]) {
+        meta.start = self.data.len();
+        meta.len = bytes.len();
         self.data.extend_from_slice(bytes);
-        self.packets.push(PacketMeta { timestamp, link_type, interface, orig_len, start, len: bytes.len() });
+        self.packets.push(meta);
+    }
+
+    /// Packets read into the batch, including those a filter removed.
+    pub fn read_count(&self) -> u64 {
+        self.read
     }
 
     pub fn len(&self) -> usize {
@@ -122,9 +147,10 @@ impl PacketBatch {
         kept.seq = self.seq;
         kept.timestamp_digits = self.timestamp_digits;
         kept.first_packet = self.first_packet;
+        kept.read = self.read;
         for (m, data) in self.iter() {
             if keep(m, data) {
-                kept.push(m.timestamp, m.link_type, m.interface, m.orig_len, data);
+                kept.push_frame(*m, data);
             }
         }
         *self = kept;

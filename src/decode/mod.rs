@@ -1143,16 +1143,37 @@ pub struct EncodeConfig {
 pub struct Emitter<'b> {
     buf: &'b mut Vec<u8>,
     count: &'b mut u64,
+    /// Frame number of the packet the records come from (0: none, as for
+    /// flow records), appended to each record as `FrameNumber`.
+    frame: u64,
 }
+
+/// Field number of `FrameNumber` in every per-packet record (the schema's
+/// conventions; build.rs checks that every `FrameNumber` field has it).
+pub const FRAME_NUMBER_FIELD: u32 = 100;
 
 impl<'b> Emitter<'b> {
     pub fn new(buf: &'b mut Vec<u8>, count: &'b mut u64) -> Self {
-        Emitter { buf, count }
+        Emitter { buf, count, frame: 0 }
+    }
+
+    /// An emitter whose records carry `FrameNumber = frame` (1-based).
+    pub fn for_frame(buf: &'b mut Vec<u8>, count: &'b mut u64, frame: u64) -> Self {
+        Emitter { buf, count, frame }
     }
 
     pub fn emit(&mut self, record: &impl prost::Message) {
+        use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
+        // FrameNumber goes after the encoder's fields: protobuf readers take
+        // fields in any order, and appending needs no change to any encoder.
+        let frame_len = if self.frame == 0 { 0 } else { key_len(FRAME_NUMBER_FIELD) + encoded_len_varint(self.frame) };
+        encode_varint((record.encoded_len() + frame_len) as u64, self.buf);
         // Encoding into a Vec cannot fail: it grows as needed.
-        let _ = record.encode_length_delimited(self.buf);
+        let _ = record.encode(self.buf);
+        if self.frame != 0 {
+            encode_key(FRAME_NUMBER_FIELD, WireType::Varint, self.buf);
+            encode_varint(self.frame, self.buf);
+        }
         *self.count += 1;
     }
 }

@@ -315,6 +315,8 @@ impl Model for Connection {
             uid: uid_string(s.uid),
             duration: t.duration(),
             timestamp_last: t.last,
+            frame_number_first: t.frame_first,
+            frame_number_last: t.frame_last,
             community_id: super::flow::tuple_of(k).hash_canonical(),
             conn_state: s.conn_state(k).into(),
             src_packets: i64_of(a.c.packets),

@@ -109,6 +109,8 @@ impl Model for Flow {
             uid: uid_string(s.uid),
             duration: s.c.duration(),
             timestamp_last: s.c.last,
+            frame_number_first: s.c.frame_first,
+            frame_number_last: s.c.frame_last,
             community_id: tuple_of(k).community_id(),
             tunnel_depth: i32::from(s.tunnel_depth),
         });

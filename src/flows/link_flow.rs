@@ -47,6 +47,8 @@ impl Model for LinkFlow {
         out.emit(&pb::LinkFlow {
             timestamp_first: t.first,
             timestamp_last: t.last,
+            frame_number_first: t.frame_first,
+            frame_number_last: t.frame_last,
             proto: "Ethernet".into(),
             src_mac: wire::mac_string(&s.oriented.a_mac),
             dst_mac: wire::mac_string(&s.oriented.b_mac),

@@ -83,6 +83,8 @@ pub const CLOSE_LINGER: i64 = 5 * SECOND;
 pub struct Observation {
     /// Nanoseconds since the Unix epoch.
     pub timestamp: i64,
+    /// Frame number in the input (1-based; 0 when unknown).
+    pub frame: u64,
     /// Frame length on the wire.
     pub wire_len: u32,
     /// Transport payload (TCP tcp.len, UDP length - 8), else the IP payload.
@@ -279,11 +281,14 @@ pub fn uid_string(uid: u64) -> String {
     (0..16).rev().map(|i| HEX[((uid >> (i * 4)) & 0xf) as usize] as char).collect()
 }
 
-/// Packet, byte and payload counts with first and last packet time.
+/// Packet, byte and payload counts with first and last packet time, and
+/// the frame numbers of the first and last packet (input order).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     pub first: i64,
     pub last: i64,
+    pub frame_first: u64,
+    pub frame_last: u64,
     pub packets: u64,
     pub bytes: u64,
     pub payload: u64,
@@ -294,10 +299,12 @@ impl Counters {
         if self.packets == 0 {
             self.first = o.timestamp;
             self.last = o.timestamp;
+            self.frame_first = o.frame;
         } else {
             self.first = self.first.min(o.timestamp);
             self.last = self.last.max(o.timestamp);
         }
+        self.frame_last = o.frame;
         self.packets += 1;
         self.bytes += u64::from(o.wire_len);
         self.payload += u64::from(o.payload_len);
@@ -314,6 +321,8 @@ impl Counters {
         Counters {
             first: a.first.min(b.first),
             last: a.last.max(b.last),
+            frame_first: a.frame_first.min(b.frame_first),
+            frame_last: a.frame_last.max(b.frame_last),
             packets: a.packets + b.packets,
             bytes: a.bytes + b.bytes,
             payload: a.payload + b.payload,

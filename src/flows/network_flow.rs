@@ -49,6 +49,8 @@ impl Model for NetworkFlow {
         out.emit(&pb::NetworkFlow {
             timestamp_first: t.first,
             timestamp_last: t.last,
+            frame_number_first: t.frame_first,
+            frame_number_last: t.frame_last,
             proto: network_name(k.ip_version).into(),
             src_ip: ip_string(k.ip_version, &k.a_ip),
             dst_ip: ip_string(k.ip_version, &k.b_ip),

@@ -46,6 +46,8 @@ impl Model for TransportFlow {
         out.emit(&pb::TransportFlow {
             timestamp_first: t.first,
             timestamp_last: t.last,
+            frame_number_first: t.frame_first,
+            frame_number_last: t.frame_last,
             proto: transport_name(k.protocol),
             src_port: i32::from(k.a_port),
             dst_port: i32::from(k.b_port),

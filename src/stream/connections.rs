@@ -55,7 +55,7 @@ impl ConnKey {
 /// What the connection's bytes go to.
 enum App {
     /// Stored events until a protocol says yes (bounded by DETECT_BYTES).
-    Detecting(Vec<(Side, i64, Stored)>),
+    Detecting(Vec<(Side, i64, u64, Stored)>),
     Decoding(Box<dyn StreamDecoder>),
     /// No protocol we decode: bytes are counted, not kept.
     Ignored,
@@ -88,7 +88,7 @@ impl Conn {
     fn held_bytes(&self) -> usize {
         self.halves.iter().map(HalfStream::held_bytes).sum::<usize>()
             + match &self.app {
-                App::Detecting(events) => events.iter().map(|(_, _, e)| stored_len(e)).sum(),
+                App::Detecting(events) => events.iter().map(|(_, _, _, e)| stored_len(e)).sum(),
                 App::Decoding(_) => DECODER_BYTES,
                 App::Ignored => 0,
             }
@@ -190,7 +190,7 @@ impl Connections {
                 self.open(key, client_is_a, syn, macs, frame, s.timestamp, out, records)
             }
         };
-        self.packet(slot, s, src_is_a, payload, out, records);
+        self.packet(slot, s, frame, src_is_a, payload, out, records);
     }
 
     fn is_closed(&self, slot: u32) -> bool {
@@ -253,7 +253,7 @@ impl Connections {
         while self.memory > limit {
             let Some(&(_, _, victim)) = self.index.first() else { break };
             self.stats.evicted += 1;
-            self.close(victim, CloseReason::Evicted, now, out, records);
+            self.close(victim, CloseReason::Evicted, now, 0, out, records);
             self.remove(victim);
         }
     }
@@ -266,7 +266,17 @@ impl Connections {
         self.free.push(slot);
     }
 
-    fn packet(&mut self, slot: u32, s: &Segment, src_is_a: bool, payload: &[u8], out: &Outputs, records: &mut Records) {
+    #[allow(clippy::too_many_arguments)]
+    fn packet(
+        &mut self,
+        slot: u32,
+        s: &Segment,
+        frame: u64,
+        src_is_a: bool,
+        payload: &[u8],
+        out: &Outputs,
+        records: &mut Records,
+    ) {
         let memcap = self.cfg.memcap;
         let limits = Limits { max_held: self.cfg.max_held };
         let app_cfg = self.cfg.app;
@@ -284,7 +294,7 @@ impl Connections {
         let mut budget = memcap.saturating_sub(self.memory);
         let stats = &mut self.stats.reassembly;
         let mut swapped = false;
-        let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now: s.timestamp };
+        let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now: s.timestamp, frame };
         let Conn { halves, app, client_is_a, key, saw_syn, macs, .. } = conn;
         let info = conn_info(key, *client_is_a, *saw_syn, *macs);
         let [client, server] = &mut *halves;
@@ -334,7 +344,7 @@ impl Connections {
         }
         if done {
             let reason = if reset { CloseReason::Reset } else { CloseReason::Fin };
-            self.close(slot, reason, s.timestamp, out, records);
+            self.close(slot, reason, s.timestamp, frame, out, records);
         }
         // Held segments are checked against the budget as they come, but a
         // connection also grows by what is not: a decoder starting, the
@@ -345,7 +355,9 @@ impl Connections {
     }
 
     /// Ends a connection for its decoder and keeps it, closed, for a linger.
-    fn close(&mut self, slot: u32, reason: CloseReason, now: i64, out: &Outputs, records: &mut Records) {
+    /// `frame`: the packet that ended it (0 for a timeout, eviction or the end of input).
+    #[allow(clippy::too_many_arguments)]
+    fn close(&mut self, slot: u32, reason: CloseReason, now: i64, frame: u64, out: &Outputs, records: &mut Records) {
         let app_cfg = self.cfg.app;
         let Some(conn) = self.slots.get_mut(slot as usize).and_then(Option::as_mut) else { return };
         if conn.closed {
@@ -353,7 +365,7 @@ impl Connections {
         }
         let before = conn.held_bytes();
         let mut swapped = false;
-        let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now };
+        let mut ctx = Ctx { out, records, app_cfg: &app_cfg, swapped: &mut swapped, now, frame };
         let Conn { halves, app, client_is_a, key, saw_syn, macs, .. } = conn;
         let info = conn_info(key, *client_is_a, *saw_syn, *macs);
         let stats = &mut self.stats.reassembly;
@@ -363,7 +375,7 @@ impl Connections {
         }
         // Bytes still waiting for detection: too few to say, nothing to decode.
         if let App::Decoding(d) = app {
-            d.close(reason, now, &mut AppEmitter::new(out.selected, records));
+            d.close(reason, now, &mut AppEmitter::new(out.selected, records).at_frame(frame));
         }
         *app = App::Ignored;
         for h in halves.iter_mut() {
@@ -408,7 +420,7 @@ impl Connections {
             }
             self.index.insert((deadline, first_frame, slot));
             self.stats.timed_out += 1;
-            self.close(slot, CloseReason::Timeout, now, out, &mut scratch);
+            self.close(slot, CloseReason::Timeout, now, 0, out, &mut scratch);
             records.extend(scratch.drain(..).map(|r| (first_frame, r)));
         }
     }
@@ -425,7 +437,7 @@ impl Connections {
             .collect();
         open.sort_unstable();
         for (first_frame, slot) in open {
-            self.close(slot, CloseReason::EndOfInput, now, out, &mut scratch);
+            self.close(slot, CloseReason::EndOfInput, now, 0, out, &mut scratch);
             records.extend(scratch.drain(..).map(|r| (first_frame, r)));
         }
     }
@@ -455,6 +467,8 @@ struct Ctx<'a, 'r> {
     swapped: &'a mut bool,
     /// Capture time of the packet (or expiry) that caused the events.
     now: i64,
+    /// Frame number of that packet (0 for an expiry).
+    frame: u64,
 }
 
 /// Hands one reassembly event of `side` to the connection's decoder, or
@@ -464,7 +478,7 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
     let side = if *ctx.swapped { side.other() } else { side };
     match app {
         App::Decoding(d) => {
-            let mut out = AppEmitter::new(ctx.out.selected, ctx.records);
+            let mut out = AppEmitter::new(ctx.out.selected, ctx.records).at_frame(ctx.frame);
             match e {
                 Event::Data(ts, bytes) => d.data(side, ts, bytes, &mut out),
                 Event::Gap(n) => d.gap(side, ctx.now, n, &mut out),
@@ -474,14 +488,14 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
         App::Ignored => {}
         App::Detecting(events) => {
             let stored = match e {
-                Event::Data(ts, bytes) => (side, ts, Stored::Data(bytes.to_vec())),
-                Event::Gap(n) => (side, ctx.now, Stored::Gap(n)),
-                Event::End => (side, ctx.now, Stored::End),
+                Event::Data(ts, bytes) => (side, ts, ctx.frame, Stored::Data(bytes.to_vec())),
+                Event::Gap(n) => (side, ctx.now, ctx.frame, Stored::Gap(n)),
+                Event::End => (side, ctx.now, ctx.frame, Stored::End),
             };
-            let is_data = matches!(stored.2, Stored::Data(_));
+            let is_data = matches!(stored.3, Stored::Data(_));
             // Gaps of one side in a row are one gap: ACKs that each move on
             // by a byte must not grow the list.
-            if let (Some((last_side, _, Stored::Gap(total))), Stored::Gap(n)) = (events.last_mut(), &stored.2) {
+            if let (Some((last_side, _, _, Stored::Gap(total))), Stored::Gap(n)) = (events.last_mut(), &stored.3) {
                 if *last_side == side {
                     *total = total.saturating_add(*n);
                     return;
@@ -496,7 +510,7 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
             if !is_data {
                 return;
             }
-            let total: usize = events.iter().map(|(_, _, e)| stored_len(e)).sum();
+            let total: usize = events.iter().map(|(_, _, _, e)| stored_len(e)).sum();
             let (client_head, server_head) = (head(events, Side::Client), head(events, Side::Server));
             let mut need_more = false;
             for p in ctx.out.protocols {
@@ -523,9 +537,10 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
                     return;
                 }
                 let mut decoder = (p.new)(&dinfo, ctx.app_cfg);
-                let mut out = AppEmitter::new(ctx.out.selected, ctx.records);
-                for (s, ts, ev) in events.drain(..) {
+                for (s, ts, frame, ev) in events.drain(..) {
                     let s = if swap { s.other() } else { s };
+                    // Each stored event as it came: with its own packet's frame.
+                    let mut out = AppEmitter::new(ctx.out.selected, ctx.records).at_frame(frame);
                     match ev {
                         Stored::Data(d) => decoder.data(s, ts, &d, &mut out),
                         Stored::Gap(n) => decoder.gap(s, ts, n, &mut out),
@@ -543,9 +558,9 @@ fn deliver(app: &mut App, info: &ConnInfo, side: Side, e: Event, ctx: &mut Ctx) 
 }
 
 /// The bytes one side sent since its last gap, while detecting.
-fn head(events: &[(Side, i64, Stored)], side: Side) -> Vec<u8> {
+fn head(events: &[(Side, i64, u64, Stored)], side: Side) -> Vec<u8> {
     let mut h = Vec::new();
-    for (s, _, e) in events {
+    for (s, _, _, e) in events {
         if *s != side {
             continue;
         }

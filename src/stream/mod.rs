@@ -335,17 +335,22 @@ fn merged_outputs(mut merged: Vec<KeyedRecord>) -> Vec<StageOutput> {
         .collect()
 }
 
+/// The frame number of the packet a segment came from (for a reassembled
+/// datagram, of its last fragment).
+fn frame_of(batch: &PacketBatch, s: &Segment) -> u64 {
+    batch.meta(s.index as usize).map_or(0, |m| m.frame)
+}
+
 /// One segment into the shard's connections; its records keyed by its packet.
 fn feed(
     conns: &mut connections::Connections,
     s: &Segment,
     payload: &[u8],
-    first_packet: u64,
+    frame: u64,
     outputs: &connections::Outputs,
     scratch: &mut Vec<AppOutput>,
     records: &mut Vec<KeyedRecord>,
 ) {
-    let frame = first_packet + u64::from(s.index);
     let caught =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conns.segment(s, payload, frame, outputs, scratch)));
     if caught.is_err() {
@@ -374,14 +379,22 @@ fn run_shard(
                 for s in &segments {
                     // Datagrams completed by an earlier packet of the batch come first.
                     while let Some((r, bytes)) = extra.next_if(|(r, _)| r.index < s.index) {
-                        feed(&mut conns, r, r.payload(bytes), batch.first_packet, &outputs, &mut scratch, &mut records);
+                        feed(
+                            &mut conns,
+                            r,
+                            r.payload(bytes),
+                            frame_of(&batch, r),
+                            &outputs,
+                            &mut scratch,
+                            &mut records,
+                        );
                     }
                     let Some(meta) = batch.meta(s.index as usize) else { continue };
                     let packet = batch.bytes(meta);
-                    feed(&mut conns, s, s.payload(packet), batch.first_packet, &outputs, &mut scratch, &mut records);
+                    feed(&mut conns, s, s.payload(packet), meta.frame, &outputs, &mut scratch, &mut records);
                 }
                 for (r, bytes) in extra {
-                    feed(&mut conns, r, r.payload(bytes), batch.first_packet, &outputs, &mut scratch, &mut records);
+                    feed(&mut conns, r, r.payload(bytes), frame_of(&batch, r), &outputs, &mut scratch, &mut records);
                 }
                 if let Some(end) = batch.iter().map(|(m, _)| m.timestamp).max() {
                     conns.expire(end, &outputs, &mut ended);

@@ -103,10 +103,18 @@ pub fn compare_type(result: &mut FileResult, ty: usize, netcap: &[Row], tshark: 
         }
     }
     // Whole records, so that values cannot pair up across records unseen;
-    // over the fields compared in every record of this type and file.
+    // over the fields compared in every record of this type and file, and
+    // the frame number (netcap's FrameNumber against tshark's frame.number).
     let compared: Vec<usize> =
         (0..field_names.len()).filter(|f| netcap.iter().chain(tshark).all(|r| r.fields[*f].is_some())).collect();
-    let key = |r: &Row| compared.iter().map(|f| r.fields[*f].as_deref().unwrap_or("-")).collect::<Vec<_>>().join("|");
+    let key = |r: &Row| {
+        let mut key = r.frame.to_string();
+        for f in &compared {
+            key.push('|');
+            key.push_str(r.fields[*f].as_deref().unwrap_or("-"));
+        }
+        key
+    };
     let mut a: HashMap<String, u64> = HashMap::new();
     for r in netcap {
         *a.entry(key(r)).or_insert(0) += 1;

@@ -3,6 +3,8 @@
 //! that carries the protocol is read by netcap and by tshark; tshark's
 //! fields of each packet say which records netcap must write and with
 //! which values; per capture the two multisets of rows must be equal.
+//! Every row starts with the packet's frame number and time, so each
+//! record's `FrameNumber` is checked against tshark's `frame.number` too.
 //!
 //! A [`Spec`] says how to read one protocol on both sides. Rows are lists
 //! of normalised text (the compared columns); the harness puts the packet
@@ -231,7 +233,7 @@ pub fn run(spec: &Spec) {
 
     let (mut total_n, mut total_t, mut bad) = (0, 0, 0);
     println!(
-        "{} vs tshark over {} captures (columns: Timestamp, {}):",
+        "{} vs tshark over {} captures (columns: FrameNumber, Timestamp, {}):",
         spec.record,
         results.len(),
         spec.columns.join(", ")
@@ -302,7 +304,7 @@ fn run_capture(spec: &Spec, c: &Capture, dir: &Path, applied: &Mutex<Vec<u64>>) 
         while reader.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
             let m = DynamicMessage::decode(desc.clone(), buf.as_slice())
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let mut row = vec![field_str(&m, "Timestamp")];
+            let mut row = vec![field_str(&m, "FrameNumber"), field_str(&m, "Timestamp")];
             row.extend((spec.actual)(&m));
             *netcap.entry(row).or_default() += 1;
             n_netcap += 1;
@@ -344,8 +346,9 @@ fn run_capture(spec: &Spec, c: &Capture, dir: &Path, applied: &Mutex<Vec<u64>>) 
             }
         }
         let time = p.first("frame.time_epoch").map(epoch_nanos).unwrap_or_else(|| "0".into());
+        let frame = p.first("frame.number").unwrap_or("0").to_string();
         for r in rows {
-            let mut row = vec![time.clone()];
+            let mut row = vec![frame.clone(), time.clone()];
             row.extend(r);
             *tshark.entry(row).or_default() += 1;
             n_tshark += 1;

@@ -116,7 +116,7 @@ pub fn field_index(ty: usize, field: &str) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub ty: usize,
-    /// The frame number (tshark's side; netcap's rows carry 0).
+    /// The frame number: tshark's `frame.number`, netcap's `FrameNumber`.
     pub frame: u64,
     pub fields: Vec<Option<String>>,
 }

@@ -60,9 +60,17 @@ pub fn read(dir: &Path, type_name: &str) -> Vec<Row> {
         let fields =
             decode(type_name, &buf).unwrap_or_else(|e| panic!("{}: bad {type_name} record: {e}", path.display()));
         assert_eq!(fields.len(), TYPES[ty].1.len(), "field list of {type_name}");
-        rows.push(Row { ty, frame: 0, fields });
+        rows.push(Row { ty, frame: frame_number(type_name, &buf), fields });
     }
     rows
+}
+
+/// The record's `FrameNumber`, read through the schema (the generated
+/// structs leave it out: the emitter appends it, see build.rs).
+fn frame_number(type_name: &str, buf: &[u8]) -> u64 {
+    let desc = netcap::schema::message(type_name).unwrap_or_else(|| panic!("{type_name} is not in the schema"));
+    let m = prost_reflect::DynamicMessage::decode(desc, buf).unwrap_or_else(|e| panic!("{type_name}: {e}"));
+    m.get_field_by_name("FrameNumber").and_then(|v| v.as_u64()).unwrap_or(0)
 }
 
 fn decode(type_name: &str, buf: &[u8]) -> Result<Vec<Option<String>>, prost::DecodeError> {
