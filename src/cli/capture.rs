@@ -83,8 +83,8 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "LINK", value_parser = crate::decode::linktype::parse)]
     pub base: Option<u32>,
 
-    /// Output directory (created if absent); the sensor writes only
-    /// errors.log, errors.pcap and unknown.pcap there.
+    /// Output directory (created if absent); what goes there depends on
+    /// the command, so each one's help says (cli/help.rs).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 
@@ -198,8 +198,15 @@ pub fn select_encoders(include: &[String], exclude: &[String]) -> Result<Vec<usi
         .collect())
 }
 
+/// The default form, `netcap [OPTIONS]`.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = match parse::<CaptureArgs>("netcap", args) {
+    main_as("netcap", args)
+}
+
+/// `netcap capture [OPTIONS]` (`bin_name` "netcap capture") or the
+/// default form ("netcap"): the same run, with its own help screen.
+pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
+    let args = match parse::<CaptureArgs>(bin_name, args) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -278,12 +285,9 @@ pub const MAX_WORKERS: usize = 256;
 
 /// Parses `args` (without the program name) as `name`'s flags; on
 /// `--help`/`--version` or a usage error, prints and returns the exit status.
-pub fn parse<P: Parser>(name: &str, args: Vec<OsString>) -> Result<P, i32> {
-    P::try_parse_from(std::iter::once(OsString::from(name)).chain(args)).map_err(|e| {
-        let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-        let _ = e.print();
-        code
-    })
+/// The command is the one help shows (see [`super::help`]).
+pub fn parse<P: clap::CommandFactory + clap::FromArgMatches>(name: &str, args: Vec<OsString>) -> Result<P, i32> {
+    super::help::parse(name, args)
 }
 
 /// What every pipeline command does before running: answers `-encoders`

@@ -101,13 +101,9 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = match LabelArgs::try_parse_from(std::iter::once(OsString::from("netcap label")).chain(args)) {
+    let args = match super::help::parse::<LabelArgs>("netcap label", args) {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return code;
-        }
+        Err(code) => return code,
     };
     let sep = match parse_separator(&args.sep) {
         Ok(s) => s,
