@@ -16,6 +16,7 @@ pub mod output;
 pub mod label;
 pub mod sink;
 pub mod defrag;
+pub mod duration;
 
 /// Version written into every file header and printed by `-version`.
 pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));

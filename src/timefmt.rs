@@ -1,6 +1,8 @@
-//! Timestamp text without a date library: nanoseconds since the Unix
-//! epoch to `seconds.fraction` or ISO 8601 UTC, always zero-padded (Go
-//! Netcap printed 137 µs as `.137`, which sorted and compared wrongly).
+//! Timestamp text: nanoseconds since the Unix epoch to `seconds.fraction`
+//! or ISO 8601 UTC, always zero-padded (Go Netcap printed 137 µs as
+//! `.137`, which sorted and compared wrongly). The calendar is jiff's; the
+//! digits are written here with itoa into the caller's buffer, because
+//! this runs once per timestamp of every record printed.
 
 /// `1499255023.848884` (digits = 6) or `1499255023.848884123` (digits = 9).
 pub fn epoch_string(ns: i64, digits: u32) -> String {
@@ -24,9 +26,8 @@ pub fn push_epoch(out: &mut Vec<u8>, ns: i64, digits: u32) {
 /// Appends [`utc_string`]'s text to `out`.
 pub fn push_utc(out: &mut Vec<u8>, ns: i64, digits: u32) {
     let (secs, frac) = split(ns);
-    let days = secs.div_euclid(86_400);
     let tod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = civil_date(secs);
     if (0..=9999).contains(&y) {
         push_padded(out, y as u64, 4);
     } else {
@@ -72,19 +73,17 @@ fn split(ns: i64) -> (i64, i64) {
     (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000))
 }
 
-/// Proleptic Gregorian date of a day count since 1970-01-01
-/// (Howard Hinnant's `civil_from_days` algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// Proleptic Gregorian UTC date of `secs` seconds since the epoch. Every
+/// `i64` of nanoseconds is within jiff's range (years -9999 to 9999); the
+/// fallback for what is not cannot be reached from an `i64` of ns.
+fn civil_date(secs: i64) -> (i64, u32, u32) {
+    match jiff::Timestamp::from_second(secs) {
+        Ok(ts) => {
+            let date = jiff::tz::Offset::UTC.to_datetime(ts).date();
+            (i64::from(date.year()), date.month().unsigned_abs().into(), date.day().unsigned_abs().into())
+        }
+        Err(_) => (1970, 1, 1),
+    }
 }
 
 #[cfg(test)]

@@ -83,8 +83,8 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "LINK", value_parser = crate::decode::linktype::parse)]
     pub base: Option<u32>,
 
-    /// Output directory (created if absent); the sensor writes only
-    /// errors.log, errors.pcap and unknown.pcap there.
+    /// Output directory (created if absent); what goes there depends on
+    /// the command, so each one's help says (cli/help.rs).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 
@@ -116,17 +116,18 @@ pub struct PipelineArgs {
     pub payload: bool,
 
     /// Idle timeout of Flow, LinkFlow, NetworkFlow and TransportFlow records
-    /// (packet time): 90s, 5m, 1h, 500ms; a bare number is seconds.
-    #[arg(long = "flow-timeout", value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
+    /// (packet time), in Go syntax: 90s, 1m30s, 1h30m, 1.5h, 500ms; a bare number
+    /// is seconds.
+    #[arg(long = "flow-timeout", value_name = "DURATION", default_value = "1m", value_parser = crate::duration::parse_nanos)]
     pub flow_timeout: i64,
 
     /// Idle timeout of Connection records (packet time).
-    #[arg(long = "conn-timeout", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    #[arg(long = "conn-timeout", value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse_nanos)]
     pub conn_timeout: i64,
 
     /// Active timeout of every flow record type: longer conversations are
     /// written in slices of this length (packet time).
-    #[arg(long = "active-timeout", value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    #[arg(long = "active-timeout", value_name = "DURATION", default_value = "30m", value_parser = crate::duration::parse_nanos)]
     pub active_timeout: i64,
 
     /// Most entries per flow table; when full, the least recently seen
@@ -143,7 +144,7 @@ pub struct PipelineArgs {
     pub memcap: usize,
 
     /// Idle timeout of a TCP connection in reassembly (packet time).
-    #[arg(long = "stream-timeout", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    #[arg(long = "stream-timeout", value_name = "DURATION", default_value = "5m", value_parser = crate::duration::parse_nanos)]
     pub stream_timeout: i64,
 
     /// Most bytes one direction of a TCP connection holds out of order;
@@ -155,29 +156,6 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub quiet: bool,
-}
-
-/// Parses a duration: a number with an optional unit (ns, us, ms, s, m,
-/// h; none means seconds), e.g. `90s`, `5m`, `1.5h`. Returns nanoseconds.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let scale: f64 = match unit.trim() {
-        "ns" => 1.0,
-        "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "" | "s" => 1e9,
-        "m" => 60e9,
-        "h" => 3600e9,
-        other => return Err(format!("unknown unit {other:?} in duration {text:?} (use ns, us, ms, s, m or h)")),
-    };
-    let value: f64 = number.parse().map_err(|_| format!("not a duration: {text:?} (e.g. 90s, 5m, 1h)"))?;
-    let ns = value * scale;
-    if !ns.is_finite() || ns < 0.0 || ns > i64::MAX as f64 / 2.0 {
-        return Err(format!("duration out of range: {text:?}"));
-    }
-    Ok(ns.round() as i64)
 }
 
 /// Parses a size: a number with an optional unit (B, KB, MB, GB as powers
@@ -220,8 +198,15 @@ pub fn select_encoders(include: &[String], exclude: &[String]) -> Result<Vec<usi
         .collect())
 }
 
+/// The default form, `netcap [OPTIONS]`.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = match parse::<CaptureArgs>("netcap", args) {
+    main_as("netcap", args)
+}
+
+/// `netcap capture [OPTIONS]` (`bin_name` "netcap capture") or the
+/// default form ("netcap"): the same run, with its own help screen.
+pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
+    let args = match parse::<CaptureArgs>(bin_name, args) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -300,12 +285,9 @@ pub const MAX_WORKERS: usize = 256;
 
 /// Parses `args` (without the program name) as `name`'s flags; on
 /// `--help`/`--version` or a usage error, prints and returns the exit status.
-pub fn parse<P: Parser>(name: &str, args: Vec<OsString>) -> Result<P, i32> {
-    P::try_parse_from(std::iter::once(OsString::from(name)).chain(args)).map_err(|e| {
-        let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-        let _ = e.print();
-        code
-    })
+/// The command is the one help shows (see [`super::help`]).
+pub fn parse<P: clap::CommandFactory + clap::FromArgMatches>(name: &str, args: Vec<OsString>) -> Result<P, i32> {
+    super::help::parse(name, args)
 }
 
 /// What every pipeline command does before running: answers `-encoders`
@@ -547,21 +529,4 @@ fn list_interfaces() -> i32 {
 fn list_interfaces() -> i32 {
     eprintln!("netcap: {NO_LIBPCAP}");
     EXIT_USAGE
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90"), Ok(90_000_000_000));
-        assert_eq!(parse_duration("5m"), Ok(300_000_000_000));
-        assert_eq!(parse_duration("1.5h"), Ok(5_400_000_000_000));
-        assert_eq!(parse_duration("250ms"), Ok(250_000_000));
-        assert_eq!(parse_duration("0"), Ok(0));
-        assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("-1s").is_err());
-        assert!(parse_duration("").is_err());
-    }
 }

@@ -50,7 +50,8 @@ pub struct LabelArgs {
     #[arg(long = "suricata-config", value_name = "FILE")]
     pub suricata_config: Option<PathBuf>,
 
-    /// Time zone of fast.log times: UTC or an offset such as +02:00.
+    /// Time zone of fast.log times: UTC, an offset such as +02:00, or an
+    /// IANA zone name with daylight saving such as Europe/Berlin.
     #[arg(long, value_name = "TZ", default_value = "UTC")]
     pub tz: String,
 
@@ -100,13 +101,9 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = match LabelArgs::try_parse_from(std::iter::once(OsString::from("netcap label")).chain(args)) {
+    let args = match super::help::parse::<LabelArgs>("netcap label", args) {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return code;
-        }
+        Err(code) => return code,
     };
     let sep = match parse_separator(&args.sep) {
         Ok(s) => s,
@@ -124,7 +121,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
     let alerts_path = match (&args.alerts, args.suricata) {
         (Some(_), true) => return fail(EXIT_USAGE, "give either -alerts or -suricata, not both"),
-        (None, false) => return fail(EXIT_USAGE, "no alerts: give -alerts eve.json|fast.log, or -suricata to run Suricata"),
+        (None, false) => {
+            return fail(EXIT_USAGE, "no alerts: give -alerts eve.json|fast.log, or -suricata to run Suricata")
+        }
         (Some(a), false) => a.clone(),
         (None, true) => match run_suricata(&pcap, &args.out, args.suricata_config.as_deref()) {
             Ok(p) => p,
@@ -133,7 +132,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
 
     let loaded = match std::fs::File::open(&alerts_path) {
-        Ok(f) => match alerts::load(BufReader::new(f), tz) {
+        Ok(f) => match alerts::load(BufReader::new(f), &tz) {
             Ok(l) => l,
             Err(e) => return fail(EXIT_USAGE, format!("cannot read {}: {e}", alerts_path.display())),
         },
@@ -143,7 +142,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if loaded.not_suricata() {
         return fail(
             EXIT_USAGE,
-            format!("{} is not a Suricata alert log (EVE JSON or fast.log): none of its {} lines parses", alerts_path.display(), loaded.lines),
+            format!(
+                "{} is not a Suricata alert log (EVE JSON or fast.log): none of its {} lines parses",
+                alerts_path.display(),
+                loaded.lines
+            ),
         );
     }
     let total = loaded.alerts.len();
@@ -205,7 +208,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 bar.set_position(n);
             }
         };
-        let result = label_file(&mut reader, &fields, &mut index, &opts, BufWriter::with_capacity(1 << 16, file), &mut tick);
+        let result =
+            label_file(&mut reader, &fields, &mut index, &opts, BufWriter::with_capacity(1 << 16, file), &mut tick);
         bar.finish_and_clear();
         match result {
             Ok(stats) => {
@@ -274,7 +278,10 @@ fn record_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// alert log to read (eve.json, else fast.log).
 fn run_suricata(pcap: &Path, dir: &Path, config: Option<&Path>) -> Result<PathBuf, (i32, String)> {
     let Some(suricata) = find_on_path("suricata") else {
-        return Err((EXIT_USAGE, "-suricata: no suricata on PATH; install Suricata, or run it yourself and pass -alerts eve.json".into()));
+        return Err((
+            EXIT_USAGE,
+            "-suricata: no suricata on PATH; install Suricata, or run it yourself and pass -alerts eve.json".into(),
+        ));
     };
     let mut cmd = Command::new(&suricata);
     if let Some(c) = config {

@@ -5,6 +5,8 @@
 //! and nowhere else, so every subcommand accepts both spellings.
 
 pub mod capture;
+pub mod help;
+pub mod install;
 pub mod label;
 pub mod read;
 pub mod sensor;
@@ -32,9 +34,14 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
             out.push(arg);
             continue;
         }
-        let name = s.strip_prefix('-').filter(|rest| !rest.starts_with('-')).map(|rest| rest.split('=').next().unwrap_or(""));
+        let name =
+            s.strip_prefix('-').filter(|rest| !rest.starts_with('-')).map(|rest| rest.split('=').next().unwrap_or(""));
         match name {
-            Some(n) if n.len() >= 2 && n.starts_with(|c: char| c.is_ascii_alphabetic()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {
+            Some(n)
+                if n.len() >= 2
+                    && n.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
                 out.push(OsString::from(format!("-{s}")));
             }
             _ => out.push(arg),
@@ -66,11 +73,15 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     let rest = normalize(rest);
     let first = rest.first().and_then(|a| a.to_str()).unwrap_or("");
     match first {
-        "capture" => capture::main(rest.into_iter().skip(1).collect()),
+        "capture" => capture::main_as("netcap capture", rest.into_iter().skip(1).collect()),
         "read" => read::main(rest.into_iter().skip(1).collect()),
         "sensor" => sensor::main(rest.into_iter().skip(1).collect()),
         "server" => server::main(rest.into_iter().skip(1).collect()),
         "label" => label::main(rest.into_iter().skip(1).collect()),
+        "help" => help::help(rest.into_iter().skip(1).collect()),
+        "completions" => install::completions_main(rest.into_iter().skip(1).collect()),
+        "man" => install::man_main(rest.into_iter().skip(1).collect()),
+        "install-links" => install::install_links_main(rest.into_iter().skip(1).collect()),
         _ => {
             if wants_read(&rest) {
                 return read::main(rest);
@@ -140,7 +151,10 @@ mod tests {
 
     #[test]
     fn go_style_flags_become_long_flags() {
-        assert_eq!(norm(&["-r", "x.pcap", "-workers", "2", "-comp=false"]), ["-r", "x.pcap", "--workers", "2", "--comp=false"]);
+        assert_eq!(
+            norm(&["-r", "x.pcap", "-workers", "2", "-comp=false"]),
+            ["-r", "x.pcap", "--workers", "2", "--comp=false"]
+        );
         assert_eq!(norm(&["-select", "a,b", "--tsv", "-sep", "-"]), ["--select", "a,b", "--tsv", "--sep", "-"]);
         assert_eq!(norm(&["-bpf", "-1", "--", "-foo"]), ["--bpf", "-1", "--", "-foo"]);
     }

@@ -119,13 +119,9 @@ enum Failure {
 }
 
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args = match ReadArgs::try_parse_from(std::iter::once(OsString::from("netcap read")).chain(args)) {
+    let args = match super::help::parse::<ReadArgs>("netcap read", args) {
         Ok(a) => a,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return code;
-        }
+        Err(code) => return code,
     };
     let usage = |msg: String| {
         eprintln!("netcap: {msg}");

@@ -44,7 +44,7 @@ pub struct SensorArgs {
     pub max: usize,
 
     /// Send a batch at the latest this long after its first record.
-    #[arg(long, value_name = "DUR", default_value = "1s", value_parser = collect::parse_duration)]
+    #[arg(long, value_name = "DUR", default_value = "1s", value_parser = crate::duration::parse)]
     pub flush_interval: Duration,
 
     /// Keep this sensor's key pair in this file (created if absent, mode
@@ -64,10 +64,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     // -encoders and -interfaces need nothing else.
     let listing = args.common.encoders || args.common.interfaces;
-    let setup = if listing { None } else { Some(match setup(&args) {
-        Ok(s) => s,
-        Err(msg) => return fail(msg),
-    }) };
+    let setup = if listing {
+        None
+    } else {
+        Some(match setup(&args) {
+            Ok(s) => s,
+            Err(msg) => return fail(msg),
+        })
+    };
     let (source, opts) = match capture::prepare(&args.common) {
         Ok(p) => p,
         Err(code) => return code,
@@ -88,7 +92,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
             (Some(p), false) => format!("key from {}", p.display()),
             (None, _) => "key made for this run".to_string(),
         };
-        eprintln!("netcap sensor: {id} → {addr}, public key {} ({how}), run {run_id:016x}", hex(sealer.sensor_public()));
+        eprintln!(
+            "netcap sensor: {id} → {addr}, public key {} ({how}), run {run_id:016x}",
+            hex(sealer.sensor_public())
+        );
     }
     let sink = match NetworkSink::new(config, sealer, Box::new(transport)) {
         Ok(s) => s,
@@ -175,5 +182,9 @@ fn default_id() -> String {
         .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '_' })
         .take(collect::MAX_CLIENT_ID)
         .collect();
-    if collect::valid_client_id(&id) { id } else { "sensor".into() }
+    if collect::valid_client_id(&id) {
+        id
+    } else {
+        "sensor".into()
+    }
 }

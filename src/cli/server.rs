@@ -43,7 +43,7 @@ pub struct ServerArgs {
     pub allow: Option<PathBuf>,
 
     /// Print a stats line this often (0: only the final one).
-    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = collect::parse_duration)]
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = crate::duration::parse)]
     pub stats_interval: Duration,
 }
 
@@ -59,7 +59,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if args.gen_keypair {
         return match gen_keypair(&args.out) {
             Ok(()) => {
-                eprintln!("netcap server: wrote {} and {}", args.out.join("pub.key").display(), args.out.join("priv.key").display());
+                eprintln!(
+                    "netcap server: wrote {} and {}",
+                    args.out.join("pub.key").display(),
+                    args.out.join("priv.key").display()
+                );
                 0
             }
             Err(msg) => fail(msg),
@@ -122,8 +126,10 @@ fn gen_keypair(dir: &Path) -> Result<(), String> {
         }
     }
     let (secret, public_key) = generate_keypair();
-    collect::write_key_file(&private, &secret.to_bytes(), true).map_err(|e| format!("cannot write {}: {e}", private.display()))?;
-    collect::write_key_file(&public, public_key.as_bytes(), false).map_err(|e| format!("cannot write {}: {e}", public.display()))?;
+    collect::write_key_file(&private, &secret.to_bytes(), true)
+        .map_err(|e| format!("cannot write {}: {e}", private.display()))?;
+    collect::write_key_file(&public, public_key.as_bytes(), false)
+        .map_err(|e| format!("cannot write {}: {e}", public.display()))?;
     Ok(())
 }
 

@@ -19,7 +19,6 @@ use crypto_box::aead::OsRng;
 use crypto_box::{PublicKey, SecretKey};
 use std::io::{self, Write};
 use std::path::Path;
-use std::time::Duration;
 
 /// Longest client id: it becomes a directory name on the server.
 pub const MAX_CLIENT_ID: usize = 64;
@@ -97,29 +96,6 @@ pub fn load_or_create_secret(path: &Path) -> Result<(SecretKey, bool), String> {
     }
 }
 
-/// Parses a duration like Go's flags: `250ms`, `1s`, `1.5s`, `2m`, `1h`,
-/// `500us`; a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("not a duration: {text:?} (e.g. 500ms, 1s, 2m)"))?;
-    let scale = match unit {
-        "" | "s" => 1.0,
-        "ms" => 1e-3,
-        "us" | "µs" => 1e-6,
-        "ns" => 1e-9,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("unknown unit {unit:?} in duration {text:?} (ns, us, ms, s, m, h)")),
-    };
-    let secs = value * scale;
-    if !secs.is_finite() || secs > 1e9 {
-        return Err(format!("duration out of range: {text:?}"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,15 +117,5 @@ mod tests {
         assert!(parse_hex_key("abcd").is_err());
         assert!(parse_hex_key(&"zz".repeat(32)).is_err());
         assert!(parse_hex_key(&"é".repeat(32)).is_err());
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("1d").is_err());
     }
 }
