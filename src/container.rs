@@ -238,34 +238,40 @@ impl RecordReader {
     }
 }
 
-/// Reads a protobuf varint; `Ok(None)` at end of input before its first byte.
+/// Reads a protobuf varint length prefix (decoded by [`crate::varint`]):
+/// (value, bytes it took); `Ok(None)` at end of input before its first byte.
 fn read_varint(r: &mut dyn BufRead) -> Result<Option<(u64, u64)>, String> {
-    // Fast path: the whole varint is in the reader's buffer.
-    if let Ok(avail) = r.fill_buf() {
-        let mut value = 0u64;
-        for (i, &b) in avail.iter().take(10).enumerate() {
-            value |= u64::from(b & 0x7f) << (7 * i);
+    use crate::varint::{decode, VarintError, MAX_LEN};
+    // The prefix's bytes so far, when it straddles the reader's buffer.
+    let mut bytes = [0u8; MAX_LEN];
+    let mut have = 0usize;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
+        if avail.is_empty() {
+            return if have == 0 { Ok(None) } else { Err("truncated length prefix".into()) };
+        }
+        // Fast path: the whole prefix is in the buffer.
+        let mut take = 0;
+        for (slot, &b) in bytes.iter_mut().skip(have).zip(avail) {
+            *slot = b;
+            take += 1;
             if b & 0x80 == 0 {
-                r.consume(i + 1);
-                return Ok(Some((value, i as u64 + 1)));
+                break;
             }
         }
-    }
-    let mut value = 0u64;
-    for i in 0..10u32 {
-        let mut byte = [0u8];
-        match r.read(&mut byte) {
-            Ok(0) if i == 0 => return Ok(None),
-            Ok(0) => return Err("truncated length prefix".into()),
-            Ok(_) => {}
-            Err(e) => return Err(e.to_string()),
-        }
-        value |= u64::from(byte[0] & 0x7f) << (7 * i);
-        if byte[0] & 0x80 == 0 {
-            return Ok(Some((value, u64::from(i) + 1)));
+        r.consume(take);
+        have += take;
+        match decode(bytes.get(..have).unwrap_or_default()) {
+            Ok((value, len)) => return Ok(Some((value, len as u64))),
+            Err(VarintError::Truncated) => {}
+            Err(VarintError::TooLong) => return Err("length prefix longer than 10 bytes".into()),
+            Err(VarintError::Overflow) => return Err("length prefix overflows 64 bits".into()),
         }
     }
-    Err("length prefix longer than 10 bytes".into())
 }
 
 #[cfg(test)]
@@ -297,6 +303,31 @@ mod tests {
     fn roundtrip_gzip_and_plain() {
         roundtrip(true);
         roundtrip(false);
+    }
+
+    /// Length prefixes split across the reader's buffer, cut short, too
+    /// long or too large: the shared varint rules with this file's words.
+    #[test]
+    fn length_prefixes_across_buffers_and_their_errors() {
+        let prefixed = |prefix: &[u8]| {
+            let mut bytes = header().encode_length_delimited_to_vec();
+            bytes.extend_from_slice(prefix);
+            // A one-byte buffer makes every prefix straddle refills.
+            let src = io::BufReader::with_capacity(1, io::Cursor::new(bytes));
+            RecordReader::from_reader(Box::new(src), Path::new("x")).expect("header")
+        };
+        let mut buf = Vec::new();
+        let mut r = prefixed(&[0x82, 0x00, 7, 7]);
+        assert!(r.next_raw(&mut buf).expect("record"));
+        assert_eq!(buf, [7, 7]);
+        assert!(!r.next_raw(&mut buf).expect("clean end"));
+        let reason = |prefix: &[u8]| prefixed(prefix).next_raw(&mut Vec::new()).expect_err("bad prefix").reason;
+        assert_eq!(reason(&[0x80, 0x80]), "truncated length prefix");
+        assert_eq!(reason(&[0x80; 11]), "length prefix longer than 10 bytes");
+        assert_eq!(
+            reason(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+            "length prefix overflows 64 bits"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod schema;
 pub mod capture;
 pub mod container;
 pub mod timefmt;
+pub mod varint;
 pub mod cli;
 pub mod pipeline;
 pub mod output;

@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -104,7 +104,14 @@ pub struct Summary {
     /// Kernel counters of a live capture.
     pub capture_stats: Option<CaptureStats>,
     pub elapsed: Duration,
+    /// Extension of errors/unknown packet dumps: `pcap`, or `pcapng` for a
+    /// pcapng input.
+    pub dump_extension: &'static str,
 }
+
+/// The unknown-protocol breakdown in -out, as the summary prints it:
+/// `Protocol<TAB>Packets`, most packets first (then by name).
+pub const UNKNOWN_TSV: &str = "unknown.tsv";
 
 /// A packet the writer must log: errors go to errors.log and errors.pcap,
 /// unknowns to unknown.pcap.
@@ -227,6 +234,8 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         result_rxs.push(out_rx);
     }
 
+    let dump_extension = source.dump_format().extension();
+    let input_progress = source.progress();
     let mut sink = Sink {
         encoders: opts.encoders.clone(),
         records,
@@ -240,9 +249,10 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         config: opts.config,
         timestamp_digits: 6,
         errors_log: ErrorLog::new(opts.out_dir.join("errors.log")),
-        errors_pcap: PacketDump::new(&opts.out_dir.join("errors.pcap"), source.dump_format()),
-        unknown_pcap: PacketDump::new(&opts.out_dir.join("unknown.pcap"), source.dump_format()),
-        summary: Summary::default(),
+        out_dir: opts.out_dir.clone(),
+        errors_pcap: PacketDump::new(&opts.out_dir.join(format!("errors.{dump_extension}")), source.dump_format()),
+        unknown_pcap: PacketDump::new(&opts.out_dir.join(format!("unknown.{dump_extension}")), source.dump_format()),
+        summary: Summary { dump_extension, ..Summary::default() },
     };
 
     let stop = opts.stop.clone();
@@ -250,7 +260,7 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     let reader_budget = Arc::clone(&budget);
     let reader_thread = std::thread::spawn(move || read_batches(source, input_txs, &stop, &reader_budget));
 
-    let progress = progress_bar(opts.progress);
+    let progress = progress_bar(opts.progress, input_progress.as_ref().map(|p| p.total()));
     let mut write_result = Ok(());
     let mut seq = 0usize;
     loop {
@@ -269,7 +279,13 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
         let bytes = result.batch.byte_len();
         if write_result.is_ok() {
             write_result = sink.write(result);
-            progress.set_position(sink.summary.packets);
+            match &input_progress {
+                Some(p) => {
+                    progress.set_position(p.read());
+                    progress.set_message(format!("{} packets", indicatif::HumanCount(sink.summary.packets)));
+                }
+                None => progress.set_position(sink.summary.packets),
+            }
         }
         budget.release(bytes);
         // After a write error keep draining, so the reader and workers finish.
@@ -564,13 +580,32 @@ fn error_entry(timestamp: i64, frame: u64, error: &str, layers: &str, data: &[u8
     s
 }
 
-fn progress_bar(show: bool) -> indicatif::ProgressBar {
+/// Progress template when the input's size is known (a file): percent
+/// done, bytes/s and time left; packets as the message. `{rate}` is
+/// [`integer_rate`].
+pub const PROGRESS_SIZED: &str =
+    "{bar:24} {percent:>3}%  {binary_bytes}/{binary_total_bytes}  {rate} B/s  ETA {eta}  {msg}";
+/// Progress template otherwise (live capture, a pipe): packets and their rate.
+pub const PROGRESS_UNSIZED: &str = "{spinner} {human_pos} packets  {rate} packets/s  {elapsed}";
+
+/// The bar's rate per second as an integer with thousands separators
+/// (indicatif's own `{per_sec}` prints fractions of a packet).
+fn integer_rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = w.write_str(&indicatif::HumanCount(state.per_sec() as u64).to_string());
+}
+
+/// The progress bar: by bytes of an input of known size `total`, else a
+/// packet counter.
+fn progress_bar(show: bool, total: Option<u64>) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} packets  {per_sec}  {elapsed}") {
-        bar.set_style(style);
+    let (bar, template) = match total {
+        Some(t) => (indicatif::ProgressBar::new(t), PROGRESS_SIZED),
+        None => (indicatif::ProgressBar::new_spinner(), PROGRESS_UNSIZED),
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style.with_key("rate", integer_rate));
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -605,6 +640,8 @@ struct Sink {
     /// Of the last batch, for the headers of files created at the end.
     timestamp_digits: u32,
     errors_log: ErrorLog,
+    /// The -out directory (for unknown.tsv).
+    out_dir: PathBuf,
     errors_pcap: PacketDump,
     unknown_pcap: PacketDump,
     summary: Summary,
@@ -855,11 +892,30 @@ impl Sink {
         }
         self.summary.defrag = self.defrag.stats();
         self.summary.records = self.records.finish()?;
+        // Files are created in first-record order, which varies between
+        // runs (flow and connection tables flush in hash order at the end):
+        // the summary lists types in registry order.
+        self.summary.records.sort_by_key(|(name, _)| ENCODERS.iter().position(|e| e.name == *name));
         self.errors_log.finish(&self.summary.error_kinds)?;
+        write_unknown_tsv(&self.out_dir.join(UNKNOWN_TSV), &self.summary.unknown_kinds)?;
         self.errors_pcap.finish()?;
         self.unknown_pcap.finish()?;
         Ok(self.summary)
     }
+}
+
+/// [`UNKNOWN_TSV`]: written only when there were unknown protocols.
+fn write_unknown_tsv(path: &Path, kinds: &BTreeMap<String, u64>) -> Result<()> {
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    let mut rows: Vec<(&String, &u64)> = kinds.iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mut text = String::from("Protocol\tPackets\n");
+    for (kind, n) in rows {
+        text.push_str(&format!("{kind}\t{n}\n"));
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// errors.log, created on the first error.
@@ -900,6 +956,64 @@ impl ErrorLog {
 mod tests {
     use super::*;
     use std::sync::mpsc;
+
+    /// A terminal in memory: what the progress bar draws.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            160
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            if let Ok(mut screen) = self.0.lock() {
+                screen.push_str(s);
+                screen.push('\n');
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Issue 16: with the input's size known, the bar shows percent done,
+    /// bytes/s as an integer with thousands separators, and the time left.
+    #[test]
+    fn progress_of_a_sized_input_shows_percent_rate_and_eta() {
+        let screen = Screen::default();
+        let bar = progress_bar(true, Some(10_000_000));
+        bar.disable_steady_tick();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::term_like(Box::new(screen.clone())));
+        bar.set_position(2_500_000);
+        bar.set_message("1,234 packets");
+        bar.tick();
+        let text = screen.0.lock().map(|s| s.clone()).unwrap_or_default();
+        let line = text.lines().rev().find(|l| l.contains('%')).unwrap_or_else(|| panic!("no bar drawn: {text:?}"));
+        assert!(line.contains(" 25%"), "{line}");
+        assert!(line.contains("ETA "), "{line}");
+        assert!(line.contains("1,234 packets"), "{line}");
+        let rate = line.split(" B/s").next().and_then(|l| l.rsplit(' ').next()).unwrap_or_default();
+        assert!(!rate.is_empty() && rate.bytes().all(|b| b.is_ascii_digit() || b == b','), "rate {rate:?} in {line}");
+    }
 
     #[test]
     fn budget_holds_the_reader_until_the_writer_frees_bytes() {

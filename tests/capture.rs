@@ -301,7 +301,7 @@ fn include_exclude_and_uncompressed_output() {
         .collect();
     names.sort();
     // errors.pcap/.log and unknown.pcap do not depend on the encoders.
-    assert_eq!(names, ["TCP.ncap", "UDP.ncap", "errors.log", "errors.pcap", "unknown.pcap"]);
+    assert_eq!(names, ["TCP.ncap", "UDP.ncap", "errors.log", "errors.pcap", "unknown.pcap", "unknown.tsv"]);
     let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap"));
     assert_eq!(tcp.len(), 6, "four of the HTTP connection, Modbus/TCP, and the SYN inside VXLAN");
     let raw = std::fs::read(out.join("TCP.ncap")).expect("file");
@@ -646,8 +646,155 @@ fn a_second_run_into_the_same_directory_needs_overwrite() {
     let mut names: Vec<String> =
         std::fs::read_dir(&out).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["TCP.ncap.gz", "errors.log", "errors.pcap", "notes.txt", "unknown.pcap"]);
+    assert_eq!(names, ["TCP.ncap.gz", "errors.log", "errors.pcap", "notes.txt", "unknown.pcap", "unknown.tsv"]);
     let (_, tcp) = read_records::<pb::Tcp>(&out.join("TCP.ncap.gz"));
     // The handshake, request and FIN, Modbus/TCP and the SYN inside VXLAN.
     assert_eq!(tcp.len(), 6);
+}
+
+/// Issue 16: the unknown-protocol breakdown is also a file (it vanished
+/// with -quiet), and the packet dumps of a pcapng input are pcapng files
+/// named `.pcapng` that keep the input's interface names (tshark reads them).
+#[test]
+fn unknown_tsv_and_pcapng_dumps_with_interface_names() {
+    let capture = shared("pcaps/tcpdump/tests/vsock-1.pcapng");
+    let out = temp_dir("unknown-ng");
+    let res = run_ok(&["-r", capture.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!out.join("unknown.pcap").exists(), "a pcapng dump is not named .pcap");
+    let dump = out.join("unknown.pcapng");
+    let tshark = |file: &Path, field: &str| -> Vec<String> {
+        let o = Command::new("tshark")
+            .args(["-r", file.to_str().expect("utf-8"), "-T", "fields", "-e", field])
+            .output()
+            .unwrap_or_else(|e| panic!("tshark is the oracle here and could not be run ({e}): apt-get install tshark"));
+        assert!(o.status.success(), "tshark {}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect()
+    };
+    let names = tshark(&dump, "frame.interface_name");
+    assert_eq!(names, tshark(&capture, "frame.interface_name"), "every packet of the capture is unknown");
+    assert_eq!(names.len(), 10);
+    assert!(names.iter().all(|n| n == "vsockmon0"), "{names:?}");
+    let tsv = std::fs::read_to_string(out.join("unknown.tsv")).expect("unknown.tsv");
+    assert_eq!(tsv, "Protocol\tPackets\nlink type 271\t10\n");
+    assert!(
+        err.contains("10 packets with unknown protocols (link type 271: 10) → unknown.pcapng, unknown.tsv"),
+        "{err}"
+    );
+
+    // A pcap input keeps .pcap; -quiet still writes unknown.tsv.
+    let out = sample_run("unknown-pcap", &[]);
+    assert!(out.join("unknown.pcap").exists() && !out.join("unknown.pcapng").exists());
+    let tsv = std::fs::read_to_string(out.join("unknown.tsv")).expect("unknown.tsv");
+    assert_eq!(tsv, "Protocol\tPackets\nEtherType 0x88f7\t1\n");
+
+    // -overwrite removes unknown.tsv and the pcapng dump of the earlier run.
+    let sample = repo().join("testdata/sample.pcap");
+    let ng_out = temp_dir("unknown-ng-overwrite");
+    run_ok(&["-r", capture.to_str().expect("utf-8"), "-out", ng_out.to_str().expect("utf-8"), "-quiet"]);
+    let again = ["-r", sample.to_str().expect("utf-8"), "-out", ng_out.to_str().expect("utf-8"), "-quiet"];
+    let refused = netcap(&again);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown.tsv"));
+    let mut with = again.to_vec();
+    with.extend(["-overwrite", "-include", "TCP"]);
+    run_ok(&with);
+    assert!(!ng_out.join("unknown.pcapng").exists(), "the earlier run's dump is gone");
+    let tsv = std::fs::read_to_string(ng_out.join("unknown.tsv")).expect("unknown.tsv");
+    assert!(!tsv.contains("link type 271"), "{tsv}");
+}
+
+/// The summary of `capture` (stderr of a run without -quiet) with `COLUMNS`.
+fn summary(name: &str, capture: &Path, columns: Option<&str>, extra: &[&str]) -> String {
+    let out = temp_dir(name);
+    let mut cmd = Command::new(NETCAP);
+    cmd.args(["-r", capture.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8")]).args(extra);
+    match columns {
+        Some(c) => cmd.env("COLUMNS", c),
+        None => cmd.env_remove("COLUMNS"),
+    };
+    let res = cmd.output().expect("netcap runs");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    String::from_utf8_lossy(&res.stderr).into_owned()
+}
+
+/// Issue 16: the summary's rows come in one order (the registry's, not the
+/// order files happened to be created in), its lines fit an 80 or 120
+/// column terminal without breaking a word, numbers have thousands
+/// separators, and a run without records says so instead of an empty table.
+#[test]
+fn summary_is_stable_fits_the_terminal_and_says_when_there_is_nothing() {
+    let espn = shared("pcaps/chrissanders-packets/http_espn.pcapng");
+    let unwrapped = summary("sum-plain", &espn, None, &[]);
+    // Times, rates and the output directory differ between runs; nothing else may.
+    let steady = |s: &str| -> Vec<String> {
+        let words: Vec<&str> =
+            s.lines().filter(|l| !l.starts_with("output in ")).flat_map(str::split_whitespace).collect();
+        let mut keep = Vec::new();
+        let mut skip = 0;
+        for (i, w) in words.iter().enumerate() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            // "in 0.048 s (20,104 packets/s)" and "peak RSS 11 MiB"
+            if (*w == "in" && words.get(i + 2) == Some(&"s")) || (*w == "RSS") {
+                skip = if *w == "in" { 4 } else { 2 };
+                continue;
+            }
+            keep.push(w.to_string());
+        }
+        keep
+    };
+    let second = summary("sum-plain2", &espn, None, &[]);
+    assert_eq!(steady(&unwrapped), steady(&second), "{unwrapped}\n{second}");
+    let rows: Vec<&str> = unwrapped
+        .lines()
+        .filter(|l| l.starts_with('│') && !l.contains("Record type"))
+        .filter_map(|l| l.trim_matches('│').split('┆').next().map(str::trim))
+        .collect();
+    let order: Vec<usize> = rows
+        .iter()
+        .map(|n| netcap::registry::ENCODERS.iter().position(|e| e.name == *n).unwrap_or_else(|| panic!("{n}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "rows in registry order: {rows:?}");
+    assert!(unwrapped.contains("│ TCP           ┆     928 │"), "{unwrapped}");
+    assert!(unwrapped.contains("956 packets (652,181 bytes)"), "{unwrapped}");
+    for columns in ["80", "120"] {
+        let wrapped = summary(&format!("sum-{columns}"), &espn, Some(columns), &[]);
+        let width: usize = columns.parse().expect("number");
+        for line in wrapped.lines() {
+            // The input path is a single word longer than 80 columns.
+            let long_word = line.split(' ').any(|w| w.chars().count() > width);
+            assert!(line.chars().count() <= width || long_word, "{line:?} is wider than {width}:\n{wrapped}");
+        }
+        assert_eq!(steady(&wrapped), steady(&unwrapped), "no word broken or lost:\n{wrapped}");
+    }
+    // No ARP in the capture: no records, said in words.
+    let none = summary("sum-none", &espn, None, &["-include", "ARP"]);
+    assert!(!none.contains("Record type"), "{none}");
+    assert!(none.contains("no records: none of the 956 packets decoded into a selected record type"), "{none}");
+}
+
+/// Issue 16: the progress bar of a file input counts the file's bytes
+/// (compressed bytes of a gzipped one) against its size.
+#[test]
+fn file_input_reports_progress_in_bytes_of_its_size() {
+    use netcap::capture::{file::CaptureReader, PacketBatch, PacketSource};
+    let pcap = repo().join("testdata/sample.pcap");
+    let gz = temp_dir("progress").join("sample.pcap.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &std::fs::read(&pcap).expect("sample")).expect("gzip");
+    std::fs::write(&gz, enc.finish().expect("gzip")).expect("write");
+    for path in [pcap, gz] {
+        let size = std::fs::metadata(&path).expect("size").len();
+        let mut r = CaptureReader::open(&path).expect("open");
+        let progress = PacketSource::progress(&r).expect("a file has a known size");
+        assert_eq!(progress.total(), size);
+        let mut batch = PacketBatch::with_capacity(64, 1 << 16);
+        while r.fill(&mut batch, 64, 1 << 20).expect("no warning") {
+            batch = PacketBatch::with_capacity(64, 1 << 16);
+        }
+        assert_eq!(progress.read(), size, "{}", path.display());
+    }
 }

@@ -217,7 +217,7 @@ mod with_libpcap {
             let err = String::from_utf8_lossy(&res.stderr);
             assert!(res.status.success(), "{err}");
             assert!(
-                err.contains(&format!("{} packets (", expected.len())),
+                err.contains(&format!("{} packets (", netcap::cli::summary::count(expected.len() as u64))),
                 "{file} {expr}: tcpdump kept {} packets; netcap: {err}",
                 expected.len()
             );

@@ -113,3 +113,35 @@ fn the_readme_snippet_is_about_ten_lines() {
     let lines = block.lines().filter(|l| !l.trim().is_empty()).count();
     assert!((8..=12).contains(&lines), "{lines} lines");
 }
+
+/// Issue 16: `-json` wrote nanosecond timestamps as numbers that readers
+/// round to the microsecond. The default RFC 3339 string and `-ts ns` both
+/// reach Python's json and pandas with every nanosecond tshark shows.
+#[test]
+fn json_timestamps_reach_python_and_pandas_with_every_nanosecond() {
+    require_python_packages();
+    let capture = "tcpdump/tests/tcp-handshake-nano.pcap";
+    let files = record_files("json-ts", &[(capture, &[])]);
+    let tcp = files.iter().find(|f| f.ends_with("TCP.ncap.gz")).expect("TCP.ncap.gz");
+    let tshark = Command::new("tshark")
+        .args(["-r", &repo().join("../shared/pcaps").join(capture).display().to_string()])
+        .args(["-Y", "tcp", "-T", "fields", "-e", "frame.time_epoch"])
+        .output()
+        .unwrap_or_else(|e| panic!("tshark is the oracle here and could not be run ({e}): apt-get install tshark"));
+    assert!(tshark.status.success());
+    // tshark prints nine fraction digits: dropping the point gives nanoseconds.
+    let want: Vec<String> = String::from_utf8_lossy(&tshark.stdout).lines().map(|l| l.replace('.', "")).collect();
+    assert_eq!(want.len(), 3);
+    assert_eq!(want[0], "1418145369924505488");
+    let text = run_script("json_timestamps.py", std::slice::from_ref(tcp));
+    // Lines of four numbers (pandas may add warnings on stderr).
+    let got: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split(' ').collect::<Vec<_>>())
+        .filter(|w| w.len() == 4 && w.iter().all(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .collect();
+    assert_eq!(got.len(), want.len(), "{text}");
+    for (row, ns) in got.iter().zip(&want) {
+        assert_eq!(row, &vec![ns.as_str(); 4], "json, pandas (default), json, pandas (-ts ns)");
+    }
+}

@@ -242,7 +242,7 @@ fn sep_semicolon_and_ethernet_match_tshark() {
 #[test]
 fn json_lines_of_udp_are_typed_and_match_tshark() {
     let dir = capture("json-udp", ESPN, &[]);
-    let text = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json"]);
+    let text = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "seconds"]);
     let ts =
         tshark(ESPN, "udp", &["frame.time_epoch", "udp.srcport", "udp.dstport", "udp.length", "udp.checksum"], &[]);
     let lines: Vec<&str> = text.lines().collect();
@@ -253,7 +253,7 @@ fn json_lines_of_udp_are_typed_and_match_tshark() {
             serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i} is not JSON: {e}\n{line}"));
         let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
         assert_eq!(keys.len(), 8, "every field of UDP");
-        // The number's text is exactly the CSV's seconds.microseconds.
+        // With -ts seconds, the number's text is exactly the CSV's seconds.microseconds.
         let raw_ts = line.split("\"Timestamp\":").nth(1).and_then(|r| r.split(',').next()).expect("Timestamp");
         assert_eq!(raw_ts, tshark_epoch(&t[0], 6), "line {i}");
         assert!(v["Timestamp"].is_f64(), "a number");
@@ -271,6 +271,19 @@ fn json_lines_of_udp_are_typed_and_match_tshark() {
     let first: serde_json::Value = serde_json::from_str(sel.lines().next().expect("line")).expect("JSON");
     assert_eq!(first.as_object().expect("object").keys().collect::<Vec<_>>(), ["DstPort", "Timestamp"]);
     assert_eq!(first["Timestamp"].as_str(), Some("2010-04-07T17:29:29.782934Z"));
+    // Issue 16: JSON's default is that RFC 3339 string (a number in seconds
+    // is rounded to ~µs by JSON readers); -ts ns is an exact integer.
+    let plain = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json"]);
+    let first: serde_json::Value = serde_json::from_str(plain.lines().next().expect("line")).expect("JSON");
+    assert_eq!(first["Timestamp"].as_str(), Some("2010-04-07T17:29:29.782934Z"));
+    let ns = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "ns"]);
+    for (line, t) in ns.lines().zip(&ts) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(
+            v["Timestamp"].as_i64(),
+            Some(tshark_epoch(&t[0], 6).replace('.', "").parse::<i64>().expect("int") * 1000)
+        );
+    }
 }
 
 #[test]
@@ -301,6 +314,22 @@ fn nanosecond_timestamps_and_utc_match_tshark() {
     }
     // -utc=false is the default spelling.
     assert_eq!(run_ok(&["-r", s(&tcp), "-utc=false"]), run_ok(&["-r", s(&tcp)]));
+    // Issue 16: -ts names the three forms; -utc is -ts rfc3339.
+    let form = |ts: &str| parse_csv(&run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-ts", ts]), b',').1;
+    assert_eq!(form("seconds"), rows.iter().map(|r| vec![r[0].clone()]).collect::<Vec<_>>());
+    assert_eq!(form("rfc3339"), urows);
+    for (row, t) in form("ns").iter().zip(&ts) {
+        assert_eq!(row[0], t[0].replace('.', ""), "integer nanoseconds");
+    }
+    let tsv = run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-ts", "ns", "-tsv"]);
+    assert_eq!(tsv.lines().nth(1), Some("1418145369924505488"));
+    let table = run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-ts", "ns", "-table"]);
+    assert!(table.contains("1418145369924505488"), "{table}");
+    assert_eq!(run_ok(&["-r", s(&tcp), "-utc", "-ts", "rfc3339"]), run_ok(&["-r", s(&tcp), "-utc"]));
+    let clash = netcap(&["-r", s(&tcp), "-utc", "-ts", "ns"]);
+    assert_eq!(clash.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&clash.stderr).contains("-utc means -ts rfc3339"));
+    assert_eq!(netcap(&["-r", s(&tcp), "-ts", "ms"]).status.code(), Some(2));
 }
 
 #[test]
@@ -710,11 +739,10 @@ fn json_agrees_with_prost_reflect_on_every_record_type() {
     assert!(files.len() >= 12, "{files:?}");
     fn same(v: &Value, j: &serde_json::Value, ts: bool, digits: u32, what: &str) {
         match v {
-            // The number's exact text is checked against tshark elsewhere;
-            // here both sides go through the same decimal → f64 parse.
+            // Printed with -ts rfc3339 (JSON's default): the exact text.
             Value::I64(n) if ts => {
-                let text = netcap::timefmt::epoch_string(*n, digits);
-                assert_eq!(j.as_f64(), text.parse::<f64>().ok(), "{what}: {text}");
+                let text = netcap::timefmt::utc_string(*n, digits);
+                assert_eq!(j.as_str(), Some(text.as_str()), "{what}");
             }
             Value::I32(n) => assert_eq!(j.as_i64(), Some(i64::from(*n)), "{what}"),
             Value::I64(n) => assert_eq!(j.as_i64(), Some(*n), "{what}"),

@@ -60,4 +60,8 @@ impl PacketSource for Filtered {
     fn dump_format(&self) -> DumpFormat {
         self.inner.dump_format()
     }
+
+    fn progress(&self) -> Option<super::InputProgress> {
+        self.inner.progress()
+    }
 }

@@ -6,12 +6,30 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Interface names (pcapng `if_name`, empty when none) of the input's
+/// current section, by interface number: the reader fills it as it meets
+/// interface blocks, always before the packets that use them, so a dump
+/// can name its interfaces as the input did.
+pub type InterfaceNames = Arc<Mutex<Vec<String>>>;
 
 pub enum DumpFormat {
     /// Classic pcap with this link type; `nanos` selects the ns magic.
     Pcap { link_type: u32, nanos: bool },
-    /// pcapng; interfaces are described as packets name them.
-    PcapNg,
+    /// pcapng; interfaces are described as packets name them, with the
+    /// input's names.
+    PcapNg { names: InterfaceNames },
+}
+
+impl DumpFormat {
+    /// File name extension: a pcapng dump must not be called `.pcap`.
+    pub fn extension(&self) -> &'static str {
+        match self {
+            DumpFormat::Pcap { .. } => "pcap",
+            DumpFormat::PcapNg { .. } => "pcapng",
+        }
+    }
 }
 
 /// A packet file created on its first packet, so no empty file is left.
@@ -57,7 +75,7 @@ impl PacketDump {
                     w.write_all(&SNAPLEN.to_le_bytes())?;
                     w.write_all(&link_type.to_le_bytes())?;
                 }
-                DumpFormat::PcapNg => {
+                DumpFormat::PcapNg { .. } => {
                     // Section Header Block: byte-order magic, version 1.0, unknown section length.
                     let mut body = Vec::new();
                     body.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
@@ -86,7 +104,7 @@ impl PacketDump {
                 w.write_all(&orig_len.max(data.len() as u32).to_le_bytes())?;
                 w.write_all(data)?;
             }
-            DumpFormat::PcapNg => {
+            DumpFormat::PcapNg { .. } => {
                 let out_iface = self.interface(interface, link_type)?;
                 let ts = (timestamp.max(0)) as u64; // interfaces use if_tsresol 9 (ns)
                 let mut body = Vec::with_capacity(20 + data.len() + 3);
@@ -116,6 +134,13 @@ impl PacketDump {
         body.extend_from_slice(&(link_type as u16).to_le_bytes());
         body.extend_from_slice(&0u16.to_le_bytes());
         body.extend_from_slice(&SNAPLEN.to_le_bytes());
+        if let Some(name) = self.interface_name(interface) {
+            // if_name (2), padded to 32 bits.
+            body.extend_from_slice(&2u16.to_le_bytes());
+            body.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            body.extend_from_slice(name.as_bytes());
+            body.resize(body.len().next_multiple_of(4), 0);
+        }
         // if_tsresol = 9, then opt_endofopt.
         body.extend_from_slice(&9u16.to_le_bytes());
         body.extend_from_slice(&1u16.to_le_bytes());
@@ -125,6 +150,20 @@ impl PacketDump {
         write_block(w, 1, &body)?;
         self.interfaces.insert((interface, link_type), out);
         Ok(out)
+    }
+
+    /// The input's name of `interface`, if it has one (at most 255 bytes,
+    /// cut at a character boundary: an option's length is 16 bits, and no
+    /// real name comes near that).
+    fn interface_name(&self, interface: u32) -> Option<String> {
+        let DumpFormat::PcapNg { names } = &self.format else { return None };
+        let names = names.lock().ok()?;
+        let name = names.get(interface as usize).filter(|n| !n.is_empty())?;
+        let mut end = name.len().min(255);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.get(..end).map(str::to_owned)
     }
 
     pub fn finish(self) -> io::Result<()> {
@@ -172,6 +211,28 @@ mod tests {
     fn pcap_and_pcapng_roundtrip() {
         roundtrip(DumpFormat::Pcap { link_type: 1, nanos: false }, "us");
         roundtrip(DumpFormat::Pcap { link_type: 1, nanos: true }, "ns");
-        roundtrip(DumpFormat::PcapNg, "ng");
+        roundtrip(DumpFormat::PcapNg { names: InterfaceNames::default() }, "ng");
+    }
+
+    /// Issue 16: pcapng dumps keep the input's interface names.
+    #[test]
+    fn pcapng_dump_keeps_interface_names() {
+        let path = std::env::temp_dir().join(format!("netcap-dump-{}-names.pcapng", std::process::id()));
+        let names = InterfaceNames::default();
+        names.lock().expect("lock").extend(["".to_owned(), "eth7".to_owned()]);
+        let mut d = PacketDump::new(&path, DumpFormat::PcapNg { names });
+        d.write(1_600_000_000_000_000_000, 1, 1, 14, &[0xaa; 14]).expect("write");
+        d.write(1_600_000_000_000_000_000, 1, 0, 14, &[0xaa; 14]).expect("write");
+        d.finish().expect("flush");
+        let bytes = std::fs::read(&path).expect("dump");
+        std::fs::remove_file(&path).ok();
+        let mut blocks = pcap_parser::PcapNGSlice::from_slice(&bytes).expect("pcapng");
+        let mut got = Vec::new();
+        while let Some(Ok(block)) = blocks.next() {
+            if let pcap_parser::PcapBlockOwned::NG(pcap_parser::Block::InterfaceDescription(idb)) = block {
+                got.push(idb.if_name().and_then(Result::ok).map(str::to_owned));
+            }
+        }
+        assert_eq!(got, [Some("eth7".to_owned()), None]);
     }
 }

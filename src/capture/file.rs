@@ -2,8 +2,8 @@
 //! (any number of sections and interfaces, each with its own link type
 //! and timestamp resolution), plain or gzip-compressed.
 
-use super::dump::DumpFormat;
-use super::{PacketBatch, PacketSource, ReadWarning};
+use super::dump::{DumpFormat, InterfaceNames};
+use super::{InputProgress, PacketBatch, PacketSource, ReadWarning};
 use flate2::read::MultiGzDecoder;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
@@ -61,6 +61,9 @@ pub struct CaptureReader {
     /// Size of pcap-parser's read buffer (it does not tell).
     capacity: usize,
     finished: bool,
+    /// Bytes of the file read (compressed bytes of a gzipped one) and its
+    /// size, for the progress bar; None when not opened from a file.
+    progress: Option<InputProgress>,
 }
 
 /// What the headers seen so far say about the packets that follow.
@@ -70,6 +73,8 @@ struct FormatState {
     pcap_link: u32,
     pcap_nanos: bool,
     interfaces: Vec<Interface>,
+    /// The interfaces' names, shared with pcapng dumps.
+    names: InterfaceNames,
     ns_seen: bool,
     /// The current pcapng section has a major version other than 1: its
     /// blocks are skipped up to the next section header, as the pcapng
@@ -81,10 +86,14 @@ impl CaptureReader {
     pub fn open(path: &Path) -> Result<Self, OpenError> {
         let io_err = |e| OpenError::Io(path.to_owned(), e);
         let file = File::open(path).map_err(io_err)?;
-        let mut file = BufReader::with_capacity(1 << 16, file);
+        let progress = InputProgress::new(file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len()));
+        let counted = Counted { inner: file, progress: progress.clone() };
+        let mut file = BufReader::with_capacity(1 << 16, counted);
         let is_gzip = file.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
         let src: Box<dyn Read + Send> = if is_gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
-        Self::from_reader(src, path)
+        let mut r = Self::from_reader(src, path)?;
+        r.progress = progress;
+        Ok(r)
     }
 
     pub fn from_reader(src: Box<dyn Read + Send>, path: &Path) -> Result<Self, OpenError> {
@@ -102,6 +111,7 @@ impl CaptureReader {
             offset: 0,
             capacity: INITIAL_BUFFER,
             finished: false,
+            progress: None,
         };
         // Read up to the first packet so that format, link types and
         // timestamp resolution are known before any output is written.
@@ -239,6 +249,9 @@ impl FormatState {
                 // A new section starts a new interface list.
                 self.format = Some(CaptureFormat::PcapNg);
                 self.interfaces.clear();
+                if let Ok(mut names) = self.names.lock() {
+                    names.clear();
+                }
             }
             PcapBlockOwned::NG(Block::InterfaceDescription(_)) if self.skip_section => {}
             PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
@@ -246,6 +259,9 @@ impl FormatState {
                 // Finer than µs, or a binary fraction that µs cannot show exactly.
                 if units > 1_000_000 || (units.is_power_of_two() && units > 64) {
                     self.ns_seen = true;
+                }
+                if let Ok(mut names) = self.names.lock() {
+                    names.push(idb.if_name().and_then(Result::ok).unwrap_or_default().to_owned());
                 }
                 self.interfaces.push(Interface {
                     link_type: idb.linktype.0 as u32,
@@ -304,8 +320,28 @@ impl PacketSource for CaptureReader {
     fn dump_format(&self) -> DumpFormat {
         match self.format() {
             CaptureFormat::Pcap => DumpFormat::Pcap { link_type: self.link_type(), nanos: self.timestamp_digits() == 9 },
-            CaptureFormat::PcapNg => DumpFormat::PcapNg,
+            CaptureFormat::PcapNg => DumpFormat::PcapNg { names: self.state.names.clone() },
         }
+    }
+
+    fn progress(&self) -> Option<InputProgress> {
+        self.progress.clone()
+    }
+}
+
+/// A file that counts the bytes read from it into an [`InputProgress`].
+struct Counted {
+    inner: File,
+    progress: Option<InputProgress>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.add(n as u64);
+        }
+        Ok(n)
     }
 }
 

@@ -10,6 +10,37 @@ pub mod file;
 pub mod live;
 
 use dump::DumpFormat;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// How far the reader is through an input of known size (a regular
+/// file): bytes read so far, shared with the progress bar.
+#[derive(Debug, Clone)]
+pub struct InputProgress {
+    read: Arc<AtomicU64>,
+    total: u64,
+}
+
+impl InputProgress {
+    /// `None` unless the size is known.
+    pub fn new(total: Option<u64>) -> Option<Self> {
+        total.map(|total| InputProgress { read: Arc::new(AtomicU64::new(0)), total })
+    }
+
+    pub fn add(&self, n: u64) {
+        self.read.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Bytes read so far.
+    pub fn read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// The input's size in bytes.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+}
 
 /// Where packets come from: a capture file or a live interface. The
 /// pipeline's reader thread only sees this trait.
@@ -25,6 +56,10 @@ pub trait PacketSource: Send {
     fn dump_format(&self) -> DumpFormat;
     /// Kernel statistics of a live capture, when available.
     fn stats(&mut self) -> Option<CaptureStats> {
+        None
+    }
+    /// Progress through an input of known size (a file), for the progress bar.
+    fn progress(&self) -> Option<InputProgress> {
         None
     }
 }
@@ -179,10 +214,13 @@ impl PacketSource for ForcedLinkType {
     fn dump_format(&self) -> DumpFormat {
         match self.inner.dump_format() {
             DumpFormat::Pcap { nanos, .. } => DumpFormat::Pcap { link_type: self.link_type, nanos },
-            DumpFormat::PcapNg => DumpFormat::PcapNg,
+            DumpFormat::PcapNg { names } => DumpFormat::PcapNg { names },
         }
     }
     fn stats(&mut self) -> Option<CaptureStats> {
         self.inner.stats()
+    }
+    fn progress(&self) -> Option<InputProgress> {
+        self.inner.progress()
     }
 }

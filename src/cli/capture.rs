@@ -244,6 +244,7 @@ fn is_netcap_output(name: &str) -> bool {
         || name.ends_with(".ncap.gz")
         || name.ends_with("_labeled.csv")
         || matches!(name, "errors.log" | "errors.pcap" | "errors.pcapng" | "unknown.pcap" | "unknown.pcapng")
+        || name == crate::pipeline::UNKNOWN_TSV
 }
 
 /// Makes sure a run does not mix its files with an earlier run's: an
@@ -359,88 +360,9 @@ pub fn install_signal_handlers(stop: &Arc<AtomicBool>) {
     }
 }
 
+/// Prints the end-of-run summary to stderr (see [`super::summary`]).
 pub fn print_summary(s: &Summary, opts: &CaptureOptions) {
-    let secs = s.elapsed.as_secs_f64().max(1e-9);
-    let mut table = comfy_table::Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(vec!["Record type", "Records"]);
-    for (name, n) in &s.records {
-        table.add_row(vec![name.to_string(), n.to_string()]);
-    }
-    eprintln!("{table}");
-    eprintln!(
-        "{} packets ({} bytes) from {} in {:.3}s ({:.0} packets/s) with {} workers, peak RSS {}{}",
-        s.packets,
-        s.bytes,
-        opts.source_name,
-        secs,
-        s.packets as f64 / secs,
-        opts.workers.max(1),
-        peak_rss().map_or_else(|| "unknown".to_string(), |kb| format!("{} MiB", kb / 1024)),
-        if s.interrupted { " — interrupted, files closed cleanly" } else { "" }
-    );
-    let list = |m: &std::collections::BTreeMap<String, u64>| {
-        m.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
-    };
-    if s.errors > 0 {
-        eprintln!("{} packets with decode errors ({}) → errors.log, errors.pcap", s.errors, list(&s.error_kinds));
-    }
-    if s.unknown > 0 {
-        eprintln!("{} packets with unknown protocols ({}) → unknown.pcap", s.unknown, list(&s.unknown_kinds));
-    }
-    for (name, n) in &s.flows_evicted {
-        eprintln!(
-            "{n} {name} records written early: table full (-max-flows {}, -memcap {} MiB)",
-            opts.flows.max_flows,
-            opts.flows.memcap >> 20
-        );
-    }
-    let d = &s.defrag;
-    if d.fragments > 0 {
-        eprintln!(
-            "IP defragmentation: {} fragments, {} datagrams reassembled; {} overlaps ({} with different bytes), {} \
-             timed out, {} with too many fragments, {} invalid, {} forced out",
-            d.fragments,
-            d.datagrams,
-            d.overlaps,
-            d.overlaps_differ,
-            d.timed_out,
-            d.too_many_fragments,
-            d.invalid,
-            d.evicted
-        );
-    }
-    if let Some(st) = &s.stream {
-        let r = &st.reassembly;
-        eprintln!(
-            "TCP reassembly: {} connections, {} segments, {} bytes in order; {} out of order, {} overlaps ({} with \
-             different bytes), {} gaps ({} bytes missing), {} bytes dropped; {} timed out, {} forced out by -memcap",
-            st.connections,
-            r.segments,
-            r.bytes,
-            r.out_of_order,
-            r.overlaps,
-            r.overlaps_differ,
-            r.gaps,
-            r.gap_bytes,
-            r.dropped_bytes,
-            st.timed_out,
-            st.evicted
-        );
-    }
-    if let Some(k) = s.capture_stats {
-        eprintln!(
-            "kernel: {} packets received, {} dropped, {} dropped by the interface",
-            k.received, k.dropped, k.if_dropped
-        );
-    }
-}
-
-/// Peak resident set size in KiB (Linux: VmHWM of /proc/self/status).
-fn peak_rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    eprint!("{}", super::summary::summary_text(s, opts, super::summary::terminal_width()));
 }
 
 /// What `-iface`, `-interfaces` and `-bpf` say in a build without libpcap.

@@ -95,7 +95,7 @@ fn specialise(bin_name: &str, cmd: Command) -> Command {
     match bin_name {
         "netcap" | "netcap capture" => {
             let cmd = cmd.mut_arg("out", |a| {
-                a.help("Directory for the record files (<Type>.ncap.gz), errors.log, errors.pcap and unknown.pcap; created if absent")
+                a.help("Directory for the record files (<Type>.ncap.gz), errors.log, errors.pcap, unknown.pcap (.pcapng for a pcapng input) and unknown.tsv; created if absent")
             });
             if bin_name == "netcap capture" {
                 cmd.about(
@@ -107,7 +107,7 @@ fn specialise(bin_name: &str, cmd: Command) -> Command {
             }
         }
         "netcap sensor" => cmd.mut_arg("out", |a| {
-            a.help("Directory for errors.log, errors.pcap and unknown.pcap; the records go to the server")
+            a.help("Directory for errors.log, errors.pcap, unknown.pcap (.pcapng for a pcapng input) and unknown.tsv; the records go to the server")
         }),
         _ => cmd,
     }

@@ -11,6 +11,7 @@ pub mod label;
 pub mod read;
 pub mod sensor;
 pub mod server;
+pub mod summary;
 
 use std::ffi::OsString;
 use std::path::Path;

@@ -13,7 +13,7 @@ use crate::output::json::JsonSink;
 use crate::output::record::Values;
 use crate::output::struc::StrucSink;
 use crate::output::table::{header_table, TableSink};
-use crate::output::{timestamp_digits, Error, Renderer, Sink, Style};
+use crate::output::{timestamp_digits, Error, Renderer, Sink, Style, TsFormat};
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Parser};
 use std::ffi::OsString;
@@ -29,6 +29,7 @@ pub const EXIT_BAD_INPUT: i32 = 1;
     version = crate::VERSION,
     about = "Prints the records of a netcap file (.ncap or .ncap.gz, recognised by content); CSV by default",
     after_help = "Go Netcap's single-dash spellings work too: -r TCP.ncap.gz -select Timestamp,SrcPort -tsv -utc.\n\
+                  Timestamps that keep every digit in any reader: -json (RFC 3339 strings), or -ts ns.\n\
                   Boolean flags take an optional value with '=': -utc, -utc=true, -utc=false.\n\
                   Exit status: 0 ok, 1 malformed file or failed -check, 2 usage error."
 )]
@@ -59,7 +60,14 @@ pub struct ReadArgs {
           require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub tsv: bool,
 
-    /// Timestamps as ISO 8601 UTC (2012-03-16T13:30:07.100000Z).
+    /// Timestamp form: seconds (1418145369.924505488, Go Netcap's), ns
+    /// (1418145369924505488) or rfc3339 (2014-12-09T17:16:09.924505488Z).
+    /// Default: rfc3339 for -json (a JSON number in seconds is rounded by
+    /// readers), seconds otherwise.
+    #[arg(long, value_name = "FORM", value_enum)]
+    pub ts: Option<TsFormat>,
+
+    /// Timestamps as RFC 3339 UTC (2012-03-16T13:30:07.100000Z): same as -ts rfc3339.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
           require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub utc: bool,
@@ -80,7 +88,7 @@ pub struct ReadArgs {
     pub header: bool,
 
     /// JSON Lines: one object per record; numbers as numbers, timestamps as
-    /// seconds (strings with -utc), bytes as hex, nested messages as objects.
+    /// RFC 3339 strings (see -ts), bytes as hex, nested messages as objects.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
           require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub json: bool,
@@ -147,6 +155,15 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if chosen.len() > 1 {
         return usage(format!("choose one of {}, not several", chosen.join(", ")));
     }
+    let ts = match (args.ts, args.utc) {
+        (Some(ts), true) if ts != TsFormat::Rfc3339 => {
+            return usage(format!("-utc means -ts rfc3339; it cannot be combined with -ts {}", ts_name(ts)))
+        }
+        (Some(ts), _) => ts,
+        (None, true) => TsFormat::Rfc3339,
+        (None, false) if args.json => TsFormat::Rfc3339,
+        (None, false) => TsFormat::Seconds,
+    };
     let input = match (args.read.clone(), args.file.clone()) {
         (Some(a), Some(b)) if a != b => {
             return usage(format!("two input files given: {} and {}", a.display(), b.display()))
@@ -162,7 +179,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             (Some(c), _) => Some(c.clone()),
             (None, i) => i.clone(),
         };
-        return run_check(&args, target.as_deref(), sep);
+        return run_check(&args, target.as_deref(), sep, ts);
     }
 
     let Some(path) = input else {
@@ -196,7 +213,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if args.header {
         return finish_output(writeln!(io::stdout().lock(), "{}", header_table(reader.header())));
     }
-    let mut renderer = match renderer_for(&args, &reader) {
+    let mut renderer = match renderer_for(&args, &reader, ts) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -234,7 +251,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 /// The renderer for the file's record type, with `-select` and the style
 /// flags applied; an unknown `-select` name is a usage error.
-fn renderer_for(args: &ReadArgs, reader: &RecordReader) -> Result<Renderer, i32> {
+fn renderer_for(args: &ReadArgs, reader: &RecordReader, ts: TsFormat) -> Result<Renderer, i32> {
     let header = reader.header();
     // RecordReader::open has checked that the type is in the schema.
     let Some(desc) = crate::schema::message(&header.r#type) else {
@@ -245,7 +262,7 @@ fn renderer_for(args: &ReadArgs, reader: &RecordReader) -> Result<Renderer, i32>
         begin: args.begin.clone(),
         end: args.end.clone(),
         struct_sep: args.struct_sep.clone(),
-        utc: args.utc,
+        ts,
         digits: timestamp_digits(header.timestamp_digits),
     };
     let mut renderer = Renderer::new(&desc, style);
@@ -289,7 +306,7 @@ fn print_records(reader: &mut RecordReader, r: &mut Renderer, sink: &mut dyn Sin
 }
 
 /// `-check`: of a record file's CSV output, a CSV file, or stdin.
-fn run_check(args: &ReadArgs, target: Option<&Path>, sep: u8) -> i32 {
+fn run_check(args: &ReadArgs, target: Option<&Path>, sep: u8, ts: TsFormat) -> i32 {
     let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let checker = Checker::new(io::stdout().lock(), sep, color);
     let (summary, input_error) = match target {
@@ -305,7 +322,7 @@ fn run_check(args: &ReadArgs, target: Option<&Path>, sep: u8) -> i32 {
                     return EXIT_BAD_INPUT;
                 }
             };
-            let mut renderer = match renderer_for(args, &reader) {
+            let mut renderer = match renderer_for(args, &reader, ts) {
                 Ok(r) => r,
                 Err(code) => return code,
             };
@@ -382,6 +399,12 @@ fn capture_format(path: &Path) -> Option<&'static str> {
         0x0a0d_0d0a => Some("pcapng"),
         _ => None,
     }
+}
+
+/// The `-ts` spelling of `ts`, for messages.
+fn ts_name(ts: TsFormat) -> String {
+    use clap::ValueEnum;
+    ts.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
 }
 
 fn usage_bad(msg: String) -> i32 {

@@ -203,15 +203,9 @@ pub fn decode_batch(gz: &[u8]) -> Result<CheckedBatch, Reject> {
 }
 
 /// Reads a protobuf varint at the start of `buf`: (value, its length).
+/// `None` for anything [`crate::varint::decode`] rejects.
 pub fn read_varint(buf: &[u8]) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for (i, &byte) in buf.iter().take(10).enumerate() {
-        value |= u64::from(byte & 0x7f) << (7 * i as u32);
-        if byte & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
+    crate::varint::decode(buf).ok()
 }
 
 /// Length (prefix included) of the length-delimited record at the start

@@ -1,12 +1,13 @@
 //! JSON Lines: one object per record, keys from the schema, typed values:
 //! integers and floats as numbers (non-finite floats as null), bools,
 //! strings, bytes as lowercase hex strings, nested messages as objects
-//! (null when absent), lists as arrays. Timestamps are numbers in
-//! seconds with the header's fraction digits (exact digits, e.g.
-//! `1499255023.848884`), or ISO 8601 strings with `-utc`.
+//! (null when absent), lists as arrays. Timestamps per [`TsFormat`]:
+//! RFC 3339 strings by default (`read` chooses that for JSON, because a
+//! number in seconds is rounded to ~µs by readers that parse floats),
+//! integer nanoseconds, or seconds as a number.
 
 use super::record::{elements, scalar, Kind, Scalar, Values, Wire};
-use super::{push_hex, push_timestamp, Error, Renderer, Sink};
+use super::{push_hex, push_timestamp, Error, Renderer, Sink, TsFormat};
 use std::io::{BufWriter, Write};
 
 pub struct JsonSink<W: Write> {
@@ -96,7 +97,7 @@ impl Renderer {
     fn push_json_scalar(&self, out: &mut Vec<u8>, v: Scalar<'_>, timestamp: bool) {
         match v {
             Scalar::I(ns) if timestamp => {
-                if self.style.utc {
+                if self.style.ts == TsFormat::Rfc3339 {
                     out.push(b'"');
                     push_timestamp(out, ns, &self.style);
                     out.push(b'"');

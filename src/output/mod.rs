@@ -26,16 +26,33 @@ pub struct Style {
     pub end: String,
     /// Separates the values inside it.
     pub struct_sep: String,
-    /// Timestamps as ISO 8601 UTC instead of `seconds.fraction`.
-    pub utc: bool,
+    /// How timestamps are spelled (`-ts`).
+    pub ts: TsFormat,
     /// Fraction digits of timestamps (the header's TimestampDigits).
     pub digits: u32,
 }
 
 impl Default for Style {
     fn default() -> Self {
-        Style { begin: "(".into(), end: ")".into(), struct_sep: "-".into(), utc: false, digits: 6 }
+        Style { begin: "(".into(), end: ")".into(), struct_sep: "-".into(), ts: TsFormat::Seconds, digits: 6 }
     }
+}
+
+/// How timestamp fields (int64 nanoseconds since the epoch, recognised by
+/// name in the schema) are written: `-ts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TsFormat {
+    /// `1418145369.924505488`: seconds with the header's fraction digits,
+    /// Go Netcap's CSV form. A JSON number, which most JSON readers parse
+    /// into a 64-bit float and so round to about the microsecond.
+    Seconds,
+    /// `1418145369924505488`: integer nanoseconds, exact in every reader
+    /// that keeps 64-bit integers (Python, pandas, Polars, DuckDB, jq 1.7).
+    Ns,
+    /// `2014-12-09T17:16:09.924505488Z`: RFC 3339 in UTC with the header's
+    /// fraction digits; a JSON string, so no reader rounds it, and pandas,
+    /// Polars and DuckDB parse it as a timestamp.
+    Rfc3339,
 }
 
 /// Why printing stopped.
@@ -214,10 +231,10 @@ pub fn push_text(out: &mut Vec<u8>, v: Scalar<'_>, timestamp: bool, style: &Styl
 
 #[inline]
 pub fn push_timestamp(out: &mut Vec<u8>, ns: i64, style: &Style) {
-    if style.utc {
-        crate::timefmt::push_utc(out, ns, style.digits);
-    } else {
-        crate::timefmt::push_epoch(out, ns, style.digits);
+    match style.ts {
+        TsFormat::Seconds => crate::timefmt::push_epoch(out, ns, style.digits),
+        TsFormat::Ns => out.extend_from_slice(itoa::Buffer::new().format(ns).as_bytes()),
+        TsFormat::Rfc3339 => crate::timefmt::push_utc(out, ns, style.digits),
     }
 }
 
@@ -255,5 +272,18 @@ mod tests {
             out.push(b' ');
         }
         assert_eq!(String::from_utf8_lossy(&out), "-5 18446744073709551615 7.836586993143013 true 0aff 1499255023.848884 ");
+    }
+
+    #[test]
+    fn timestamps_in_each_form_keep_every_digit() {
+        let ns = 1_418_145_369_924_505_488;
+        let text = |ts| {
+            let mut out = Vec::new();
+            push_timestamp(&mut out, ns, &Style { ts, digits: 9, ..Style::default() });
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        assert_eq!(text(TsFormat::Seconds), "1418145369.924505488");
+        assert_eq!(text(TsFormat::Ns), "1418145369924505488");
+        assert_eq!(text(TsFormat::Rfc3339), "2014-12-09T17:16:09.924505488Z");
     }
 }

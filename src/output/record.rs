@@ -213,28 +213,19 @@ impl Values {
     }
 }
 
-/// Reads a varint at `*pos`, not past `end`.
+/// Reads a varint at `*pos`, not past `end` (through [`crate::varint`]).
 #[inline]
 pub fn read_varint(buf: &[u8], pos: &mut usize, end: usize) -> Result<u64, String> {
-    let mut value = 0u64;
-    let mut shift = 0u32;
-    let end = end.min(buf.len());
-    while *pos < end {
-        let b = buf[*pos];
-        *pos += 1;
-        if shift == 63 && b > 1 {
-            return Err("varint overflows 64 bits".into());
+    let rest = buf.get(*pos..end.min(buf.len())).unwrap_or_default();
+    match crate::varint::decode(rest) {
+        Ok((value, len)) => {
+            *pos += len;
+            Ok(value)
         }
-        value |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Ok(value);
-        }
-        shift += 7;
-        if shift > 63 {
-            return Err("varint longer than 10 bytes".into());
-        }
+        Err(crate::varint::VarintError::Truncated) => Err("truncated varint".into()),
+        Err(crate::varint::VarintError::TooLong) => Err("varint longer than 10 bytes".into()),
+        Err(crate::varint::VarintError::Overflow) => Err("varint overflows 64 bits".into()),
     }
-    Err("truncated varint".into())
 }
 
 fn read_fixed<const N: usize>(buf: &[u8], pos: &mut usize, end: usize) -> Result<[u8; N], String> {
