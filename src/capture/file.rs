@@ -1,16 +1,17 @@
 //! Streaming reader for pcap (µs and ns, either byte order) and pcapng
 //! (any number of sections and interfaces, each with its own link type
-//! and timestamp resolution), plain or gzip-compressed.
+//! and timestamp resolution), plain, gzip- or zstd-compressed.
 
 use super::dump::DumpFormat;
 use super::{PacketBatch, PacketSource, ReadWarning};
-use flate2::read::MultiGzDecoder;
+use crate::compress::{self, Compression, InputPosition};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const INITIAL_BUFFER: usize = 1 << 20;
 /// Largest block we grow the read buffer for. Real packets are at most a
@@ -61,6 +62,9 @@ pub struct CaptureReader {
     /// Size of pcap-parser's read buffer (it does not tell).
     capacity: usize,
     finished: bool,
+    /// A compressed file's decoder position and last error, so that a
+    /// truncated or corrupt `.pcap.gz` says where its compressed bytes end.
+    compressed: Option<(Compression, Arc<InputPosition>)>,
 }
 
 /// What the headers seen so far say about the packets that follow.
@@ -81,18 +85,21 @@ impl CaptureReader {
     pub fn open(path: &Path) -> Result<Self, OpenError> {
         let io_err = |e| OpenError::Io(path.to_owned(), e);
         let file = File::open(path).map_err(io_err)?;
-        let mut file = BufReader::with_capacity(1 << 16, file);
-        let is_gzip = file.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
-        let src: Box<dyn Read + Send> = if is_gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
-        Self::from_reader(src, path)
+        let file = BufReader::with_capacity(1 << 16, file);
+        let (src, kind, position) = compress::decompressed(file).map_err(io_err)?;
+        let mut r = match (Self::from_reader(src, path), &position) {
+            // Cut or damaged before the first block: say so, not "not a capture".
+            (Err(e), Some(_)) => return Err(compressed_open_error(path).unwrap_or(e)),
+            (r, _) => r?,
+        };
+        r.compressed = position.map(|p| (kind, p));
+        Ok(r)
     }
 
     pub fn from_reader(src: Box<dyn Read + Send>, path: &Path) -> Result<Self, OpenError> {
         let inner = match pcap_parser::create_reader(INITIAL_BUFFER, src) {
             Ok(r) => r,
-            Err(PcapError::ReadError) => {
-                return Err(OpenError::Io(path.to_owned(), io::Error::other("read failed")))
-            }
+            Err(PcapError::ReadError) => return Err(OpenError::Io(path.to_owned(), io::Error::other("read failed"))),
             Err(_) => return Err(OpenError::NotCapture(path.to_owned())),
         };
         let mut r = CaptureReader {
@@ -102,6 +109,7 @@ impl CaptureReader {
             offset: 0,
             capacity: INITIAL_BUFFER,
             finished: false,
+            compressed: None,
         };
         // Read up to the first packet so that format, link types and
         // timestamp resolution are known before any output is written.
@@ -140,7 +148,11 @@ impl CaptureReader {
 
     /// 9 when the capture has nanosecond (or finer) timestamps, else 6.
     pub fn timestamp_digits(&self) -> u32 {
-        if self.state.pcap_nanos || self.state.ns_seen { 9 } else { 6 }
+        if self.state.pcap_nanos || self.state.ns_seen {
+            9
+        } else {
+            6
+        }
     }
 
     /// Link type and units-per-second of each pcapng interface seen so far.
@@ -165,6 +177,20 @@ impl CaptureReader {
         ReadWarning { offset: self.offset, message: format!("{}: {message}", self.path.display()) }
     }
 
+    /// pcap-parser reports a failed read as just "read error": say what
+    /// failed and where — for compressed input, the decoder's reason and
+    /// how far into the file it got (the end of a truncated download).
+    fn read_error(&self) -> ReadWarning {
+        match &self.compressed {
+            Some((kind, p)) => self.warning(format!(
+                "{}, after {} bytes of capture data; stopping",
+                compressed_end(*kind, p),
+                self.offset
+            )),
+            None => self.warning(format!("read error at byte offset {}; stopping", self.offset)),
+        }
+    }
+
     /// Reads one block; a packet block goes into `batch`.
     fn next_into(&mut self, batch: &mut PacketBatch) -> Result<(), ReadWarning> {
         loop {
@@ -184,15 +210,14 @@ impl CaptureReader {
                 Err(PcapError::Incomplete(_)) => Need::Data,
                 Err(PcapError::BufferTooSmall) => Need::Room,
                 Err(PcapError::UnexpectedEof) => {
-                    return Err(self.warning(format!(
-                        "truncated last packet at byte offset {} ignored",
-                        self.offset
-                    )));
+                    return Err(self.warning(format!("truncated last packet at byte offset {} ignored", self.offset)));
                 }
                 Err(e) => {
                     let kind = match e {
-                        PcapError::ReadError => "read error".to_string(),
-                        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => format!("malformed block ({k:?})"),
+                        PcapError::ReadError => return Err(self.read_error()),
+                        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => {
+                            format!("malformed block ({k:?})")
+                        }
                         _ => "malformed data".to_string(),
                     };
                     return Err(self.warning(format!("{kind} at byte offset {}; stopping", self.offset)));
@@ -203,7 +228,7 @@ impl CaptureReader {
             // so grow as for BufferTooSmall.
             if matches!(need, Need::Data) && self.inner.data().len() < self.capacity {
                 if self.inner.refill().is_err() {
-                    return Err(self.warning("read error".into()));
+                    return Err(self.read_error());
                 }
                 continue;
             }
@@ -219,11 +244,32 @@ impl CaptureReader {
             }
             self.capacity = size;
             if self.inner.refill().is_err() {
-                return Err(self.warning("read error".into()));
+                return Err(self.read_error());
             }
         }
     }
+}
 
+/// Why a compressed file that did not open as a capture failed, when its
+/// decompression did: pcap-parser stops at the first short read, so the
+/// file is read again (at most 1 MiB of content) to see whether the
+/// compressed stream itself is cut short or damaged.
+fn compressed_open_error(path: &Path) -> Option<OpenError> {
+    let file = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
+    let (src, kind, position) = compress::decompressed(file).ok()?;
+    let position = position?;
+    io::copy(&mut src.take(1 << 20), &mut io::sink()).err()?;
+    Some(OpenError::Io(path.to_owned(), io::Error::other(compressed_end(kind, &position))))
+}
+
+/// Where and why a compressed capture stopped decompressing.
+fn compressed_end(kind: Compression, p: &InputPosition) -> String {
+    format!(
+        "{} input ends or is damaged at compressed byte offset {} ({})",
+        kind.name(),
+        p.consumed(),
+        p.last_error().unwrap_or_else(|| "read failed".into())
+    )
 }
 
 impl FormatState {
@@ -303,7 +349,9 @@ impl PacketSource for CaptureReader {
 
     fn dump_format(&self) -> DumpFormat {
         match self.format() {
-            CaptureFormat::Pcap => DumpFormat::Pcap { link_type: self.link_type(), nanos: self.timestamp_digits() == 9 },
+            CaptureFormat::Pcap => {
+                DumpFormat::Pcap { link_type: self.link_type(), nanos: self.timestamp_digits() == 9 }
+            }
             CaptureFormat::PcapNg => DumpFormat::PcapNg,
         }
     }

@@ -32,9 +32,14 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
             out.push(arg);
             continue;
         }
-        let name = s.strip_prefix('-').filter(|rest| !rest.starts_with('-')).map(|rest| rest.split('=').next().unwrap_or(""));
+        let name =
+            s.strip_prefix('-').filter(|rest| !rest.starts_with('-')).map(|rest| rest.split('=').next().unwrap_or(""));
         match name {
-            Some(n) if n.len() >= 2 && n.starts_with(|c: char| c.is_ascii_alphabetic()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {
+            Some(n)
+                if n.len() >= 2
+                    && n.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
                 out.push(OsString::from(format!("-{s}")));
             }
             _ => out.push(arg),
@@ -82,7 +87,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
 
 /// Whether top-level arguments (already normalised) ask for `read`
 /// rather than `capture`: `-check`, or `-r` of a record file. A record
-/// file is recognised by content; a file named `.ncap`/`.ncap.gz` that
+/// file is recognised by content; a file named `.ncap`/`.ncap.gz`/`.ncap.zst` that
 /// is not a capture goes to `read` too, so that its damage is reported
 /// as a record file's.
 fn wants_read(args: &[OsString]) -> bool {
@@ -95,7 +100,7 @@ fn wants_read(args: &[OsString]) -> bool {
         return true;
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (name.ends_with(".ncap") || name.ends_with(".ncap.gz"))
+    crate::compress::is_record_file_name(name)
         && path.is_file()
         && crate::capture::file::CaptureReader::open(path).is_err()
 }
@@ -118,14 +123,14 @@ fn input_path(args: &[OsString]) -> Option<OsString> {
 }
 
 /// True when `path` holds netcap records rather than a capture: decided
-/// by content (a valid netcap header, gzipped or not), so a `.ncap.gz`
+/// by content (a valid netcap header, compressed or not), so a `.ncap.gz`
 /// and a `.pcap.gz` are told apart whatever their names. A pipe or device
 /// (`tcpdump -w - | netcap -r /dev/stdin`) cannot be looked into without
 /// consuming it, so there only the name decides.
 pub fn is_record_file(path: &Path) -> bool {
     if !path.is_file() {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        return name.ends_with(".ncap") || name.ends_with(".ncap.gz");
+        return crate::compress::is_record_file_name(name);
     }
     crate::container::RecordReader::open(path).is_ok()
 }
@@ -140,7 +145,10 @@ mod tests {
 
     #[test]
     fn go_style_flags_become_long_flags() {
-        assert_eq!(norm(&["-r", "x.pcap", "-workers", "2", "-comp=false"]), ["-r", "x.pcap", "--workers", "2", "--comp=false"]);
+        assert_eq!(
+            norm(&["-r", "x.pcap", "-workers", "2", "-comp=false"]),
+            ["-r", "x.pcap", "--workers", "2", "--comp=false"]
+        );
         assert_eq!(norm(&["-select", "a,b", "--tsv", "-sep", "-"]), ["--select", "a,b", "--tsv", "--sep", "-"]);
         assert_eq!(norm(&["-bpf", "-1", "--", "-foo"]), ["--bpf", "-1", "--", "-foo"]);
     }
