@@ -78,7 +78,7 @@ fn main() {
     println!("| compression | bytes | % of uncompressed | compress MB/s | decompress MB/s |");
     println!("|---|---|---|---|---|");
     let mb_s = |d: Duration| total as f64 / 1e6 / d.as_secs_f64().max(1e-9);
-    let mut row = |name: String, packed: Vec<Vec<u8>>, t_comp: Duration, unpack: fn(&[u8]) -> usize| {
+    let row = |name: String, packed: Vec<Vec<u8>>, t_comp: Duration, unpack: fn(&[u8]) -> usize| {
         let size: usize = packed.iter().map(Vec::len).sum();
         let (n, t_dec) = best_of_three(|| packed.iter().map(|p| unpack(p)).sum());
         assert_eq!(n, total, "{name} round trip");
