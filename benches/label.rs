@@ -32,8 +32,10 @@ fn main() {
     // Packet k: 37 µs apart, a host pair and ports derived from k.
     let ts = |k: u64| BASE_NS + k as i64 * 37_000 + 123;
     let header = |ty: &str| pb::Header { r#type: ty.into(), version: "bench".into(), input_source: "bench.pcap".into(), timestamp_digits: 6, ..Default::default() };
-    let mut tcp = RecordWriter::create(&dir, &header("TCP"), true, true).expect("create");
-    let mut ipv4 = RecordWriter::create(&dir, &header("IPv4"), true, true).expect("create");
+    let mut tcp =
+        RecordWriter::create(&dir, &header("TCP"), netcap::compress::Compression::Gzip, true).expect("create");
+    let mut ipv4 =
+        RecordWriter::create(&dir, &header("IPv4"), netcap::compress::Compression::Gzip, true).expect("create");
     for k in 0..n {
         let t = pb::Tcp { timestamp: ts(k), src_port: 1024 + (k % 50_000) as i32, dst_port: 443, seq_num: k as u32, window: 512, ..Default::default() };
         tcp.write_raw(&t.encode_length_delimited_to_vec()).expect("write");

@@ -42,7 +42,7 @@ fn main() {
     };
     let source = netcap::capture::file::CaptureReader::open(&pcap).unwrap_or_else(|e| panic!("{e}"));
     let info = netcap::sink::RunInfo { input_source: opts.source_name.clone(), contains_payloads: false };
-    let sink = Box::new(netcap::sink::FileSink::new(records.clone(), true, true, info));
+    let sink = Box::new(netcap::sink::FileSink::new(records.clone(), netcap::compress::Compression::Gzip, true, info));
     pipeline::run(Box::new(source), sink, &opts).unwrap_or_else(|e| panic!("capture {}: {e:#}", pcap.display()));
 
     println!("read benchmark: {} replicated to ~{target} records per type, one thread", pcap.display());
@@ -94,7 +94,7 @@ fn replicate(src: &Path, dir: &Path, target: u64) -> PathBuf {
     assert!(n > 0, "no records in {}", src.display());
     let big_dir = dir.join(format!("{}-big", header.r#type));
     std::fs::create_dir_all(&big_dir).expect("dir");
-    let mut w = RecordWriter::create(&big_dir, &header, true, true).expect("create");
+    let mut w = RecordWriter::create(&big_dir, &header, netcap::compress::Compression::Gzip, true).expect("create");
     let mut written = 0;
     while written < target {
         w.write_raw(&raw).expect("write");

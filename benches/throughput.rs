@@ -1,6 +1,6 @@
 //! End-to-end throughput: replicates ../shared/bench/base.pcap.gz (24k
 //! packets of mixed real traffic) to about one million packets, then times
-//! the `netcap` binary on it with gzip on and off, for 1 and 2 workers, and
+//! the `netcap` binary on it with `-comp gzip`, `zstd` and `none`, for 1 and 2 workers, and
 //! reports packets/s and peak RSS (from netcap's own summary line); then
 //! the user CPU time with the flow record types off and on.
 //!
@@ -51,9 +51,9 @@ fn main() {
     // CPU seconds (user + system, all threads) come from GNU time when it is
     // installed: on a shared machine they say more than wall-clock time.
     let gnu_time = Path::new("/usr/bin/time").exists();
-    println!("| gzip | workers | seconds | packets/s | CPU seconds | packets per CPU second | peak RSS |");
+    println!("| comp | workers | seconds | packets/s | CPU seconds | packets per CPU second | peak RSS |");
     println!("|------|---------|---------|-----------|-------------|------------------------|----------|");
-    for comp in ["true", "false"] {
+    for comp in ["gzip", "zstd", "none"] {
         for workers in ["1", "2"] {
             let out = work.join(format!("out-{comp}-{workers}"));
             let _ = std::fs::remove_dir_all(&out);

@@ -8,7 +8,6 @@
 //! or an `Unknown`/`Error` outcome, never in a panic.
 #![allow(dead_code)]
 
-use flate2::read::MultiGzDecoder;
 use netcap::app::AppOutput;
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
@@ -17,7 +16,7 @@ use netcap::decode::{linktype, wire, Emitter, EncodeConfig, Layers, Outcome, MAX
 use netcap::registry::ENCODERS;
 use netcap::schema::pb;
 use prost::Message;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::{BufRead, BufReader, Cursor};
 use std::path::Path;
 
 /// Link types the first 4 bytes of a `decode_packet` input map onto when
@@ -86,11 +85,10 @@ pub fn decode_packet(data: &[u8]) {
     decode_frame(link, i64::from(link), frame, &config);
 }
 
-/// Opens `data` as a capture the way `CaptureReader::open` does (gzip by magic).
+/// Opens `data` as a capture the way `CaptureReader::open` does (gzip or
+/// zstd by magic).
 pub fn open_capture(data: &[u8]) -> Option<CaptureReader> {
-    let cursor = Cursor::new(data.to_vec());
-    let src: Box<dyn Read + Send> =
-        if data.starts_with(&[0x1f, 0x8b]) { Box::new(MultiGzDecoder::new(cursor)) } else { Box::new(cursor) };
+    let (src, _, _) = netcap::compress::decompressed(Cursor::new(data.to_vec())).ok()?;
     CaptureReader::from_reader(src, Path::new("fuzz-input")).ok()
 }
 
@@ -144,15 +142,11 @@ pub fn capture_reader(data: &[u8]) {
     read_capture(data, false);
 }
 
-/// Target `ncap_reader`: the input as a `.ncap` (or `.ncap.gz`) stream,
-/// each record decoded against the header's type.
+/// Target `ncap_reader`: the input as a `.ncap` (or `.ncap.gz`,
+/// `.ncap.zst`) stream, each record decoded against the header's type.
 pub fn ncap_reader(data: &[u8]) {
-    let cursor = Cursor::new(data.to_vec());
-    let src: Box<dyn BufRead + Send> = if data.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::new(MultiGzDecoder::new(cursor)))
-    } else {
-        Box::new(cursor)
-    };
+    let Ok((decompressed, _, _)) = netcap::compress::decompressed(Cursor::new(data.to_vec())) else { return };
+    let src: Box<dyn BufRead + Send> = Box::new(BufReader::new(decompressed));
     let Ok(mut reader) = RecordReader::from_reader(src, Path::new("fuzz-input")) else { return };
     let Some(desc) = netcap::schema::message(&reader.header().r#type) else {
         panic!("reader accepted unknown record type {:?}", reader.header().r#type);

@@ -13,6 +13,7 @@
 
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
+use netcap::compress::Compression;
 use netcap::decode::EncodeConfig;
 use netcap::pipeline::{self, CaptureOptions};
 use std::collections::hash_map::DefaultHasher;
@@ -88,8 +89,8 @@ fn main() -> std::io::Result<()> {
         }
 
         if i % NCAP_EVERY == 0 {
-            for compress in [false, true] {
-                let out_dir = scratch.join(format!("{i}-{compress}"));
+            for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
+                let out_dir = scratch.join(format!("{i}-{}", compression.name()));
                 let opts = CaptureOptions {
                     flows: Default::default(),
                     stream: Default::default(),
@@ -104,14 +105,15 @@ fn main() -> std::io::Result<()> {
                 };
                 let Ok(source) = netcap::capture::file::CaptureReader::open(&file) else { continue };
                 let info = netcap::sink::RunInfo { input_source: opts.source_name.clone(), contains_payloads: i % 2 == 0 };
-                let sink = Box::new(netcap::sink::FileSink::new(out_dir.clone(), compress, true, info));
+                let sink = Box::new(netcap::sink::FileSink::new(out_dir.clone(), compression, true, info));
                 if pipeline::run(Box::new(source), sink, &opts).is_err() {
                     continue;
                 }
                 for e in std::fs::read_dir(&out_dir)?.flatten() {
                     let p = e.path();
                     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    if name.ends_with(".ncap") || (name.ends_with(".ncap.gz") && e.metadata()?.len() <= NCAP_MAX) {
+                    let compressed = name.ends_with(".ncap.gz") || name.ends_with(".ncap.zst");
+                    if name.ends_with(".ncap") || (compressed && e.metadata()?.len() <= NCAP_MAX) {
                         let data = std::fs::read(&p)?;
                         n_ncap += usize::from(save(&ncap_dir, &data[..data.len().min(NCAP_MAX as usize)])?);
                     }

@@ -1,29 +1,28 @@
-//! The `.ncap` container: a (usually gzipped) stream of varint
-//! length-delimited protobuf messages, the first being a `Header`.
+//! The `.ncap` container: a (usually gzip- or zstd-compressed) stream of
+//! varint length-delimited protobuf messages, the first being a `Header`.
 //! No other file knows this byte layout.
 
+use crate::compress::{self, Compression, InputPosition};
 use crate::schema::pb;
-use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
-use flate2::Compression;
 use prost::Message;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Largest record a reader accepts: a length prefix claiming more is
 /// treated as corruption, never as a reason to allocate.
 pub const MAX_RECORD_SIZE: usize = 16 << 20;
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
 /// Output file name of a record type.
-pub fn file_name(type_name: &str, compress: bool) -> String {
-    if compress { format!("{type_name}.ncap.gz") } else { format!("{type_name}.ncap") }
+pub fn file_name(type_name: &str, compression: Compression) -> String {
+    format!("{type_name}{}", compression.record_suffix())
 }
 
 enum Sink {
     Gzip(GzEncoder<Box<dyn Write + Send>>),
+    Zstd(zstd::stream::write::Encoder<'static, Box<dyn Write + Send>>),
     Plain(Box<dyn Write + Send>),
 }
 
@@ -35,16 +34,16 @@ pub struct RecordWriter {
 }
 
 impl RecordWriter {
-    /// Creates `dir/<Type>.ncap[.gz]` and writes `header` into it.
-    pub fn create(dir: &Path, header: &pb::Header, compress: bool, buffered: bool) -> io::Result<Self> {
-        let path = dir.join(file_name(&header.r#type, compress));
+    /// Creates `dir/<Type>.ncap[.gz|.zst]` and writes `header` into it.
+    pub fn create(dir: &Path, header: &pb::Header, compression: Compression, buffered: bool) -> io::Result<Self> {
+        let path = dir.join(file_name(&header.r#type, compression));
         let file = File::create(&path)?;
         let inner: Box<dyn Write + Send> =
             if buffered { Box::new(BufWriter::with_capacity(1 << 20, file)) } else { Box::new(file) };
-        let sink = if compress {
-            Sink::Gzip(GzEncoder::new(inner, Compression::fast()))
-        } else {
-            Sink::Plain(inner)
+        let sink = match compression {
+            Compression::Gzip => Sink::Gzip(GzEncoder::new(inner, flate2::Compression::new(compress::GZIP_LEVEL))),
+            Compression::Zstd => Sink::Zstd(zstd::stream::write::Encoder::new(inner, compress::ZSTD_LEVEL)?),
+            Compression::None => Sink::Plain(inner),
         };
         let mut w = RecordWriter { sink, path, records: 0 };
         w.write_raw(&header.encode_length_delimited_to_vec())?;
@@ -59,7 +58,7 @@ impl RecordWriter {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
         let fresh = file.metadata()?.len() == 0;
         let inner: Box<dyn Write + Send> = Box::new(BufWriter::with_capacity(1 << 16, file));
-        let sink = Sink::Gzip(GzEncoder::new(inner, Compression::fast()));
+        let sink = Sink::Gzip(GzEncoder::new(inner, flate2::Compression::new(compress::GZIP_LEVEL)));
         let mut w = RecordWriter { sink, path: path.to_owned(), records: 0 };
         if fresh {
             w.write_raw(&header.encode_length_delimited_to_vec())?;
@@ -67,11 +66,13 @@ impl RecordWriter {
         Ok(w)
     }
 
-    /// Pushes everything written so far to the file (a gzip sync flush),
+    /// Pushes everything written so far to the file (a gzip sync flush,
+    /// a zstd block flush),
     /// so a long-lived writer loses nothing buffered if the process dies.
     pub fn flush(&mut self) -> io::Result<()> {
         match &mut self.sink {
             Sink::Gzip(w) => w.flush(),
+            Sink::Zstd(w) => w.flush(),
             Sink::Plain(w) => w.flush(),
         }
     }
@@ -80,6 +81,7 @@ impl RecordWriter {
     pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.sink {
             Sink::Gzip(w) => w.write_all(bytes),
+            Sink::Zstd(w) => w.write_all(bytes),
             Sink::Plain(w) => w.write_all(bytes),
         }
     }
@@ -96,10 +98,11 @@ impl RecordWriter {
         &self.path
     }
 
-    /// Completes the gzip stream and flushes everything to disk.
+    /// Completes the gzip or zstd stream and flushes everything to disk.
     pub fn finish(self) -> io::Result<()> {
         match self.sink {
             Sink::Gzip(w) => w.finish()?.flush(),
+            Sink::Zstd(w) => w.finish()?.flush(),
             Sink::Plain(mut w) => w.flush(),
         }
     }
@@ -131,8 +134,8 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Reads records one at a time from a `.ncap` or `.ncap.gz` file,
-/// recognised by content (gzip magic), not by name.
+/// Reads records one at a time from a `.ncap`, `.ncap.gz` or `.ncap.zst`
+/// file, its compression recognised by content (magic bytes), not by name.
 pub struct RecordReader {
     src: Box<dyn BufRead + Send>,
     path: PathBuf,
@@ -141,38 +144,55 @@ pub struct RecordReader {
     /// Where the record last returned by `next_raw` starts.
     last_start: u64,
     header: pb::Header,
+    /// Where a compressed file's decoder stands, for error messages.
+    compressed: Option<Arc<InputPosition>>,
 }
 
 impl RecordReader {
     pub fn open(path: &Path) -> Result<Self, ReadError> {
         let fail = |reason: String| ReadError { path: path.to_owned(), record: 0, offset: 0, reason };
         let file = File::open(path).map_err(|e| fail(e.to_string()))?;
-        let mut file = BufReader::with_capacity(1 << 16, file);
-        let magic = file.fill_buf().map_err(|e| fail(e.to_string()))?;
-        let src: Box<dyn BufRead + Send> = if magic.starts_with(&GZIP_MAGIC) {
-            Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(file)))
-        } else {
-            Box::new(file)
-        };
-        Self::from_reader(src, path)
+        let file = BufReader::with_capacity(1 << 16, file);
+        let (src, _, compressed) = compress::decompressed(file).map_err(|e| fail(e.to_string()))?;
+        let mut r = Self::start(Box::new(BufReader::with_capacity(1 << 16, src)), path, compressed);
+        r.read_header()?;
+        Ok(r)
     }
 
+    /// Reads an already decompressed stream.
     pub fn from_reader(src: Box<dyn BufRead + Send>, path: &Path) -> Result<Self, ReadError> {
-        let mut r = RecordReader { src, path: path.to_owned(), next_record: 0, offset: 0, last_start: 0, header: pb::Header::default() };
+        let mut r = Self::start(src, path, None);
+        r.read_header()?;
+        Ok(r)
+    }
+
+    fn start(src: Box<dyn BufRead + Send>, path: &Path, compressed: Option<Arc<InputPosition>>) -> Self {
+        RecordReader {
+            src,
+            path: path.to_owned(),
+            next_record: 0,
+            offset: 0,
+            last_start: 0,
+            header: pb::Header::default(),
+            compressed,
+        }
+    }
+
+    fn read_header(&mut self) -> Result<(), ReadError> {
         let mut buf = Vec::new();
-        match r.next_raw(&mut buf) {
+        match self.next_raw(&mut buf) {
             Ok(true) => {}
-            Ok(false) => return Err(r.error(0, "empty file: no netcap header".into())),
+            Ok(false) => return Err(self.error(0, "empty file: no netcap header".into())),
             Err(e) => return Err(e),
         }
         // The header is record 0, whatever the counter says by now.
         let header_error = |r: &Self, reason: String| ReadError { record: 0, ..r.error(0, reason) };
-        r.header = pb::Header::decode(buf.as_slice())
-            .map_err(|e| header_error(&r, format!("not a netcap file: bad header: {e}")))?;
-        if r.header.r#type.is_empty() || crate::schema::message(&r.header.r#type).is_none() {
-            return Err(header_error(&r, format!("not a netcap file: unknown record type {:?}", r.header.r#type)));
+        self.header = pb::Header::decode(buf.as_slice())
+            .map_err(|e| header_error(self, format!("not a netcap file: bad header: {e}")))?;
+        if self.header.r#type.is_empty() || crate::schema::message(&self.header.r#type).is_none() {
+            return Err(header_error(self, format!("not a netcap file: unknown record type {:?}", self.header.r#type)));
         }
-        Ok(r)
+        Ok(())
     }
 
     pub fn header(&self) -> &pb::Header {
@@ -192,7 +212,14 @@ impl RecordReader {
         ReadError { path: self.path.clone(), record, offset, reason }
     }
 
+    /// An error about the record starting at `offset`; for a compressed
+    /// file it also says how far into the file itself the decoder had read
+    /// (the end of a truncated file, near the damage of a corrupt one).
     fn error(&self, offset: u64, reason: String) -> ReadError {
+        let reason = match &self.compressed {
+            Some(p) => format!("{reason} (compressed input read up to byte {})", p.consumed()),
+            None => reason,
+        };
         ReadError { path: self.path.clone(), record: self.next_record, offset, reason }
     }
 
@@ -282,10 +309,10 @@ mod tests {
         pb::Header { r#type: "UDP".into(), version: "test".into(), ..Default::default() }
     }
 
-    fn roundtrip(compress: bool) {
-        let dir = std::env::temp_dir().join(format!("netcap-container-{}-{compress}", std::process::id()));
+    fn roundtrip(compression: Compression) {
+        let dir = std::env::temp_dir().join(format!("netcap-container-{}-{compression:?}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let mut w = RecordWriter::create(&dir, &header(), compress, true).expect("create");
+        let mut w = RecordWriter::create(&dir, &header(), compression, true).expect("create");
         let rec = pb::Udp { src_port: 53, ..Default::default() };
         w.write_raw(&rec.encode_length_delimited_to_vec()).expect("write");
         let path = w.path().to_owned();
@@ -300,9 +327,10 @@ mod tests {
     }
 
     #[test]
-    fn roundtrip_gzip_and_plain() {
-        roundtrip(true);
-        roundtrip(false);
+    fn roundtrip_gzip_zstd_and_plain() {
+        roundtrip(Compression::Gzip);
+        roundtrip(Compression::Zstd);
+        roundtrip(Compression::None);
     }
 
     /// Length prefixes split across the reader's buffer, cut short, too

@@ -8,6 +8,7 @@ pub mod app;
 pub mod stream;
 pub mod schema;
 pub mod capture;
+pub mod compress;
 pub mod container;
 pub mod timefmt;
 pub mod varint;

@@ -1,8 +1,9 @@
 //! Where records go once encoded: a [`RecordSink`]. The capture pipeline
 //! hands every sink the same length-delimited record bytes, in capture
-//! order; [`FileSink`] writes `<Type>.ncap.gz` files, and the sensor's
+//! order; [`FileSink`] writes `<Type>.ncap.gz` (or `.ncap.zst`, `.ncap`) files, and the sensor's
 //! network sink (collect/) sends them to a server instead.
 
+use crate::compress::Compression;
 use crate::container::RecordWriter;
 use crate::schema::pb;
 use anyhow::{Context, Result};
@@ -46,19 +47,19 @@ pub trait RecordSink: Send {
     fn finish(self: Box<Self>) -> Result<Vec<(&'static str, u64)>>;
 }
 
-/// Writes `<dir>/<Type>.ncap[.gz]`, each created with its Header on the
+/// Writes `<dir>/<Type>.ncap[.gz|.zst]`, each created with its Header on the
 /// type's first record, so a type without records leaves no file.
 pub struct FileSink {
     dir: PathBuf,
-    compress: bool,
+    compression: Compression,
     buffered: bool,
     info: RunInfo,
     writers: Vec<(&'static str, RecordWriter)>,
 }
 
 impl FileSink {
-    pub fn new(dir: PathBuf, compress: bool, buffered: bool, info: RunInfo) -> Self {
-        FileSink { dir, compress, buffered, info, writers: Vec::new() }
+    pub fn new(dir: PathBuf, compression: Compression, buffered: bool, info: RunInfo) -> Self {
+        FileSink { dir, compression, buffered, info, writers: Vec::new() }
     }
 }
 
@@ -69,7 +70,7 @@ impl RecordSink for FileSink {
             Some(i) => i,
             None => {
                 let header = self.info.header(type_name, timestamp_digits);
-                let w = RecordWriter::create(&self.dir, &header, self.compress, self.buffered)
+                let w = RecordWriter::create(&self.dir, &header, self.compression, self.buffered)
                     .with_context(|| format!("cannot create record file in {}", self.dir.display()))?;
                 self.writers.push((type_name, w));
                 self.writers.len() - 1

@@ -313,7 +313,7 @@ fn mutate(base: &[u8], k: usize, rng: &mut Rng) -> (Vec<u8>, String) {
         }
         _ => {
             // A chunk of the capture copied over another place, then gzipped
-            // (and sometimes the gzip stream cut short).
+            // or zstd-compressed (and sometimes the compressed stream cut short).
             if len > 0 {
                 let from = rng.below(len);
                 let to = rng.below(len);
@@ -321,14 +321,20 @@ fn mutate(base: &[u8], k: usize, rng: &mut Rng) -> (Vec<u8>, String) {
                 let chunk = base[from..from + n].to_vec();
                 v[to..to + n].copy_from_slice(&chunk);
             }
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            let _ = gz.write_all(&v);
-            let mut out = gz.finish().unwrap_or_default();
+            let zstd = rng.below(2) == 0;
+            let mut out = if zstd {
+                zstd::stream::encode_all(v.as_slice(), 1).unwrap_or_default()
+            } else {
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                let _ = gz.write_all(&v);
+                gz.finish().unwrap_or_default()
+            };
             let cut = rng.below(2) == 0;
             if cut {
                 out.truncate(rng.below(out.len() + 1));
             }
-            return (out, format!("chunk spliced, gzipped{}", if cut { ", gzip cut" } else { "" }));
+            let how = if zstd { "zstd" } else { "gzip" };
+            return (out, format!("chunk spliced, {how}{}", if cut { ", cut" } else { "" }));
         }
     };
     (v, desc)

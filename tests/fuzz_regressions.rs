@@ -42,7 +42,13 @@ fn decode_packet_inputs() {
 #[test]
 fn capture_reader_inputs() {
     replay("capture_reader", harness::capture_reader);
-    for data in [&[][..], &[0xd4, 0xc3, 0xb2, 0xa1][..], &[0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0][..], &[0x1f, 0x8b][..]] {
+    for data in [
+        &[][..],
+        &[0xd4, 0xc3, 0xb2, 0xa1][..],
+        &[0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0][..],
+        &[0x1f, 0x8b][..],
+        &[0x28, 0xb5, 0x2f, 0xfd][..],
+    ] {
         harness::capture_reader(data);
     }
 }
@@ -50,7 +56,7 @@ fn capture_reader_inputs() {
 #[test]
 fn ncap_reader_inputs() {
     replay("ncap_reader", harness::ncap_reader);
-    for data in [&[][..], &[0xff; 11][..], &[0x1f, 0x8b, 8, 0][..]] {
+    for data in [&[][..], &[0xff; 11][..], &[0x1f, 0x8b, 8, 0][..], &[0x28, 0xb5, 0x2f, 0xfd, 0, 0][..]] {
         harness::ncap_reader(data);
     }
 }

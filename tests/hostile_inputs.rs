@@ -63,7 +63,7 @@ fn one_interface_per_packet_is_linear() {
     let start = Instant::now();
     let source = netcap::capture::file::CaptureReader::open(&input).expect("a capture");
     let info = netcap::sink::RunInfo { input_source: opts.source_name.clone(), contains_payloads: false };
-    let sink = Box::new(netcap::sink::FileSink::new(out_dir, false, true, info));
+    let sink = Box::new(netcap::sink::FileSink::new(out_dir, netcap::compress::Compression::None, true, info));
     let summary = pipeline::run(Box::new(source), sink, &opts).expect("pipeline");
     let took = start.elapsed();
     std::fs::remove_dir_all(&dir).ok();

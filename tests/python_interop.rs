@@ -22,7 +22,7 @@ fn python() -> String {
 
 fn require_python_packages() {
     let probe = Command::new(python())
-        .args(["-c", "import google.protobuf, grpc_tools, pandas"])
+        .args(["-c", "import google.protobuf, grpc_tools, pandas, zstandard"])
         .output()
         .unwrap_or_else(|e| panic!("cannot run {} ({e}): these tests need Python 3", python()));
     assert!(
@@ -85,10 +85,15 @@ fn python_protobuf_decodes_the_values_netcap_prints() {
             ("chrissanders-packets/icmpv6_neighbor_solicitation.pcapng", &[]),
             // Nanosecond timestamps, payload bytes, and uncompressed files.
             ("tcpdump/tests/tcp-handshake-nano.pcap", &["-payload", "-comp=false"]),
+            // zstd files (issue 15).
+            ("tcpdump/tests/icmpv6.pcap", &["-comp", "zstd"]),
+            ("chrissanders-packets/http_espn.pcapng", &["-comp=zstd"]),
             ("chrissanders-packets/http_espn.pcapng", &["-payload"]),
         ],
     );
     assert!(files.len() >= 20, "{files:?}");
+    let zstd = files.iter().filter(|f| f.to_string_lossy().ends_with(".ncap.zst")).count();
+    assert!(zstd >= 10, "{files:?}");
     let text = run_script("interop.py", &files);
     let types: Vec<&str> = text.lines().filter(|l| l.ends_with("records agree")).collect();
     assert_eq!(types.len(), files.len(), "{text}");
@@ -111,7 +116,7 @@ fn the_readme_snippet_is_about_ten_lines() {
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README.md");
     let block = doc.split("```python\n").nth(1).and_then(|b| b.split("```").next()).expect("a python block");
     let lines = block.lines().filter(|l| !l.trim().is_empty()).count();
-    assert!((8..=12).contains(&lines), "{lines} lines");
+    assert!((8..=13).contains(&lines), "{lines} lines");
 }
 
 /// Issue 16: `-json` wrote nanosecond timestamps as numbers that readers

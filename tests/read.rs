@@ -630,6 +630,40 @@ fn damaged_files_print_every_complete_record_then_fail() {
     assert!(n < 28, "{n}");
     assert!(err.contains(&format!("record {} at byte offset {}", n + 1, offs[n + 1])), "{err}");
 
+    // zstd (issue 15): two frames, header and records 1-9 in the first
+    // (which read as one stream); the second cut in the middle, then with
+    // its frame header damaged.
+    let frame = |b: &[u8]| zstd::stream::encode_all(b, 1).expect("zstd");
+    let (first, second) = (frame(&bytes[..offs[10]]), frame(&bytes[offs[10]..]));
+    let whole = dir.join("two-frames.ncap.zst");
+    std::fs::write(&whole, [&first[..], &second[..]].concat()).expect("write");
+    assert_eq!(run_ok(&["read", s(&whole)]), good, "frames read as one stream");
+    let cut_zst = dir.join("cut.ncap.zst");
+    let cut_at = first.len() + second.len() / 2;
+    std::fs::write(&cut_zst, [&first[..], &second[..second.len() / 2]].concat()).expect("write");
+    let (n, err) = read_bad(&cut_zst, &good);
+    assert_eq!(n, 9, "{err}");
+    assert!(err.contains(&format!("record 10 at byte offset {}", offs[10])), "{err}");
+    assert!(err.contains(&format!("compressed input read up to byte {cut_at}")), "{err}");
+    let mut damaged = [&first[..], &second[..]].concat();
+    damaged[first.len()] ^= 0xff; // the second frame's magic
+    let bad_zst = dir.join("damaged.ncap.zst");
+    std::fs::write(&bad_zst, &damaged).expect("write");
+    let (n, err) = read_bad(&bad_zst, &good);
+    assert_eq!(n, 9, "{err}");
+    assert!(err.contains(&format!("record 10 at byte offset {}", offs[10])), "{err}");
+    // A zstd file cut inside its only frame, before any record.
+    let (n, err) = read_bad(
+        &{
+            let p = dir.join("stub.ncap.zst");
+            std::fs::write(&p, &first[..first.len() / 2]).expect("write");
+            p
+        },
+        &good,
+    );
+    assert_eq!(n, 0);
+    assert!(err.contains("record 0 at byte offset 0") && err.contains("compressed input read up to byte"), "{err}");
+
     // Random bytes, and a file of another kind.
     let random = dir.join("random.ncap.gz");
     std::fs::write(&random, (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect::<Vec<_>>())
@@ -697,11 +731,31 @@ fn read_says_what_a_capture_or_a_directory_is() {
         assert!(err.contains(&format!("is a packet capture ({format}), not a record file")), "{err}");
         assert!(err.contains(&format!("netcap -r {} -out DIR", path.display())), "{err}");
     }
+    // zstd-compressed captures are recognised too.
+    let zst = temp_dir("read-capture-zst").join("sample.pcap.zst");
+    std::fs::write(
+        &zst,
+        zstd::stream::encode_all(std::fs::read(&sample).expect("sample").as_slice(), 3).expect("zstd"),
+    )
+    .expect("write");
+    let out = netcap(&["read", s(&zst)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a packet capture (pcap), not a record file"), "{err}");
+
+    // A directory without record files says so...
     let dir = repo().join("testdata");
     let out = netcap(&["read", s(&dir)]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("is a directory: read takes one record file, e.g."), "{err}");
+    assert!(err.contains("is a directory and holds no record files (.ncap, .ncap.gz, .ncap.zst)"), "{err}");
+    // ...and one with record files (zstd ones too) names one of them.
+    let out_dir = capture("read-dir", NANO, &["-comp=zstd"]);
+    let out = netcap(&["read", s(&out_dir)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let first = out_dir.join("Connection.ncap.zst");
+    assert!(err.contains(&format!("is a directory: read takes one record file, e.g. {}", first.display())), "{err}");
 }
 
 #[test]

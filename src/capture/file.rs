@@ -1,16 +1,17 @@
 //! Streaming reader for pcap (µs and ns, either byte order) and pcapng
 //! (any number of sections and interfaces, each with its own link type
-//! and timestamp resolution), plain or gzip-compressed.
+//! and timestamp resolution), plain, gzip- or zstd-compressed.
 
 use super::dump::{DumpFormat, InterfaceNames};
 use super::{InputProgress, PacketBatch, PacketSource, ReadWarning};
-use flate2::read::MultiGzDecoder;
+use crate::compress::{self, Compression, InputPosition};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::{PcapNGPacketBlock, PcapReaderIterator};
 use pcap_parser::{PcapBlockOwned, PcapError};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const INITIAL_BUFFER: usize = 1 << 20;
 /// Largest block we grow the read buffer for. Real packets are at most a
@@ -61,9 +62,12 @@ pub struct CaptureReader {
     /// Size of pcap-parser's read buffer (it does not tell).
     capacity: usize,
     finished: bool,
-    /// Bytes of the file read (compressed bytes of a gzipped one) and its
-    /// size, for the progress bar; None when not opened from a file.
+    /// Bytes of the file read (compressed bytes of a compressed one) and
+    /// its size, for the progress bar; None when not opened from a file.
     progress: Option<InputProgress>,
+    /// A compressed file's decoder position and last error, so that a
+    /// truncated or corrupt `.pcap.gz` says where its compressed bytes end.
+    compressed: Option<(Compression, Arc<InputPosition>)>,
 }
 
 /// What the headers seen so far say about the packets that follow.
@@ -88,10 +92,14 @@ impl CaptureReader {
         let file = File::open(path).map_err(io_err)?;
         let progress = InputProgress::new(file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len()));
         let counted = Counted { inner: file, progress: progress.clone() };
-        let mut file = BufReader::with_capacity(1 << 16, counted);
-        let is_gzip = file.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
-        let src: Box<dyn Read + Send> = if is_gzip { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
-        let mut r = Self::from_reader(src, path)?;
+        let file = BufReader::with_capacity(1 << 16, counted);
+        let (src, kind, position) = compress::decompressed(file).map_err(io_err)?;
+        let mut r = match (Self::from_reader(src, path), &position) {
+            // Cut or damaged before the first block: say so, not "not a capture".
+            (Err(e), Some(_)) => return Err(compressed_open_error(path).unwrap_or(e)),
+            (r, _) => r?,
+        };
+        r.compressed = position.map(|p| (kind, p));
         r.progress = progress;
         Ok(r)
     }
@@ -99,9 +107,7 @@ impl CaptureReader {
     pub fn from_reader(src: Box<dyn Read + Send>, path: &Path) -> Result<Self, OpenError> {
         let inner = match pcap_parser::create_reader(INITIAL_BUFFER, src) {
             Ok(r) => r,
-            Err(PcapError::ReadError) => {
-                return Err(OpenError::Io(path.to_owned(), io::Error::other("read failed")))
-            }
+            Err(PcapError::ReadError) => return Err(OpenError::Io(path.to_owned(), io::Error::other("read failed"))),
             Err(_) => return Err(OpenError::NotCapture(path.to_owned())),
         };
         let mut r = CaptureReader {
@@ -112,6 +118,7 @@ impl CaptureReader {
             capacity: INITIAL_BUFFER,
             finished: false,
             progress: None,
+            compressed: None,
         };
         // Read up to the first packet so that format, link types and
         // timestamp resolution are known before any output is written.
@@ -150,7 +157,11 @@ impl CaptureReader {
 
     /// 9 when the capture has nanosecond (or finer) timestamps, else 6.
     pub fn timestamp_digits(&self) -> u32 {
-        if self.state.pcap_nanos || self.state.ns_seen { 9 } else { 6 }
+        if self.state.pcap_nanos || self.state.ns_seen {
+            9
+        } else {
+            6
+        }
     }
 
     /// Link type and units-per-second of each pcapng interface seen so far.
@@ -175,6 +186,20 @@ impl CaptureReader {
         ReadWarning { offset: self.offset, message: format!("{}: {message}", self.path.display()) }
     }
 
+    /// pcap-parser reports a failed read as just "read error": say what
+    /// failed and where — for compressed input, the decoder's reason and
+    /// how far into the file it got (the end of a truncated download).
+    fn read_error(&self) -> ReadWarning {
+        match &self.compressed {
+            Some((kind, p)) => self.warning(format!(
+                "{}, after {} bytes of capture data; stopping",
+                compressed_end(*kind, p),
+                self.offset
+            )),
+            None => self.warning(format!("read error at byte offset {}; stopping", self.offset)),
+        }
+    }
+
     /// Reads one block; a packet block goes into `batch`.
     fn next_into(&mut self, batch: &mut PacketBatch) -> Result<(), ReadWarning> {
         loop {
@@ -194,15 +219,14 @@ impl CaptureReader {
                 Err(PcapError::Incomplete(_)) => Need::Data,
                 Err(PcapError::BufferTooSmall) => Need::Room,
                 Err(PcapError::UnexpectedEof) => {
-                    return Err(self.warning(format!(
-                        "truncated last packet at byte offset {} ignored",
-                        self.offset
-                    )));
+                    return Err(self.warning(format!("truncated last packet at byte offset {} ignored", self.offset)));
                 }
                 Err(e) => {
                     let kind = match e {
-                        PcapError::ReadError => "read error".to_string(),
-                        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => format!("malformed block ({k:?})"),
+                        PcapError::ReadError => return Err(self.read_error()),
+                        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => {
+                            format!("malformed block ({k:?})")
+                        }
                         _ => "malformed data".to_string(),
                     };
                     return Err(self.warning(format!("{kind} at byte offset {}; stopping", self.offset)));
@@ -213,7 +237,7 @@ impl CaptureReader {
             // so grow as for BufferTooSmall.
             if matches!(need, Need::Data) && self.inner.data().len() < self.capacity {
                 if self.inner.refill().is_err() {
-                    return Err(self.warning("read error".into()));
+                    return Err(self.read_error());
                 }
                 continue;
             }
@@ -229,11 +253,32 @@ impl CaptureReader {
             }
             self.capacity = size;
             if self.inner.refill().is_err() {
-                return Err(self.warning("read error".into()));
+                return Err(self.read_error());
             }
         }
     }
+}
 
+/// Why a compressed file that did not open as a capture failed, when its
+/// decompression did: pcap-parser stops at the first short read, so the
+/// file is read again (at most 1 MiB of content) to see whether the
+/// compressed stream itself is cut short or damaged.
+fn compressed_open_error(path: &Path) -> Option<OpenError> {
+    let file = BufReader::with_capacity(1 << 16, File::open(path).ok()?);
+    let (src, kind, position) = compress::decompressed(file).ok()?;
+    let position = position?;
+    io::copy(&mut src.take(1 << 20), &mut io::sink()).err()?;
+    Some(OpenError::Io(path.to_owned(), io::Error::other(compressed_end(kind, &position))))
+}
+
+/// Where and why a compressed capture stopped decompressing.
+fn compressed_end(kind: Compression, p: &InputPosition) -> String {
+    format!(
+        "{} input ends or is damaged at compressed byte offset {} ({})",
+        kind.name(),
+        p.consumed(),
+        p.last_error().unwrap_or_else(|| "read failed".into())
+    )
 }
 
 impl FormatState {

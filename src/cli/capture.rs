@@ -4,6 +4,7 @@
 use super::EXIT_USAGE;
 use crate::capture::file::CaptureReader;
 use crate::capture::PacketSource;
+use crate::compress::{self, Compression};
 use crate::decode::EncodeConfig;
 use crate::flows::FlowConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
@@ -29,10 +30,12 @@ pub struct CaptureArgs {
     #[command(flatten)]
     pub common: PipelineArgs,
 
-    /// Gzip the record files (.ncap.gz); false writes .ncap.
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true", value_parser = BoolishValueParser::new())]
-    pub comp: bool,
+    /// Compression of the record files: gzip (.ncap.gz, Go Netcap's),
+    /// zstd (.ncap.zst: smaller and faster) or none (.ncap); true/false
+    /// mean gzip/none, as in Go Netcap.
+    #[arg(long, value_name = "gzip|zstd|none", default_value = "gzip", num_args = 0..=1,
+          default_missing_value = "gzip", value_parser = Compression::parse)]
+    pub comp: Compression,
 
     /// Replace the netcap output already in -out (record files, errors and
     /// unknown packets, labeled CSVs) instead of refusing to mix with it.
@@ -240,15 +243,14 @@ pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
 
 /// Whether `name` is a file a netcap run or `netcap label` writes.
 fn is_netcap_output(name: &str) -> bool {
-    name.ends_with(".ncap")
-        || name.ends_with(".ncap.gz")
+    compress::is_record_file_name(name)
         || name.ends_with("_labeled.csv")
         || matches!(name, "errors.log" | "errors.pcap" | "errors.pcapng" | "unknown.pcap" | "unknown.pcapng")
         || name == crate::pipeline::UNKNOWN_TSV
 }
 
 /// Makes sure a run does not mix its files with an earlier run's: an
-/// earlier run's `.ncap` and `.ncap.gz` of one type would sit side by side
+/// earlier run's `.ncap`, `.ncap.gz` and `.ncap.zst` of one type would sit side by side
 /// (with `-comp` changed), or a type it had and this run has not would stay,
 /// and `read`/`label` would take them all. With `overwrite` they are removed
 /// first; otherwise the run is refused, naming what is there. Other files

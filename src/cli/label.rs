@@ -33,7 +33,7 @@ pub struct LabelArgs {
     #[arg(short = 'r', long = "read", value_name = "PCAP")]
     pub read: Option<PathBuf>,
 
-    /// Directory holding the record files (.ncap/.ncap.gz); the CSVs go there too.
+    /// Directory holding the record files (.ncap/.ncap.gz/.ncap.zst); the CSVs go there too.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 
@@ -260,13 +260,13 @@ fn report_bad_lines(path: &Path, loaded: &Loaded) {
     }
 }
 
-/// `.ncap` and `.ncap.gz` files in `dir`, sorted by name.
+/// Record files (`.ncap`, `.ncap.gz`, `.ncap.zst`) in `dir`, sorted by name.
 fn record_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if (name.ends_with(".ncap") || name.ends_with(".ncap.gz")) && path.is_file() {
+        if crate::compress::is_record_file_name(name) && path.is_file() {
             files.push(path);
         }
     }

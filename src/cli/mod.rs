@@ -94,7 +94,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
 
 /// Whether top-level arguments (already normalised) ask for `read`
 /// rather than `capture`: `-check`, or `-r` of a record file. A record
-/// file is recognised by content; a file named `.ncap`/`.ncap.gz` that
+/// file is recognised by content; a file named `.ncap`/`.ncap.gz`/`.ncap.zst` that
 /// is not a capture goes to `read` too, so that its damage is reported
 /// as a record file's.
 fn wants_read(args: &[OsString]) -> bool {
@@ -107,7 +107,7 @@ fn wants_read(args: &[OsString]) -> bool {
         return true;
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    (name.ends_with(".ncap") || name.ends_with(".ncap.gz"))
+    crate::compress::is_record_file_name(name)
         && path.is_file()
         && crate::capture::file::CaptureReader::open(path).is_err()
 }
@@ -130,14 +130,14 @@ fn input_path(args: &[OsString]) -> Option<OsString> {
 }
 
 /// True when `path` holds netcap records rather than a capture: decided
-/// by content (a valid netcap header, gzipped or not), so a `.ncap.gz`
+/// by content (a valid netcap header, compressed or not), so a `.ncap.gz`
 /// and a `.pcap.gz` are told apart whatever their names. A pipe or device
 /// (`tcpdump -w - | netcap -r /dev/stdin`) cannot be looked into without
 /// consuming it, so there only the name decides.
 pub fn is_record_file(path: &Path) -> bool {
     if !path.is_file() {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        return name.ends_with(".ncap") || name.ends_with(".ncap.gz");
+        return crate::compress::is_record_file_name(name);
     }
     crate::container::RecordReader::open(path).is_ok()
 }

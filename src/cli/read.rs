@@ -27,7 +27,7 @@ pub const EXIT_BAD_INPUT: i32 = 1;
 #[command(
     name = "netcap read",
     version = crate::VERSION,
-    about = "Prints the records of a netcap file (.ncap or .ncap.gz, recognised by content); CSV by default",
+    about = "Prints the records of a netcap file (.ncap, .ncap.gz or .ncap.zst, recognised by content); CSV by default",
     after_help = "Go Netcap's single-dash spellings work too: -r TCP.ncap.gz -select Timestamp,SrcPort -tsv -utc.\n\
                   Timestamps that keep every digit in any reader: -json (RFC 3339 strings), or -ts ns.\n\
                   Boolean flags take an optional value with '=': -utc, -utc=true, -utc=false.\n\
@@ -189,11 +189,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return usage(format!("no such file: {}", path.display()));
     }
     if path.is_dir() {
-        return usage(format!(
-            "{} is a directory: read takes one record file, e.g. {}",
-            path.display(),
-            path.join("TCP.ncap.gz").display()
-        ));
+        return usage(directory_message(&path));
     }
     if let Some(format) = capture_format(&path) {
         return usage(format!(
@@ -382,18 +378,45 @@ fn run_check(args: &ReadArgs, target: Option<&Path>, sep: u8, ts: TsFormat) -> i
     }
 }
 
-/// "pcap" or "pcapng" when `path` (plain or gzipped) starts like a packet
-/// capture, so that `read` can say what to do with it instead of failing
-/// on its bytes as records.
+/// What `read DIR` says: read takes one file, so name one that is there,
+/// or say that there is none (a capture's output directory before any
+/// record was written, or the wrong directory).
+fn directory_message(dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(crate::compress::is_record_file_name))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    match files.first() {
+        Some(first) => format!(
+            "{} is a directory: read takes one record file, e.g. {} ({} record files there)",
+            dir.display(),
+            first.display(),
+            files.len()
+        ),
+        None => format!(
+            "{} is a directory and holds no record files (.ncap, .ncap.gz, .ncap.zst): read takes one record \
+             file, e.g. DIR/TCP.ncap.gz of a `netcap -r CAPTURE -out DIR` run",
+            dir.display()
+        ),
+    }
+}
+
+/// "pcap" or "pcapng" when `path` (plain, gzip- or zstd-compressed) starts
+/// like a packet capture, so that `read` can say what to do with it
+/// instead of failing on its bytes as records.
 fn capture_format(path: &Path) -> Option<&'static str> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).ok()?;
+    let file = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let (mut content, _, _) = crate::compress::decompressed(file).ok()?;
     let mut head = [0u8; 4];
-    file.read_exact(&mut head).ok()?;
-    if head[..2] == [0x1f, 0x8b] {
-        let mut gz = flate2::read::MultiGzDecoder::new(std::fs::File::open(path).ok()?);
-        gz.read_exact(&mut head).ok()?;
-    }
+    content.read_exact(&mut head).ok()?;
     match u32::from_le_bytes(head) {
         0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1 => Some("pcap"),
         0x0a0d_0d0a => Some("pcapng"),
