@@ -104,6 +104,9 @@ pub struct Summary {
     /// Kernel counters of a live capture.
     pub capture_stats: Option<CaptureStats>,
     pub elapsed: Duration,
+    /// Writing the output failed (a full disk): what happened and what was
+    /// kept. Every file was closed valid; the run must end non-zero.
+    pub write_error: Option<String>,
 }
 
 /// A packet the writer must log: errors go to errors.log and errors.pcap,
@@ -283,8 +286,7 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     for h in handles {
         h.join().map_err(|_| anyhow::anyhow!("worker thread panicked"))?;
     }
-    write_result?;
-    let mut summary = sink.finish()?;
+    let mut summary = sink.finish(write_result.err());
     summary.warnings = warnings;
     summary.interrupted = interrupted;
     summary.capture_stats = capture_stats;
@@ -823,17 +825,53 @@ impl Sink {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Summary> {
+    /// Writes what the stateful stages still hold (unless writing already
+    /// failed with `failed`), closes every file and returns the summary;
+    /// a write failure, earlier or now, goes into `write_error`.
+    fn finish(mut self, failed: Option<anyhow::Error>) -> Summary {
+        let mut error = failed;
+        let drained = self.drain_stages(error.is_none());
+        if error.is_none() {
+            error = drained.err();
+        }
+        let (records, closed) = self.records.finish();
+        self.summary.records = records;
+        // The sink's own account (directory, bytes kept) says more than the first write error.
+        if let Err(e) = closed {
+            error = Some(e);
+        }
+        let dump = |d: PacketDump| {
+            let path = d.path().to_owned();
+            d.finish().with_context(|| format!("cannot write {}", path.display()))
+        };
+        let logs =
+            self.errors_log.finish(&self.summary.error_kinds).and(dump(self.errors_pcap)).and(dump(self.unknown_pcap));
+        if error.is_none() {
+            error = logs.err();
+        }
+        self.summary.write_error = error.map(|e| format!("{e:#}"));
+        self.summary
+    }
+
+    /// Ends the stream stage and the flow tables; their last records are
+    /// written only when `write` (no write has failed).
+    fn drain_stages(&mut self, write: bool) -> Result<()> {
         if let Some(stage) = self.stream.take() {
             let (batches, last, stats) = stage.finish();
-            for outputs in &batches {
-                self.stream_batch(outputs)?;
-            }
-            self.write_stream_outputs(&last)?;
-            if !self.trackers.is_empty() {
-                self.observe(&[], &[], &last)?;
-            }
             self.summary.stream = Some(stats);
+            if write {
+                for outputs in &batches {
+                    self.stream_batch(outputs)?;
+                }
+                self.write_stream_outputs(&last)?;
+                if !self.trackers.is_empty() {
+                    self.observe(&[], &[], &last)?;
+                }
+            }
+        }
+        self.summary.defrag = self.defrag.stats();
+        if !write {
+            return Ok(());
         }
         for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
             t.flush(&mut Emitter::new(buf, count));
@@ -844,12 +882,7 @@ impl Sink {
                 self.summary.flows_evicted.push((ENCODERS[self.encoders[*slot]].name, t.evicted()));
             }
         }
-        self.summary.defrag = self.defrag.stats();
-        self.summary.records = self.records.finish()?;
-        self.errors_log.finish(&self.summary.error_kinds)?;
-        self.errors_pcap.finish()?;
-        self.unknown_pcap.finish()?;
-        Ok(self.summary)
+        Ok(())
     }
 }
 

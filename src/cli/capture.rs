@@ -257,7 +257,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 print_summary(&summary, &opts);
                 eprintln!("output in {}", opts.out_dir.display());
             }
-            0
+            match &summary.write_error {
+                Some(e) => {
+                    eprintln!("netcap: {e}");
+                    1
+                }
+                None => 0,
+            }
         }
         Err(e) => {
             eprintln!("netcap: {e:#}");
