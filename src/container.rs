@@ -42,7 +42,8 @@ impl Write for CountingFile {
     }
 }
 
-/// One gzip member per [`RecordWriter::write_records`] call.
+/// Gzip members of about [`MEMBER_SIZE`] uncompressed bytes, each ending
+/// with a batch of records.
 ///
 /// Why members: a write error (a full disk) can strike in the middle of a
 /// deflate stream, and a deflate stream cut anywhere is not valid: every
@@ -50,28 +51,61 @@ impl Write for CountingFile {
 /// cut are lost to most tools. A file of whole gzip members is one valid
 /// gzip stream (RFC 1952; flate2's `MultiGzDecoder`, which
 /// [`RecordReader`] uses, Go's `gzip.Reader`, `zcat`). So the writer
-/// ends a member after every batch of records and remembers where it
-/// ended; after a failure the file is truncated to the end of the last
-/// member the OS accepted completely, and holds every record up to it.
+/// collects whole batches of records, compresses them into a member once
+/// they pass [`MEMBER_SIZE`] (and at the end), and remembers where each
+/// member ended; after a failure the file is truncated to the end of the
+/// last member the OS accepted completely, and holds every record up to
+/// it. What is lost is what was still in memory, as with any buffering.
+/// A member per batch instead cost 35-65% in size and up to 50% in time
+/// (a fresh deflate dictionary every few KiB); 256 KiB members cost 0.0-0.7%
+/// in size and no measurable time (four pcapplusplus example captures).
 ///
 /// flate2's `GzEncoder` cannot be reset, and a new one per member would
 /// allocate the deflate state each time; a `DeflateEncoder` is reset
 /// instead, and the 10-byte header and 8-byte trailer (CRC-32 and length)
 /// are written here.
 struct Members {
+    /// Whole batches not yet compressed.
+    pending: Vec<u8>,
+    /// Compress once `pending` holds this much (0: every batch).
+    member_size: usize,
     deflate: DeflateEncoder<Vec<u8>>,
     /// The other output buffer, swapped with the encoder's at each member.
     spare: Vec<u8>,
     crc: Crc,
 }
 
+/// Uncompressed bytes per gzip member of buffered output (see [`Members`]).
+pub const MEMBER_SIZE: usize = 256 << 10;
+
 /// Member header: gzip magic, deflate, no flags, no time, no extra flags, OS unknown.
 const MEMBER_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 
 impl Members {
-    fn new() -> Self {
+    fn new(member_size: usize) -> Self {
         let deflate = DeflateEncoder::new(Vec::with_capacity(1 << 16), Compression::fast());
-        Members { deflate, spare: Vec::with_capacity(1 << 16), crc: Crc::new() }
+        Members { pending: Vec::new(), member_size, deflate, spare: Vec::with_capacity(1 << 16), crc: Crc::new() }
+    }
+
+    /// Adds a batch; returns the length of the member written, if one was.
+    fn add(&mut self, bytes: &[u8], out: &mut impl Write) -> io::Result<Option<u64>> {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() < self.member_size {
+            return Ok(None);
+        }
+        self.end(out)
+    }
+
+    /// Writes what is pending as a member, if anything is.
+    fn end(&mut self, out: &mut impl Write) -> io::Result<Option<u64>> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let written = self.write_member(&pending, out);
+        self.pending = pending;
+        self.pending.clear();
+        written.map(Some)
     }
 
     /// Compresses `bytes` into one complete member, written to `out`.
@@ -138,7 +172,8 @@ impl RecordWriter {
         let file = File::create(&path)?;
         // Capacity 0: every write goes straight to the file.
         let out = BufWriter::with_capacity(if buffered { 1 << 20 } else { 0 }, CountingFile { file, accepted: 0 });
-        let sink = if compress { Sink::Members(Members::new(), out) } else { Sink::Plain(out) };
+        let member_size = if buffered { MEMBER_SIZE } else { 0 };
+        let sink = if compress { Sink::Members(Members::new(member_size), out) } else { Sink::Plain(out) };
         let mut w = RecordWriter::with_sink(sink, path);
         if let Err(e) = w.write_records(&header.encode_length_delimited_to_vec(), 0) {
             let path = w.path.clone();
@@ -186,16 +221,19 @@ impl RecordWriter {
         if let Some(e) = &self.failed {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
+        // The bytes handed to the file, if this batch ends a valid stream there.
         let written = match &mut self.sink {
-            Sink::Gzip(w) => w.write_all(bytes).map(|()| bytes.len() as u64),
-            Sink::Members(m, w) => m.write_member(bytes, w),
-            Sink::Plain(w) => w.write_all(bytes).map(|()| bytes.len() as u64),
+            Sink::Gzip(w) => w.write_all(bytes).map(|()| Some(bytes.len() as u64)),
+            Sink::Members(m, w) => m.add(bytes, w),
+            Sink::Plain(w) => w.write_all(bytes).map(|()| Some(bytes.len() as u64)),
         };
         match written {
-            Ok(n) => {
-                self.handed += n;
+            Ok(member) => {
                 self.records += count;
-                self.commit();
+                if let Some(n) = member {
+                    self.handed += n;
+                    self.commit();
+                }
                 Ok(())
             }
             Err(e) => {
@@ -255,6 +293,18 @@ impl RecordWriter {
     /// (a valid stream: see [`Members`]), or removes it when that holds no
     /// record (a file whose header was not written whole included).
     pub fn close(mut self) -> Closed {
+        if self.failed.is_none() {
+            if let Sink::Members(m, w) = &mut self.sink {
+                match m.end(w) {
+                    Ok(Some(n)) => {
+                        self.handed += n;
+                        self.commit();
+                    }
+                    Ok(None) => {}
+                    Err(e) => self.failed = Some(e),
+                }
+            }
+        }
         let flushed = match self.sink {
             Sink::Gzip(w) => {
                 let bytes = self.handed;
