@@ -4,7 +4,8 @@
 
 use crate::compress::{self, Compression, InputPosition};
 use crate::schema::pb;
-use flate2::write::GzEncoder;
+use flate2::write::{DeflateEncoder, GzEncoder};
+use flate2::Crc;
 use prost::Message;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -20,10 +21,159 @@ pub fn file_name(type_name: &str, compression: Compression) -> String {
     format!("{type_name}{}", compression.record_suffix())
 }
 
+/// The file under a [`RecordWriter`], counting the bytes the OS accepted:
+/// after a failed write the file holds exactly those, whatever is still
+/// buffered above it.
+struct CountingFile {
+    file: File,
+    accepted: u64,
+}
+
+impl Write for CountingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.accepted += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Gzip members of about [`MEMBER_SIZE`] uncompressed bytes, each ending
+/// with a batch of records.
+///
+/// Why members: a write error (a full disk) can strike in the middle of a
+/// deflate stream, and a deflate stream cut anywhere is not valid: every
+/// reader stops with "unexpected end of file" and the records before the
+/// cut are lost to most tools. A file of whole gzip members is one valid
+/// gzip stream (RFC 1952; flate2's `MultiGzDecoder`, which
+/// [`RecordReader`] uses, Go's `gzip.Reader`, `zcat`). So the writer
+/// collects whole batches of records, compresses them into a member once
+/// they pass [`MEMBER_SIZE`] (and at the end), and remembers where each
+/// member ended; after a failure the file is truncated to the end of the
+/// last member the OS accepted completely, and holds every record up to
+/// it. What is lost is what was still in memory, as with any buffering.
+/// A member per batch instead cost 35-65% in size and up to 50% in time
+/// (a fresh deflate dictionary every few KiB); 256 KiB members cost 0.0-0.7%
+/// in size and no measurable time (four pcapplusplus example captures).
+///
+/// flate2's `GzEncoder` cannot be reset, and a new one per member would
+/// allocate the deflate state each time; a `DeflateEncoder` is reset
+/// instead, and the 10-byte header and 8-byte trailer (CRC-32 and length)
+/// are written here.
+///
+/// zstd works the same way: a file of whole zstd frames is one valid zstd
+/// stream (RFC 8878, section 3.1), so each member is a frame, made by one
+/// reused compression context.
+struct Members {
+    /// Whole batches not yet compressed.
+    pending: Vec<u8>,
+    /// Compress once `pending` holds this much (0: every batch).
+    member_size: usize,
+    codec: Codec,
+}
+
+enum Codec {
+    Gzip {
+        deflate: DeflateEncoder<Vec<u8>>,
+        /// The other output buffer, swapped with the encoder's at each member.
+        spare: Vec<u8>,
+        crc: Crc,
+    },
+    Zstd(zstd::bulk::Compressor<'static>),
+}
+
+/// Uncompressed bytes per gzip member of buffered output (see [`Members`]).
+pub const MEMBER_SIZE: usize = 256 << 10;
+
+/// Member header: gzip magic, deflate, no flags, no time, no extra flags, OS unknown.
+const MEMBER_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+impl Members {
+    /// Members of `compression` (gzip or zstd).
+    fn new(compression: Compression, member_size: usize) -> io::Result<Self> {
+        let codec = match compression {
+            Compression::Zstd => Codec::Zstd(zstd::bulk::Compressor::new(compress::ZSTD_LEVEL)?),
+            Compression::Gzip | Compression::None => Codec::Gzip {
+                deflate: DeflateEncoder::new(Vec::with_capacity(1 << 16), flate2::Compression::new(compress::GZIP_LEVEL)),
+                spare: Vec::with_capacity(1 << 16),
+                crc: Crc::new(),
+            },
+        };
+        Ok(Members { pending: Vec::new(), member_size, codec })
+    }
+
+    /// Adds a batch; returns the length of the member written, if one was.
+    fn add(&mut self, bytes: &[u8], out: &mut impl Write) -> io::Result<Option<u64>> {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() < self.member_size {
+            return Ok(None);
+        }
+        self.end(out)
+    }
+
+    /// Writes what is pending as a member, if anything is.
+    fn end(&mut self, out: &mut impl Write) -> io::Result<Option<u64>> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let written = self.write_member(&pending, out);
+        self.pending = pending;
+        self.pending.clear();
+        written.map(Some)
+    }
+
+    /// Compresses `bytes` into one complete member, written to `out`.
+    fn write_member(&mut self, bytes: &[u8], out: &mut impl Write) -> io::Result<u64> {
+        match &mut self.codec {
+            Codec::Gzip { deflate, spare, crc } => {
+                crc.reset();
+                crc.update(bytes);
+                deflate.write_all(bytes)?;
+                // Finishes the deflate stream, swapping in the spare buffer for the next.
+                let member = deflate.reset(std::mem::take(spare))?;
+                let len = MEMBER_HEADER.len() + member.len() + 8;
+                *spare = member;
+                out.write_all(&MEMBER_HEADER)?;
+                out.write_all(spare)?;
+                out.write_all(&crc.sum().to_le_bytes())?;
+                out.write_all(&crc.amount().to_le_bytes())?;
+                spare.clear();
+                Ok(len as u64)
+            }
+            Codec::Zstd(compressor) => {
+                let frame = compressor.compress(bytes)?;
+                out.write_all(&frame)?;
+                Ok(frame.len() as u64)
+            }
+        }
+    }
+}
+
 enum Sink {
+    /// One long gzip member (the server's files, flushed with sync flushes).
     Gzip(GzEncoder<Box<dyn Write + Send>>),
-    Zstd(zstd::stream::write::Encoder<'static, Box<dyn Write + Send>>),
-    Plain(Box<dyn Write + Send>),
+    /// Gzip members or zstd frames of whole batches (capture output).
+    Members(Members, BufWriter<CountingFile>),
+    Plain(BufWriter<CountingFile>),
+}
+
+/// How a [`RecordWriter`] ended.
+#[derive(Debug)]
+pub struct Closed {
+    /// Records the file holds.
+    pub records: u64,
+    /// Bytes the file holds.
+    pub bytes: u64,
+    /// Bytes the OS accepted before the first failure, kept or not.
+    pub accepted: u64,
+    /// Why the writer failed, if it did: then the file was cut back to its
+    /// last complete batch, or removed when that left no record.
+    pub error: Option<io::Error>,
+    pub removed: bool,
 }
 
 /// Writes one record type's file.
@@ -31,23 +181,42 @@ pub struct RecordWriter {
     sink: Sink,
     path: PathBuf,
     records: u64,
+    /// Bytes handed to the file's buffer.
+    handed: u64,
+    /// (file length, records) after each complete batch not known to be on
+    /// disk yet, oldest first; the first may be on disk (the last known
+    /// good end).
+    commits: std::collections::VecDeque<(u64, u64)>,
+    /// The first write error: nothing more is written.
+    failed: Option<io::Error>,
 }
 
 impl RecordWriter {
-    /// Creates `dir/<Type>.ncap[.gz|.zst]` and writes `header` into it.
+    /// Creates `dir/<Type>.ncap[.gz|.zst]` and writes `header` into it. A file
+    /// whose header cannot be written is removed.
     pub fn create(dir: &Path, header: &pb::Header, compression: Compression, buffered: bool) -> io::Result<Self> {
         let path = dir.join(file_name(&header.r#type, compression));
         let file = File::create(&path)?;
-        let inner: Box<dyn Write + Send> =
-            if buffered { Box::new(BufWriter::with_capacity(1 << 20, file)) } else { Box::new(file) };
+        // Capacity 0: every write goes straight to the file.
+        let out = BufWriter::with_capacity(if buffered { 1 << 20 } else { 0 }, CountingFile { file, accepted: 0 });
+        let member_size = if buffered { MEMBER_SIZE } else { 0 };
         let sink = match compression {
-            Compression::Gzip => Sink::Gzip(GzEncoder::new(inner, flate2::Compression::new(compress::GZIP_LEVEL))),
-            Compression::Zstd => Sink::Zstd(zstd::stream::write::Encoder::new(inner, compress::ZSTD_LEVEL)?),
-            Compression::None => Sink::Plain(inner),
+            Compression::None => Sink::Plain(out),
+            Compression::Gzip | Compression::Zstd => Sink::Members(Members::new(compression, member_size)?, out),
         };
-        let mut w = RecordWriter { sink, path, records: 0 };
-        w.write_raw(&header.encode_length_delimited_to_vec())?;
+        let mut w = RecordWriter::with_sink(sink, path);
+        if let Err(e) = w.write_records(&header.encode_length_delimited_to_vec(), 0) {
+            let path = w.path.clone();
+            drop(w);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         Ok(w)
+    }
+
+    fn with_sink(sink: Sink, path: PathBuf) -> Self {
+        let commits = std::collections::VecDeque::from([(0, 0)]);
+        RecordWriter { sink, path, records: 0, handed: 0, commits, failed: None }
     }
 
     /// Opens `path` to add records of `header`'s type (the server's files,
@@ -59,7 +228,7 @@ impl RecordWriter {
         let fresh = file.metadata()?.len() == 0;
         let inner: Box<dyn Write + Send> = Box::new(BufWriter::with_capacity(1 << 16, file));
         let sink = Sink::Gzip(GzEncoder::new(inner, flate2::Compression::new(compress::GZIP_LEVEL)));
-        let mut w = RecordWriter { sink, path: path.to_owned(), records: 0 };
+        let mut w = RecordWriter::with_sink(sink, path.to_owned());
         if fresh {
             w.write_raw(&header.encode_length_delimited_to_vec())?;
         }
@@ -72,18 +241,61 @@ impl RecordWriter {
     pub fn flush(&mut self) -> io::Result<()> {
         match &mut self.sink {
             Sink::Gzip(w) => w.flush(),
-            Sink::Zstd(w) => w.flush(),
-            Sink::Plain(w) => w.flush(),
+            Sink::Members(_, w) | Sink::Plain(w) => w.flush(),
         }
     }
 
-    /// Appends records that are already length-delimited protobuf bytes.
-    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match &mut self.sink {
-            Sink::Gzip(w) => w.write_all(bytes),
-            Sink::Zstd(w) => w.write_all(bytes),
-            Sink::Plain(w) => w.write_all(bytes),
+    /// Appends `count` records that are already length-delimited protobuf
+    /// bytes, as one batch: after a later failure the file keeps them
+    /// whole or not at all. After a failure nothing more is written.
+    pub fn write_records(&mut self, bytes: &[u8], count: u64) -> io::Result<()> {
+        if let Some(e) = &self.failed {
+            return Err(io::Error::new(e.kind(), e.to_string()));
         }
+        // The bytes handed to the file, if this batch ends a valid stream there.
+        let written = match &mut self.sink {
+            Sink::Gzip(w) => w.write_all(bytes).map(|()| Some(bytes.len() as u64)),
+            Sink::Members(m, w) => m.add(bytes, w),
+            Sink::Plain(w) => w.write_all(bytes).map(|()| Some(bytes.len() as u64)),
+        };
+        match written {
+            Ok(member) => {
+                self.records += count;
+                if let Some(n) = member {
+                    self.handed += n;
+                    self.commit();
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let copy = io::Error::new(e.kind(), e.to_string());
+                self.failed = Some(e);
+                Err(copy)
+            }
+        }
+    }
+
+    /// Records the batch just handed over as a good end, and forgets the
+    /// ends before the last one the OS has accepted.
+    fn commit(&mut self) {
+        self.commits.push_back((self.handed, self.records));
+        let accepted = self.accepted();
+        while self.commits.get(1).is_some_and(|&(end, _)| end <= accepted) {
+            self.commits.pop_front();
+        }
+    }
+
+    fn accepted(&self) -> u64 {
+        match &self.sink {
+            Sink::Gzip(_) => self.handed,
+            Sink::Members(_, w) | Sink::Plain(w) => w.get_ref().accepted,
+        }
+    }
+
+    /// Appends records that are already length-delimited protobuf bytes
+    /// (the server's writer, whose count comes with [`add_count`](Self::add_count)).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write_records(bytes, 0)
     }
 
     pub fn add_count(&mut self, n: u64) {
@@ -98,13 +310,63 @@ impl RecordWriter {
         &self.path
     }
 
-    /// Completes the gzip or zstd stream and flushes everything to disk.
+    /// Completes the gzip stream and flushes everything to disk. On a
+    /// failure the file is cut back as [`close`](Self::close) says.
     pub fn finish(self) -> io::Result<()> {
-        match self.sink {
-            Sink::Gzip(w) => w.finish()?.flush(),
-            Sink::Zstd(w) => w.finish()?.flush(),
-            Sink::Plain(mut w) => w.flush(),
+        match self.close().error {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
+    }
+
+    /// Flushes everything to disk; if that or an earlier write failed, cuts
+    /// the file back to the end of its last batch the OS accepted whole
+    /// (a valid stream: see [`Members`]), or removes it when that holds no
+    /// record (a file whose header was not written whole included).
+    pub fn close(mut self) -> Closed {
+        if self.failed.is_none() {
+            if let Sink::Members(m, w) = &mut self.sink {
+                match m.end(w) {
+                    Ok(Some(n)) => {
+                        self.handed += n;
+                        self.commit();
+                    }
+                    Ok(None) => {}
+                    Err(e) => self.failed = Some(e),
+                }
+            }
+        }
+        let flushed = match self.sink {
+            Sink::Gzip(w) => {
+                let bytes = self.handed;
+                let result = w.finish().and_then(|mut inner| inner.flush());
+                let error = result.err();
+                return Closed { records: self.records, bytes, accepted: bytes, error, removed: false };
+            }
+            Sink::Members(_, ref mut w) | Sink::Plain(ref mut w) => w.flush(),
+        };
+        let accepted = self.accepted();
+        let error = match (self.failed.take(), flushed) {
+            (None, Ok(())) => {
+                return Closed { records: self.records, bytes: accepted, accepted, error: None, removed: false };
+            }
+            (Some(e), _) | (None, Err(e)) => e,
+        };
+        let (end, records) = self.commits.iter().rev().find(|&&(end, _)| end <= accepted).copied().unwrap_or((0, 0));
+        let path = self.path.clone();
+        // Dropping the buffer may write more of it; the cut below undoes that.
+        drop(self);
+        let removed = records == 0;
+        let cut = if removed {
+            std::fs::remove_file(&path)
+        } else {
+            std::fs::OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(end))
+        };
+        let error = match cut {
+            Ok(()) => error,
+            Err(e) => io::Error::new(error.kind(), format!("{error}; then cannot cut {} back: {e}", path.display())),
+        };
+        Closed { records, bytes: if removed { 0 } else { end }, accepted, error: Some(error), removed }
     }
 }
 
@@ -356,6 +618,41 @@ mod tests {
             reason(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
             "length prefix overflows 64 bits"
         );
+    }
+
+    /// The premise of [`Members`]: the file cut at the end of any batch is a
+    /// valid stream holding exactly the records up to there.
+    #[test]
+    fn a_gzip_file_cut_after_any_batch_is_valid() {
+        let dir = std::env::temp_dir().join(format!("netcap-container-cut-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut w = RecordWriter::create(&dir, &header(), Compression::Gzip, false).expect("create");
+        let mut ends = vec![w.accepted()];
+        for batch in 0..5u32 {
+            let mut bytes = Vec::new();
+            for i in 0..100 {
+                let rec = pb::Udp { src_port: (batch * 100 + i) as i32, ..Default::default() };
+                bytes.extend(rec.encode_length_delimited_to_vec());
+            }
+            w.write_records(&bytes, 100).expect("write");
+            ends.push(w.accepted());
+        }
+        let path = w.path().to_owned();
+        w.finish().expect("finish");
+        let whole = std::fs::read(&path).expect("read");
+        assert_eq!(whole.len() as u64, ends[5]);
+        for (batches, &end) in ends.iter().enumerate() {
+            let cut = dir.join("cut.ncap.gz");
+            std::fs::write(&cut, &whole[..end as usize]).expect("write");
+            let mut r = RecordReader::open(&cut).expect("the header is a member of its own");
+            let mut buf = Vec::new();
+            let mut ports = Vec::new();
+            while r.next_raw(&mut buf).expect("valid to the end") {
+                ports.push(pb::Udp::decode(buf.as_slice()).expect("decode").src_port);
+            }
+            assert_eq!(ports, (0..batches as i32 * 100).collect::<Vec<_>>());
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

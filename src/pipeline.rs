@@ -107,6 +107,9 @@ pub struct Summary {
     /// Extension of errors/unknown packet dumps: `pcap`, or `pcapng` for a
     /// pcapng input.
     pub dump_extension: &'static str,
+    /// Writing the output failed (a full disk): what happened and what was
+    /// kept. Every file was closed valid; the run must end non-zero.
+    pub write_error: Option<String>,
 }
 
 /// The unknown-protocol breakdown in -out, as the summary prints it:
@@ -299,8 +302,7 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     for h in handles {
         h.join().map_err(|_| anyhow::anyhow!("worker thread panicked"))?;
     }
-    write_result?;
-    let mut summary = sink.finish()?;
+    let mut summary = sink.finish(write_result.err());
     summary.warnings = warnings;
     summary.interrupted = interrupted;
     summary.capture_stats = capture_stats;
@@ -869,17 +871,62 @@ impl Sink {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Summary> {
+    /// Writes what the stateful stages still hold (unless writing already
+    /// failed with `failed`), closes every file and returns the summary;
+    /// a write failure, earlier or now, goes into `write_error`.
+    fn finish(mut self, failed: Option<anyhow::Error>) -> Summary {
+        let mut error = failed;
+        let drained = self.drain_stages(error.is_none());
+        if error.is_none() {
+            error = drained.err();
+        }
+        let (records, closed) = self.records.finish();
+        self.summary.records = records;
+        // Files are created in first-record order, which varies between
+        // runs (flow and connection tables flush in hash order at the end):
+        // the summary lists types in registry order.
+        self.summary.records.sort_by_key(|(name, _)| ENCODERS.iter().position(|e| e.name == *name));
+        // The sink's own account (directory, bytes kept) says more than the first write error.
+        if let Err(e) = closed {
+            error = Some(e);
+        }
+        let dump = |d: PacketDump| {
+            let path = d.path().to_owned();
+            d.finish().with_context(|| format!("cannot write {}", path.display()))
+        };
+        let unknown_tsv = write_unknown_tsv(&self.out_dir.join(UNKNOWN_TSV), &self.summary.unknown_kinds);
+        let logs = self
+            .errors_log
+            .finish(&self.summary.error_kinds)
+            .and(unknown_tsv)
+            .and(dump(self.errors_pcap))
+            .and(dump(self.unknown_pcap));
+        if error.is_none() {
+            error = logs.err();
+        }
+        self.summary.write_error = error.map(|e| format!("{e:#}"));
+        self.summary
+    }
+
+    /// Ends the stream stage and the flow tables; their last records are
+    /// written only when `write` (no write has failed).
+    fn drain_stages(&mut self, write: bool) -> Result<()> {
         if let Some(stage) = self.stream.take() {
             let (batches, last, stats) = stage.finish();
-            for outputs in &batches {
-                self.stream_batch(outputs)?;
-            }
-            self.write_stream_outputs(&last)?;
-            if !self.trackers.is_empty() {
-                self.observe(&[], &[], &last)?;
-            }
             self.summary.stream = Some(stats);
+            if write {
+                for outputs in &batches {
+                    self.stream_batch(outputs)?;
+                }
+                self.write_stream_outputs(&last)?;
+                if !self.trackers.is_empty() {
+                    self.observe(&[], &[], &last)?;
+                }
+            }
+        }
+        self.summary.defrag = self.defrag.stats();
+        if !write {
+            return Ok(());
         }
         for ((_, t), (buf, count)) in self.trackers.iter_mut().zip(self.flow_out.iter_mut()) {
             t.flush(&mut Emitter::new(buf, count));
@@ -890,17 +937,7 @@ impl Sink {
                 self.summary.flows_evicted.push((ENCODERS[self.encoders[*slot]].name, t.evicted()));
             }
         }
-        self.summary.defrag = self.defrag.stats();
-        self.summary.records = self.records.finish()?;
-        // Files are created in first-record order, which varies between
-        // runs (flow and connection tables flush in hash order at the end):
-        // the summary lists types in registry order.
-        self.summary.records.sort_by_key(|(name, _)| ENCODERS.iter().position(|e| e.name == *name));
-        self.errors_log.finish(&self.summary.error_kinds)?;
-        write_unknown_tsv(&self.out_dir.join(UNKNOWN_TSV), &self.summary.unknown_kinds)?;
-        self.errors_pcap.finish()?;
-        self.unknown_pcap.finish()?;
-        Ok(self.summary)
+        Ok(())
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::compress::Compression;
 use crate::container::RecordWriter;
 use crate::schema::pb;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::PathBuf;
 
 /// Facts about a run that go into every record file's Header.
@@ -42,60 +42,106 @@ pub trait RecordSink: Send {
         Ok(())
     }
 
-    /// Flushes and closes everything. Returns records written per type, in
-    /// the order the types first appeared.
-    fn finish(self: Box<Self>) -> Result<Vec<(&'static str, u64)>>;
+    /// Flushes and closes everything, also after a failed write. Returns
+    /// the records kept per type, in the order the types first appeared,
+    /// and what went wrong, if anything.
+    fn finish(self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>);
 }
 
 /// Writes `<dir>/<Type>.ncap[.gz|.zst]`, each created with its Header on the
 /// type's first record, so a type without records leaves no file.
+///
+/// After a failed write (a full disk) it writes nothing more; `finish`
+/// then closes every file as a valid stream of the batches written whole
+/// before the failure (see [`RecordWriter::close`]), removes those left
+/// without records, and says which directory failed and how much went in.
 pub struct FileSink {
     dir: PathBuf,
     compression: Compression,
     buffered: bool,
     info: RunInfo,
     writers: Vec<(&'static str, RecordWriter)>,
+    /// The first failure, with the file it struck.
+    failure: Option<(PathBuf, std::io::Error)>,
 }
 
 impl FileSink {
     pub fn new(dir: PathBuf, compression: Compression, buffered: bool, info: RunInfo) -> Self {
-        FileSink { dir, compression, buffered, info, writers: Vec::new() }
+        FileSink { dir, compression, buffered, info, writers: Vec::new(), failure: None }
+    }
+
+    fn fail(&mut self, path: PathBuf, e: std::io::Error) -> anyhow::Error {
+        let error = anyhow::anyhow!("cannot write {}: {e}", path.display());
+        self.failure.get_or_insert((path, e));
+        error
     }
 }
 
 impl RecordSink for FileSink {
     fn write(&mut self, type_name: &'static str, timestamp_digits: u32, records: &[u8], count: u64) -> Result<()> {
+        if self.failure.is_some() {
+            anyhow::bail!("not written: an earlier write to {} failed", self.dir.display());
+        }
         // A handful of types: a linear search beats hashing here.
         let index = match self.writers.iter().position(|(n, _)| *n == type_name) {
             Some(i) => i,
             None => {
                 let header = self.info.header(type_name, timestamp_digits);
-                let w = RecordWriter::create(&self.dir, &header, self.compression, self.buffered)
-                    .with_context(|| format!("cannot create record file in {}", self.dir.display()))?;
-                self.writers.push((type_name, w));
+                match RecordWriter::create(&self.dir, &header, self.compression, self.buffered) {
+                    Ok(w) => self.writers.push((type_name, w)),
+                    Err(e) => {
+                        let path = self.dir.join(crate::container::file_name(type_name, self.compression));
+                        return Err(self.fail(path, e));
+                    }
+                }
                 self.writers.len() - 1
             }
         };
         let (_, w) = &mut self.writers[index];
-        w.write_raw(records).with_context(|| format!("cannot write {}", w.path().display()))?;
-        w.add_count(count);
+        if let Err(e) = w.write_records(records, count) {
+            let path = w.path().to_owned();
+            return Err(self.fail(path, e));
+        }
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<(&'static str, u64)>> {
-        let mut counts = Vec::with_capacity(self.writers.len());
-        for (name, w) in self.writers {
+    fn finish(self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>) {
+        let FileSink { dir, writers, mut failure, .. } = *self;
+        let mut counts = Vec::with_capacity(writers.len());
+        let (mut accepted, mut kept, mut removed) = (0u64, 0u64, 0usize);
+        for (name, w) in writers {
             let path = w.path().to_owned();
-            counts.push((name, w.records()));
-            w.finish().with_context(|| format!("cannot finish {}", path.display()))?;
+            let closed = w.close();
+            accepted += closed.accepted;
+            kept += closed.bytes;
+            if closed.removed {
+                removed += 1;
+            } else {
+                counts.push((name, closed.records));
+            }
+            if let Some(e) = closed.error {
+                failure.get_or_insert((path, e));
+            }
         }
-        Ok(counts)
+        let Some((path, e)) = failure else { return (counts, Ok(())) };
+        let what = if e.kind() == std::io::ErrorKind::StorageFull {
+            format!("{} is full", dir.display())
+        } else {
+            format!("cannot write to {}", dir.display())
+        };
+        let removed = match removed {
+            0 => String::new(),
+            n => format!("; {n} files left without records were removed"),
+        };
+        let error = anyhow::anyhow!(
+            "{what} ({}: {e}) after {accepted} bytes of record files were written there; every record file was \
+             closed at its last complete batch ({kept} bytes kept){removed}",
+            path.display()
+        );
+        (counts, Err(error))
     }
 }
 
 pub fn now_nanos() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
 }

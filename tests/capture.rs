@@ -798,3 +798,68 @@ fn file_input_reports_progress_in_bytes_of_its_size() {
         assert_eq!(progress.read(), size, "{}", path.display());
     }
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (mount(8) syntax) or says why not; needs
+    /// root, as in CI, where a failure is a test failure.
+    fn mount(name: &str, size: &str) -> Option<Tmpfs> {
+        let dir = temp_dir(name);
+        let status =
+            Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(&dir).status();
+        if status.is_ok_and(|s| s.success()) {
+            return Some(Tmpfs(dir));
+        }
+        assert!(std::env::var_os("CI").is_none(), "cannot mount a tmpfs on {} (needs root)", dir.display());
+        eprintln!("skipped: cannot mount a tmpfs on {} (needs root)", dir.display());
+        None
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Issue 16: on a full disk a run left a truncated TCP.ncap.gz, 0-byte
+/// files `read` rejects, no summary. Now every record file left is a
+/// valid stream `netcap read` reads to its end, the summary is printed,
+/// the error names the full directory, and the exit status is 1 — with
+/// buffered writes (the failure shows when a buffer is flushed) and
+/// without (it shows in the middle of a batch).
+#[test]
+fn a_full_disk_leaves_valid_files_a_summary_and_exit_1() {
+    let input = shared("pcaps/pcapplusplus/Tests/Pcap++Test/PcapExamples/example.pcap");
+    let Some(fs) = Tmpfs::mount("fulldisk", "192k") else { return };
+    for buf in ["-buf=true", "-buf=false"] {
+        let out = fs.0.join(&buf[5..]);
+        let run =
+            netcap(&["-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-payload", buf]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{buf}: {err}");
+        assert!(err.contains(&format!("{} is full", out.display())), "{buf}: names the directory: {err}");
+        assert!(err.contains("No space left on device") && err.contains("bytes of record files"), "{buf}: {err}");
+        assert!(err.contains("Record type") && err.contains(" packets ("), "{buf}: the summary: {err}");
+        let mut records = 0;
+        for entry in std::fs::read_dir(&out).expect("output") {
+            let path = entry.expect("entry").path();
+            if !path.to_string_lossy().ends_with(".ncap.gz") {
+                continue;
+            }
+            let read = netcap(&["read", path.to_str().expect("utf-8")]);
+            assert!(read.status.success(), "{buf}: {}: {}", path.display(), String::from_utf8_lossy(&read.stderr));
+            let mut r = RecordReader::open(&path).unwrap_or_else(|e| panic!("{buf}: {e}"));
+            let mut one = Vec::new();
+            let mut n = 0;
+            while r.next_raw(&mut one).unwrap_or_else(|e| panic!("{buf}: {e}")) {
+                n += 1;
+            }
+            assert!(n > 0, "{buf}: {} holds no record: it must have been removed", path.display());
+            records += n;
+        }
+        assert!(records > 0, "{buf}: the records before the failure are kept");
+    }
+}

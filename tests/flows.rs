@@ -416,3 +416,44 @@ fn memory_stays_flat_when_flows_never_end() {
     eprintln!("peak RSS {small} MiB with 20k flows, {large} MiB with 200k (-max-flows 2000)");
     assert!(large <= small + 8, "peak RSS grew from {small} MiB to {large} MiB with ten times the flows");
 }
+
+/// Issue 16: a packet whose TCP header is cut short by the snap length
+/// (only its ports and sequence number captured) got the Community ID of
+/// ports 0/0 and so a Connection of its own. tshark reads the ports from
+/// the captured bytes; so must netcap: one Connection, tshark's ID.
+#[test]
+fn a_tcp_header_cut_short_keeps_its_ports_and_community_id() {
+    let dir = temp_dir("shorttcp");
+    let input = dir.join("in.pcap");
+    let syn = frame(&pkt(T0, (A, 40000), (B, 80), TCP, SYN, 0));
+    let ack = frame(&pkt(T0 + SEC, (A, 40000), (B, 80), TCP, ACK, 0));
+    // Ethernet 14 + IPv4 20 + 8 bytes of the 20-byte TCP header.
+    let cut = 14 + 20 + 8;
+    let mut d = PacketDump::new(&input, DumpFormat::Pcap { link_type: 1, nanos: false });
+    d.write(T0, 1, 0, syn.len() as u32, &syn).expect("write");
+    d.write(T0 + SEC, 1, 0, ack.len() as u32, &ack[..cut]).expect("write");
+    d.finish().expect("finish");
+
+    let tshark = Command::new("tshark")
+        .args(["-n", "-r", input.to_str().expect("utf-8"), "--enable-protocol", "communityid", "-T", "fields"])
+        .args(["-e", "tcp.srcport", "-e", "communityid"])
+        .output()
+        .expect("tshark is required for this test (apt-get install tshark)");
+    assert!(tshark.status.success(), "{}", String::from_utf8_lossy(&tshark.stderr));
+    let lines: Vec<String> = String::from_utf8_lossy(&tshark.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    // Both frames, the cut one too, carry port 40000 and one ID.
+    assert!(lines.iter().all(|l| l.starts_with("40000\t1:")), "{lines:?}");
+    assert_eq!(lines[0], lines[1]);
+    let expected = lines[0].split('\t').nth(1).expect("communityid");
+
+    let out = dir.join("out");
+    run(&["-r", input.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-include", "Connection,Flow"]);
+    let conns: Vec<pb::Connection> = read(&out.join("Connection.ncap.gz"));
+    assert_eq!(conns.len(), 1, "one Connection, not one per port pair: {conns:?}");
+    assert_eq!(conns[0].community_id, expected);
+    assert_eq!((conns[0].src_port, conns[0].dst_port, conns[0].src_packets), (40000, 80, 2));
+    let flows: Vec<pb::Flow> = read(&out.join("Flow.ncap.gz"));
+    assert_eq!(flows.len(), 1, "{flows:?}");
+    assert_eq!(flows[0].community_id, expected);
+}

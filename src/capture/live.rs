@@ -18,6 +18,9 @@ pub struct LiveOptions<'a> {
     pub interface: &'a str,
     pub promisc: bool,
     pub snaplen: i32,
+    /// Bytes of the kernel's capture buffer (tcpdump's `-B`), which holds
+    /// packets until the reader thread takes them.
+    pub buffer_size: i32,
     pub bpf: Option<&'a str>,
 }
 
@@ -31,14 +34,21 @@ impl LiveCapture {
             .promisc(o.promisc)
             .snaplen(o.snaplen)
             .timeout(READ_TIMEOUT_MS)
-            .immediate_mode(true)
+            .buffer_size(o.buffer_size)
+            // Not immediate mode: on Linux that makes libpcap fall back from
+            // TPACKET_V3 to TPACKET_V2, whose ring has one fixed slot per
+            // packet sized for the snap length (64 KiB on `lo`), so even 32
+            // MiB held only ~500 packets and a burst overran it. TPACKET_V3
+            // packs packets into blocks by their real size, so the same
+            // buffer holds ~100,000 small ones. The price is latency: a
+            // block is handed over when full or after READ_TIMEOUT_MS, well
+            // below the pipeline's own batching.
+            .immediate_mode(false)
             .precision(Precision::Nano);
-        // Non-blocking: a blocking read in immediate mode can wait forever on
-        // a quiet interface, and then SIGINT would not be noticed.
-        let mut cap = inactive
-            .open()
-            .and_then(|c| c.setnonblock())
-            .map_err(|e| format!("cannot capture on {name}: {e}"))?;
+        // Non-blocking: a blocking read can wait forever on a quiet
+        // interface, and then SIGINT would not be noticed.
+        let mut cap =
+            inactive.open().and_then(|c| c.setnonblock()).map_err(|e| format!("cannot capture on {name}: {e}"))?;
         if let Some(expr) = o.bpf {
             cap.filter(expr, true).map_err(|e| format!("invalid filter {expr:?}: {e}"))?;
         }

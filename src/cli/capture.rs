@@ -79,6 +79,13 @@ pub struct PipelineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 262_144)]
     pub snaplen: i32,
 
+    /// Kernel capture buffer (live capture), as tcpdump's -B: it holds
+    /// packets while netcap is busy, so a burst is not dropped. The default,
+    /// 32 MiB, holds ~100,000 small packets or about a quarter second of a
+    /// saturated 1 Gbit/s link. Units: B, KB/KiB, MB/MiB, GB/GiB (at most 2 GiB).
+    #[arg(long = "buffer-size", value_name = "SIZE", default_value = "32MiB", value_parser = parse_buffer_size)]
+    pub buffer_size: i32,
+
     /// Link layer to decode every packet with, when the file or interface
     /// reports a wrong or generic one: ethernet, usb (Linux usbmon), dot11,
     /// radiotap, ppi, fddi, raw, ipv4, ipv6, null, loop, sll, sll2, or a
@@ -185,6 +192,12 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     Ok(bytes.round() as usize)
 }
 
+/// Parses `-buffer-size`: a size libpcap's `int` can hold.
+fn parse_buffer_size(text: &str) -> Result<i32, String> {
+    let bytes = parse_size(text)?;
+    i32::try_from(bytes).map_err(|_| format!("buffer size too large: {text:?} (at most 2 GiB)"))
+}
+
 /// Resolves -include/-exclude to encoder indexes, or names the bad one.
 pub fn select_encoders(include: &[String], exclude: &[String]) -> Result<Vec<usize>, String> {
     let lookup = |name: &String| {
@@ -232,7 +245,13 @@ pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
                 print_summary(&summary, &opts);
                 eprintln!("output in {}", opts.out_dir.display());
             }
-            0
+            match &summary.write_error {
+                Some(e) => {
+                    eprintln!("netcap: {e}");
+                    1
+                }
+                None => 0,
+            }
         }
         Err(e) => {
             eprintln!("netcap: {e:#}");
@@ -420,7 +439,13 @@ fn filter_file(_reader: Box<CaptureReader>, _expr: &str) -> Result<Box<dyn Packe
 #[cfg(feature = "libpcap")]
 fn open_live(iface: &str, args: &PipelineArgs) -> Result<(Box<dyn PacketSource>, String), String> {
     use crate::capture::live::{LiveCapture, LiveOptions};
-    let opts = LiveOptions { interface: iface, promisc: args.promisc, snaplen: args.snaplen, bpf: args.bpf.as_deref() };
+    let opts = LiveOptions {
+        interface: iface,
+        promisc: args.promisc,
+        snaplen: args.snaplen,
+        buffer_size: args.buffer_size,
+        bpf: args.bpf.as_deref(),
+    };
     Ok((Box::new(LiveCapture::open(&opts)?), iface.to_string()))
 }
 

@@ -129,7 +129,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
                     get(&stats.oversize_records)
                 );
             }
-            0
+            match &summary.write_error {
+                Some(e) => {
+                    eprintln!("netcap sensor: {e}");
+                    1
+                }
+                None => 0,
+            }
         }
         Err(e) => {
             eprintln!("netcap sensor: {e:#}");

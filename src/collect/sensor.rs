@@ -312,11 +312,11 @@ impl RecordSink for NetworkSink {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<Vec<(&'static str, u64)>> {
+    fn finish(mut self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>) {
         for i in 0..self.pending.len() {
             self.send(i);
         }
-        Ok(self.pending.iter().map(|p| (p.type_name, p.total)).collect())
+        (self.pending.iter().map(|p| (p.type_name, p.total)).collect(), Ok(()))
     }
 }
 
@@ -351,7 +351,8 @@ mod tests {
         s.write("UDP", 6, &second, 50).expect("write");
         let recs = [first, second].concat();
         s.write("TCP", 6, &pb::Tcp::default().encode_length_delimited_to_vec(), 1).expect("write");
-        let counts = Box::new(s).finish().expect("finish");
+        let (counts, result) = Box::new(s).finish();
+        result.expect("finish");
         assert_eq!(counts, vec![("UDP", 100), ("TCP", 1)]);
         let datagrams = t.datagrams.lock().expect("lock").clone();
         let mut got = Vec::new();
@@ -373,7 +374,7 @@ mod tests {
         let huge = records(1, 70_000);
         s.write("UDP", 6, &[records(1, 10), big, huge, records(1, 10)].concat(), 4).expect("write");
         let stats = s.stats();
-        Box::new(s).finish().expect("finish");
+        Box::new(s).finish().1.expect("finish");
         assert_eq!(t.datagrams.lock().expect("lock").len(), 3);
         assert_eq!(SensorStats::get(&stats.oversize_records), 1);
         assert_eq!(SensorStats::get(&stats.records), 3);

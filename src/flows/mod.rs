@@ -202,8 +202,16 @@ impl Observation {
         if o.has_ports && matches!(o.protocol, PROTO_TCP | PROTO_UDP) {
             o.app = inner.find_map(application_name).unwrap_or("");
         }
+        // SCTP has no layer decoder; a TCP or UDP header cut short (by the
+        // snap length or a broken packet) has no layer either. Their first
+        // four bytes are the ports all the same, and tshark reads them
+        // there: without them the packet would key (and hash its
+        // Community ID) as ports 0/0, a conversation of its own.
         if !o.has_ports {
-            if let Some(up) = l.ip_upper.filter(|u| u.protocol == PROTO_SCTP && u.bytes.len() >= 4) {
+            let with_ports = |u: &crate::decode::IpUpper| {
+                matches!(u.protocol, PROTO_SCTP | PROTO_TCP | PROTO_UDP) && u.bytes.len() >= 4
+            };
+            if let Some(up) = l.ip_upper.filter(with_ports) {
                 o.has_ports = true;
                 o.src_port = wire::be16(up.bytes, 0);
                 o.dst_port = wire::be16(up.bytes, 2);
