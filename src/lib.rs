@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod output;
 pub mod label;
 pub mod sink;
+pub mod parquet;
 pub mod defrag;
 
 /// Version written into every file header and printed by `-version`.

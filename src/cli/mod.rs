@@ -5,6 +5,7 @@
 //! and nowhere else, so every subcommand accepts both spellings.
 
 pub mod capture;
+pub mod export;
 pub mod label;
 pub mod read;
 pub mod sensor;
@@ -68,6 +69,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     match first {
         "capture" => capture::main(rest.into_iter().skip(1).collect()),
         "read" => read::main(rest.into_iter().skip(1).collect()),
+        "export" => export::main(rest.into_iter().skip(1).collect()),
         "sensor" => sensor::main(rest.into_iter().skip(1).collect()),
         "server" => server::main(rest.into_iter().skip(1).collect()),
         "label" => label::main(rest.into_iter().skip(1).collect()),
