@@ -488,8 +488,8 @@ mod tests {
         assert!(!item.is_nullable());
         assert!(matches!(item.data_type(), DataType::Struct(_)));
         assert!(!s.field_with_name("Options").expect("Options").is_nullable());
-        let dns = columns("DNS");
-        assert_eq!(dns.arrow_schema().field_with_name("SrcIP").expect("SrcIP").data_type(), &DataType::Utf8);
+        let ipv4 = columns("IPv4");
+        assert_eq!(ipv4.arrow_schema().field_with_name("SrcIP").expect("SrcIP").data_type(), &DataType::Utf8);
     }
 
     #[test]
