@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod output;
 pub mod label;
 pub mod sink;
+pub mod parquet;
 pub mod defrag;
 pub mod duration;
 

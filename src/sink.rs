@@ -145,3 +145,28 @@ impl RecordSink for FileSink {
 pub fn now_nanos() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
 }
+
+/// Hands every batch to two sinks (`-format both`: `.ncap.gz` and
+/// Parquet). The counts are the first sink's.
+pub struct TeeSink {
+    pub first: Box<dyn RecordSink>,
+    pub second: Box<dyn RecordSink>,
+}
+
+impl RecordSink for TeeSink {
+    fn write(&mut self, type_name: &'static str, timestamp_digits: u32, records: &[u8], count: u64) -> Result<()> {
+        self.first.write(type_name, timestamp_digits, records, count)?;
+        self.second.write(type_name, timestamp_digits, records, count)
+    }
+
+    fn tick(&mut self) -> Result<()> {
+        self.first.tick()?;
+        self.second.tick()
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<(&'static str, u64)>> {
+        let counts = self.first.finish()?;
+        self.second.finish()?;
+        Ok(counts)
+    }
+}

@@ -9,7 +9,8 @@ use crate::decode::EncodeConfig;
 use crate::flows::FlowConfig;
 use crate::pipeline::{self, CaptureOptions, Summary};
 use crate::registry::{self, ENCODERS};
-use crate::sink::{FileSink, RunInfo};
+use crate::parquet::ParquetSink;
+use crate::sink::{FileSink, RecordSink, RunInfo, TeeSink};
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser};
 use std::ffi::OsString;
@@ -47,6 +48,20 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1,
           default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub buf: bool,
+
+    /// Record file format: ncap (<Type>.ncap.gz, see -comp), parquet
+    /// (<Type>.parquet, typed columns for pandas, Polars, DuckDB, Spark)
+    /// or both.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Ncap)]
+    pub format: Format,
+}
+
+/// What `-format` writes per record type.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ncap,
+    Parquet,
+    Both,
 }
 
 /// The flags of everything that runs the capture pipeline (`netcap -r`,
@@ -235,7 +250,13 @@ pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
         return EXIT_USAGE;
     }
     let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.common.payload };
-    let records = Box::new(FileSink::new(args.common.out.clone(), args.comp, args.buf, info));
+    let ncap = || Box::new(FileSink::new(args.common.out.clone(), args.comp, args.buf, info.clone()));
+    let parquet = || Box::new(ParquetSink::new(args.common.out.clone()));
+    let records: Box<dyn RecordSink> = match args.format {
+        Format::Ncap => ncap(),
+        Format::Parquet => parquet(),
+        Format::Both => Box::new(TeeSink { first: ncap(), second: parquet() }),
+    };
     match pipeline::run(source, records, &opts) {
         Ok(summary) => {
             for w in &summary.warnings {
@@ -264,8 +285,16 @@ pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
 fn is_netcap_output(name: &str) -> bool {
     compress::is_record_file_name(name)
         || name.ends_with("_labeled.csv")
+        || is_parquet_output(name)
         || matches!(name, "errors.log" | "errors.pcap" | "errors.pcapng" | "unknown.pcap" | "unknown.pcapng")
         || name == crate::pipeline::UNKNOWN_TSV
+}
+
+/// `<Type>.parquet` of a record type (or its unfinished `.partial`):
+/// other Parquet files in the directory are the user's.
+fn is_parquet_output(name: &str) -> bool {
+    let name = name.strip_suffix(".partial").unwrap_or(name);
+    name.strip_suffix(".parquet").is_some_and(|t| registry::find(t).is_some())
 }
 
 /// Makes sure a run does not mix its files with an earlier run's: an

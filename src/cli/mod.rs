@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod help;
 pub mod install;
+pub mod export;
 pub mod label;
 pub mod read;
 pub mod sensor;
@@ -76,6 +77,7 @@ pub fn main_with_args(argv: Vec<OsString>) -> i32 {
     match first {
         "capture" => capture::main_as("netcap capture", rest.into_iter().skip(1).collect()),
         "read" => read::main(rest.into_iter().skip(1).collect()),
+        "export" => export::main(rest.into_iter().skip(1).collect()),
         "sensor" => sensor::main(rest.into_iter().skip(1).collect()),
         "server" => server::main(rest.into_iter().skip(1).collect()),
         "label" => label::main(rest.into_iter().skip(1).collect()),

@@ -1,0 +1,156 @@
+//! One record type's Parquet file: records in, row groups out.
+//!
+//! Memory stays bounded whatever the input's size: rows are buffered only
+//! until a row group is full ([`ROW_GROUP_ROWS`] rows, or
+//! [`ROW_GROUP_BYTES`] bytes of records for types that carry payloads),
+//! then encoded, zstd-compressed and written.
+
+use super::columns::Columns;
+use crate::output::Error;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Rows per row group: large enough for good compression and fast scans,
+/// small enough that a type's buffer stays a few MiB.
+pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// Record bytes that also end a row group: payload-carrying records are
+/// large, so rows alone would not bound memory.
+pub const ROW_GROUP_BYTES: usize = 32 << 20;
+
+fn parquet_error(e: impl std::fmt::Display) -> Error {
+    Error::Io(io::Error::other(e.to_string()))
+}
+
+/// Writes the records of one type as Parquet to `W`.
+pub struct TableWriter<W: Write + Send> {
+    columns: Columns,
+    writer: ArrowWriter<W>,
+    pending_bytes: usize,
+    rows: u64,
+}
+
+impl TableWriter<BufWriter<File>> {
+    /// Creates (or replaces) the file at `path` for records of `type_name`.
+    pub fn create(path: &Path, type_name: &str) -> Result<Self, Error> {
+        let file = File::create(path)?;
+        TableWriter::new(BufWriter::with_capacity(1 << 20, file), type_name)
+    }
+}
+
+impl<W: Write + Send> TableWriter<W> {
+    pub fn new(out: W, type_name: &str) -> Result<Self, Error> {
+        let desc = crate::schema::message(type_name)
+            .ok_or_else(|| Error::Data(format!("unknown record type {type_name:?}")))?;
+        let columns = Columns::new(&desc).map_err(Error::Data)?;
+        let props = WriterProperties::builder()
+            // Level 1: most of zstd's gain on these columns at a fraction
+            // of the higher levels' time.
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).map_err(parquet_error)?))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_created_by(format!("netcap {}", crate::VERSION))
+            .build();
+        let writer = ArrowWriter::try_new(out, columns.arrow_schema().clone(), Some(props)).map_err(parquet_error)?;
+        Ok(TableWriter { columns, writer, pending_bytes: 0, rows: 0 })
+    }
+
+    /// Appends one record (protobuf bytes without length prefix). A
+    /// malformed record is `Error::Data` and leaves the table as it was.
+    pub fn append(&mut self, record: &[u8]) -> Result<(), Error> {
+        self.columns.append(record).map_err(Error::Data)?;
+        self.rows += 1;
+        self.pending_bytes += record.len();
+        if self.columns.rows() >= ROW_GROUP_ROWS || self.pending_bytes >= ROW_GROUP_BYTES {
+            self.flush_row_group()?;
+        }
+        Ok(())
+    }
+
+    /// Appends varint-length-delimited records, as the capture pipeline
+    /// hands them to a sink. Returns how many were appended.
+    pub fn append_delimited(&mut self, bytes: &[u8]) -> Result<u64, Error> {
+        let mut pos = 0;
+        let mut n = 0;
+        while pos < bytes.len() {
+            let at = pos;
+            let len = crate::output::record::read_varint(bytes, &mut pos, bytes.len())
+                .map_err(|e| Error::Data(format!("length prefix at byte {at}: {e}")))?;
+            let record = usize::try_from(len)
+                .ok()
+                .and_then(|len| bytes.get(pos..pos.checked_add(len)?))
+                .ok_or_else(|| Error::Data(format!("record at byte {at}: length {len} runs past the batch")))?;
+            pos += record.len();
+            self.append(record).map_err(|e| match e {
+                Error::Data(m) => Error::Data(format!("record at byte {at}: {m}")),
+                other => other,
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Records appended so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    fn flush_row_group(&mut self) -> Result<(), Error> {
+        if self.columns.rows() == 0 {
+            return Ok(());
+        }
+        let batch = self.columns.take_batch().map_err(parquet_error)?;
+        self.pending_bytes = 0;
+        self.writer.write(&batch).map_err(parquet_error)?;
+        // Closes the row group: its encoded pages leave memory now.
+        self.writer.flush().map_err(parquet_error)
+    }
+
+    /// Writes what is buffered and the file's footer; returns the writer
+    /// and the number of records.
+    pub fn finish(mut self) -> Result<(W, u64), Error> {
+        self.flush_row_group()?;
+        let mut out = self.writer.into_inner().map_err(parquet_error)?;
+        out.flush()?;
+        Ok((out, self.rows))
+    }
+}
+
+/// A Parquet file written under a temporary name and renamed into place
+/// when complete, so that an interrupted or failed run never leaves a
+/// file that looks finished.
+pub struct FileTable {
+    table: TableWriter<BufWriter<File>>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl FileTable {
+    pub fn create(path: &Path, type_name: &str) -> Result<FileTable, Error> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".partial");
+        let tmp = PathBuf::from(tmp);
+        let table = TableWriter::create(&tmp, type_name)?;
+        Ok(FileTable { table, tmp, path: path.to_owned() })
+    }
+
+    pub fn table(&mut self) -> &mut TableWriter<BufWriter<File>> {
+        &mut self.table
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Completes the file and moves it to its name; returns its records.
+    pub fn finish(self) -> Result<u64, Error> {
+        let (out, rows) = self.table.finish()?;
+        // into_inner flushes the buffer and reports a failed write.
+        drop(out.into_inner().map_err(|e| e.into_error())?);
+        std::fs::rename(&self.tmp, &self.path)?;
+        Ok(rows)
+    }
+}
