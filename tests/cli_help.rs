@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-const SUBCOMMANDS: [&str; 8] = ["capture", "read", "label", "sensor", "server", "completions", "man", "install-links"];
+const SUBCOMMANDS: [&str; 9] =
+    ["capture", "read", "export", "label", "sensor", "server", "completions", "man", "install-links"];
 
 fn netcap_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(NETCAP).current_dir(dir).args(args).output().expect("netcap runs")

@@ -30,9 +30,7 @@ pub const EXIT_BAD_INPUT: i32 = 1;
     name = "netcap export",
     version = crate::VERSION,
     about = "Converts record files (.ncap, .ncap.gz) to Parquet, one table per record type",
-    after_help = "Examples:\n  netcap export -out parquet/ traffic_ncap/\n  \
-                  netcap export -hive -out dataset/ monday_ncap/ tuesday_ncap/ wednesday_ncap/\n\
-                  Exit status: 0 ok, 1 malformed or unreadable record file, 2 usage error."
+    after_help = "Exit status: 0 ok, 1 malformed or unreadable record file, 2 usage error."
 )]
 pub struct ExportArgs {
     /// Record files, or directories searched (recursively) for *.ncap and *.ncap.gz.

@@ -8,14 +8,14 @@
 //! boolean flags, and examples at the end. Parsing goes through the same
 //! decorated command, so what help shows is what is accepted.
 
-use super::{capture, install, label, read, sensor, server};
+use super::{capture, export, install, label, read, sensor, server};
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Command, CommandFactory, FromArgMatches};
 use std::ffi::OsString;
 
 /// The subcommands, in the order help lists them.
-pub const SUBCOMMANDS: [&str; 8] =
-    ["capture", "read", "label", "sensor", "server", "completions", "man", "install-links"];
+pub const SUBCOMMANDS: [&str; 9] =
+    ["capture", "read", "export", "label", "sensor", "server", "completions", "man", "install-links"];
 
 /// The whole tree: `netcap` (the default form, capture's flags) with every
 /// subcommand, plus clap's `help` subcommand.
@@ -36,6 +36,7 @@ fn subcommand(name: &'static str) -> Command {
     let cmd = match name {
         "capture" => capture::CaptureArgs::command(),
         "read" => read::ReadArgs::command(),
+        "export" => export::ExportArgs::command(),
         "label" => label::LabelArgs::command(),
         "sensor" => sensor::SensorArgs::command(),
         "server" => server::ServerArgs::command(),
@@ -172,6 +173,11 @@ fn examples(bin_name: &str) -> &'static [&'static str] {
             "netcap -r records/IPv4.ncap.gz -json",
             "netcap read records/TCP.ncap.gz -fields",
             "netcap read records/TCP.ncap.gz -check",
+        ],
+        "netcap export" => &[
+            "netcap export -out parquet records                         # records/*.ncap.gz -> parquet/<Type>.parquet",
+            "netcap export -hive -out dataset monday tuesday            # dataset/type=TCP/capture=.../part-0.parquet",
+            "netcap -r traffic.pcap -out records -format both           # Parquet beside .ncap.gz during capture",
         ],
         "netcap label" => &[
             "netcap label -r traffic.pcap -out records -alerts eve.json",
