@@ -164,9 +164,10 @@ impl RecordSink for TeeSink {
         self.second.tick()
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<(&'static str, u64)>> {
-        let counts = self.first.finish()?;
-        self.second.finish()?;
-        Ok(counts)
+    fn finish(self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>) {
+        // Both are closed whatever happened to the other; the first error is told.
+        let (counts, first) = self.first.finish();
+        let (_, second) = self.second.finish();
+        (counts, first.and(second))
     }
 }

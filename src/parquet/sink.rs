@@ -49,13 +49,20 @@ impl RecordSink for ParquetSink {
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Result<Vec<(&'static str, u64)>> {
+    fn finish(self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>) {
         let mut counts = Vec::with_capacity(self.tables.len());
+        let mut result = Ok(());
         for (name, t) in self.tables {
             let path = t.path().to_owned();
-            let n = t.finish().map_err(|e| anyhow!("cannot finish {}: {}", path.display(), describe(e)))?;
-            counts.push((name, n));
+            match t.finish() {
+                Ok(n) => counts.push((name, n)),
+                Err(e) => {
+                    if result.is_ok() {
+                        result = Err(anyhow!("cannot finish {}: {}", path.display(), describe(e)));
+                    }
+                }
+            }
         }
-        Ok(counts)
+        (counts, result)
     }
 }
