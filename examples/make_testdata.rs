@@ -634,7 +634,7 @@ fn main() -> std::io::Result<()> {
     dump.finish()?;
     eprintln!("wrote {out}");
     // pcapng, as one pcap file holds one link type: an interface per link type.
-    let mut dump = PacketDump::new(std::path::Path::new(&links_out), DumpFormat::PcapNg);
+    let mut dump = PacketDump::new(std::path::Path::new(&links_out), DumpFormat::PcapNg { names: Default::default() });
     for (i, (link, frame)) in other_link_packets().iter().enumerate() {
         let ts = start + 100_000_000_000 + i as i64 * 1_000_137_000;
         dump.write(ts, *link, *link, frame.len() as u32, frame)?;

@@ -82,7 +82,7 @@ fn every_subcommand_has_its_own_usage_and_examples() {
 #[test]
 fn boolean_flags_are_shown_one_way() {
     let help = stdout_ok(&["capture", "--help"]);
-    for flag in ["--comp", "--encoders", "--interfaces", "--payload", "--quiet"] {
+    for flag in ["--encoders", "--interfaces", "--payload", "--quiet", "--overwrite"] {
         let line = help
             .lines()
             .find(|l| l.trim_start().starts_with(&format!("{flag} ")))

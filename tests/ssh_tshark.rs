@@ -182,13 +182,15 @@ fn role(client: bool) -> &'static str {
     }
 }
 
-/// Records as compared across rewritten captures: timestamps aside.
+/// Records as compared across rewritten captures: timestamps and frame
+/// numbers (the rewrite has other packets) aside.
 fn comparable(records: &[pb::Ssh]) -> Vec<String> {
     let mut out: Vec<String> = records
         .iter()
         .map(|r| {
             let mut r = r.clone();
             r.timestamp = 0;
+            (r.frame_number_first, r.frame_number_last) = (0, 0);
             format!("{r:?}")
         })
         .collect();

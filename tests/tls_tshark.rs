@@ -604,18 +604,20 @@ fn write_pcap(path: &Path, packets: &[Vec<u8>]) {
     std::fs::write(path, out).expect("write pcap");
 }
 
-/// Records as compared across the rebuild: timestamps and the record-layer
-/// length (the re-framing changes it) aside, sorted.
+/// Records as compared across the rebuild: timestamps, frame numbers and
+/// the record-layer length (the re-framing changes them) aside, sorted.
 fn comparable(mut clients: Vec<pb::Tls>, mut servers: Vec<pb::TlsServerHello>) -> Vec<String> {
     let mut out: Vec<String> = clients
         .iter_mut()
         .map(|r| {
             r.timestamp = 0;
             r.message_len = 0;
+            (r.frame_number_first, r.frame_number_last) = (0, 0);
             format!("{r:?}")
         })
         .chain(servers.iter_mut().map(|r| {
             r.timestamp = 0;
+            (r.frame_number_first, r.frame_number_last) = (0, 0);
             format!("{r:?}")
         }))
         .collect();

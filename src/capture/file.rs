@@ -348,6 +348,10 @@ impl FormatState {
                 batch.push(0, link, 0, spb.origlen, spb.packet_data());
                 true
             }
+            PcapBlockOwned::NG(Block::Custom(_) | Block::SystemdJournalExport(_)) => {
+                batch.skip_frame();
+                false
+            }
             _ => false,
         }
     }

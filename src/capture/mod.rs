@@ -140,6 +140,13 @@ impl PacketBatch {
         self.packets.push(meta);
     }
 
+    /// A block Wireshark numbers as a frame but that holds no packet (a
+    /// pcapng Custom or systemd journal block): the next packet's frame
+    /// number counts it, as Wireshark's does.
+    pub fn skip_frame(&mut self) {
+        self.read += 1;
+    }
+
     /// Packets read into the batch, including those a filter removed.
     pub fn read_count(&self) -> u64 {
         self.read

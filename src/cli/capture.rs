@@ -68,7 +68,7 @@ pub enum Format {
 /// `netcap sensor`): input, filter, encoders, workers.
 #[derive(Args, Debug)]
 pub struct PipelineArgs {
-    /// Capture file to read: pcap or pcapng, optionally gzip-compressed.
+    /// Capture file to read: pcap or pcapng, optionally gzip- or zstd-compressed.
     #[arg(short = 'r', long = "read", value_name = "FILE")]
     pub read: Option<PathBuf>,
 

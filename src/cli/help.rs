@@ -254,7 +254,7 @@ mod tests {
             |args: &[&str]| parse::<capture::CaptureArgs>("netcap capture", args.iter().map(OsString::from).collect());
         assert!(parse(&["--encoders"]).is_ok_and(|a| a.common.encoders));
         assert!(parse(&["--encoders=false"]).is_ok_and(|a| !a.common.encoders));
-        assert!(parse(&[]).is_ok_and(|a| !a.common.encoders && a.comp));
-        assert!(parse(&["--comp", "false"]).is_ok_and(|a| !a.comp));
+        assert!(parse(&[]).is_ok_and(|a| !a.common.encoders && a.comp == crate::compress::Compression::Gzip));
+        assert!(parse(&["--comp", "false"]).is_ok_and(|a| a.comp == crate::compress::Compression::None));
     }
 }
