@@ -182,7 +182,7 @@ fn overwrite_knows_zstd_output() {
     let out = temp_dir("overwrite");
     run_ok(&["-r", s(&pcap), "-out", s(&out), "-quiet", "-comp", "zstd", "-include", "TCP,UDP"]);
     // Only record files: the other outputs are checked by tests/capture.rs.
-    for name in ["errors.log", "errors.pcap", "unknown.pcap"] {
+    for name in ["errors.log", "errors.pcap", "unknown.pcap", "unknown.tsv"] {
         let _ = std::fs::remove_file(out.join(name));
     }
     assert!(out.join("TCP.ncap.zst").is_file());
