@@ -318,7 +318,7 @@ fn flow_types_are_selected_like_any_record_type() {
 fn bad_timeouts_are_usage_errors() {
     let out = Command::new(NETCAP).args(["-r", "x.pcap", "-flow-timeout", "5 parsecs"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a duration"), "{}", String::from_utf8_lossy(&out.stderr));
     let out = Command::new(NETCAP).args(["-r", "x.pcap", "-max-flows", "0"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
