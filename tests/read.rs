@@ -243,8 +243,12 @@ fn sep_semicolon_and_ethernet_match_tshark() {
 fn json_lines_of_udp_are_typed_and_match_tshark() {
     let dir = capture("json-udp", ESPN, &[]);
     let text = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "seconds"]);
-    let ts =
-        tshark(ESPN, "udp", &["frame.time_epoch", "udp.srcport", "udp.dstport", "udp.length", "udp.checksum"], &[]);
+    let ts = tshark(
+        ESPN,
+        "udp",
+        &["frame.time_epoch", "udp.srcport", "udp.dstport", "udp.length", "udp.checksum", "frame.number"],
+        &[],
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 28);
     assert_eq!(lines.len(), ts.len());
@@ -252,7 +256,8 @@ fn json_lines_of_udp_are_typed_and_match_tshark() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i} is not JSON: {e}\n{line}"));
         let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
-        assert_eq!(keys.len(), 8, "every field of UDP");
+        assert_eq!(keys.len(), 9, "every field of UDP, FrameNumber included");
+        assert_eq!(v["FrameNumber"].as_u64(), Some(t[5].parse().expect("int")), "line {i}");
         // With -ts seconds, the number's text is exactly the CSV's seconds.microseconds.
         let raw_ts = line.split("\"Timestamp\":").nth(1).and_then(|r| r.split(',').next()).expect("Timestamp");
         assert_eq!(raw_ts, tshark_epoch(&t[0], 6), "line {i}");
@@ -490,7 +495,7 @@ fn check_passes_netcap_output_and_reports_broken_rows() {
     let tcp = dir.join("TCP.ncap.gz");
     // Netcap's own output, in-process and piped through stdin.
     let direct = run_ok(&["-r", s(&tcp), "-check"]);
-    assert_eq!(direct.trim(), "ok: 928 rows, each with 22 separators like the header");
+    assert_eq!(direct.trim(), "ok: 928 rows, each with 23 separators like the header");
     let csv = run_ok(&["-r", s(&tcp)]);
     let mut child =
         Command::new(NETCAP).arg("-check").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");

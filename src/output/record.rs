@@ -82,11 +82,7 @@ const DENSE_LIMIT: u32 = 1024;
 
 impl Message {
     fn index_of(&self, number: u32) -> Option<usize> {
-        let i = if number < DENSE_LIMIT {
-            *self.dense.get(number as usize)?
-        } else {
-            *self.sparse.get(&number)?
-        };
+        let i = if number < DENSE_LIMIT { *self.dense.get(number as usize)? } else { *self.sparse.get(&number)? };
         (i != NONE).then_some(i as usize)
     }
 
@@ -112,9 +108,16 @@ impl Schema {
         let mut next = 0;
         while next < order.len() {
             let desc = order[next].clone();
+            let nested = next > 0;
             next += 1;
             let mut fields = Vec::new();
             for f in desc.fields() {
+                // The packet key belongs to the record, not to a part of it:
+                // a record type used as a nested message (IPv6's HopByHop)
+                // never carries it there, so a column of zeros would mislead.
+                if nested && f.number() == crate::decode::FRAME_NUMBER_FIELD && f.name() == "FrameNumber" {
+                    continue;
+                }
                 let kind = match f.kind() {
                     PKind::Double => Kind::Double,
                     PKind::Float => Kind::Float,
@@ -243,7 +246,14 @@ fn read_fixed<const N: usize>(buf: &[u8], pos: &mut usize, end: usize) -> Result
 /// `out` holds (protobuf merge semantics: call [`Values::reset`] first for
 /// a fresh message). Unknown fields are skipped; a known field with the
 /// wrong wire type, or bytes that are not protobuf, are an error.
-pub fn decode(schema: &Schema, msg: usize, buf: &[u8], start: usize, end: usize, out: &mut Values) -> Result<(), String> {
+pub fn decode(
+    schema: &Schema,
+    msg: usize,
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    out: &mut Values,
+) -> Result<(), String> {
     let message = &schema.messages[msg];
     let end = end.min(buf.len());
     let mut pos = start;
@@ -256,9 +266,15 @@ pub fn decode(schema: &Schema, msg: usize, buf: &[u8], start: usize, end: usize,
             return Err(format!("invalid field number {number} at byte {at}"));
         }
         let value = match wire_type {
-            0 => Wire::Varint(read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?),
-            1 => Wire::I64(u64::from_le_bytes(read_fixed::<8>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?)),
-            5 => Wire::I32(u32::from_le_bytes(read_fixed::<4>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?)),
+            0 => {
+                Wire::Varint(read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?)
+            }
+            1 => Wire::I64(u64::from_le_bytes(
+                read_fixed::<8>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?,
+            )),
+            5 => Wire::I32(u32::from_le_bytes(
+                read_fixed::<4>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?,
+            )),
             2 => {
                 let len = read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?;
                 if len > (end - pos) as u64 {
@@ -409,7 +425,8 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         let s = Schema::compile(&crate::schema::message("TCP").expect("TCP"));
         let mut v = Values::default();
-        for bad in [&[0x08][..], &[0x08, 0xff], &[0x0b], &[0x0f], &[0x00, 0x01], &[0x12, 0x05, 0x01], &[0x09, 1, 2, 3]] {
+        for bad in [&[0x08][..], &[0x08, 0xff], &[0x0b], &[0x0f], &[0x00, 0x01], &[0x12, 0x05, 0x01], &[0x09, 1, 2, 3]]
+        {
             v.reset(s.root().fields.len());
             assert!(decode(&s, 0, bad, 0, bad.len(), &mut v).is_err(), "{bad:?}");
         }
