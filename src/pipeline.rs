@@ -78,6 +78,37 @@ pub struct CaptureOptions {
     pub stop: Arc<AtomicBool>,
 }
 
+/// How often one kind of problem occurred, and where first: a responder
+/// opens that frame in Wireshark (`-Y frame.number==N`) to see an example.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct KindTally {
+    pub packets: u64,
+    /// Lowest frame number of the kind's packets; 0 when no packet is known
+    /// (a problem found at a timeout or at the end of input).
+    pub first_frame: u64,
+}
+
+impl KindTally {
+    fn add(map: &mut BTreeMap<String, KindTally>, kind: &str, frame: u64) {
+        let tally = match map.get_mut(kind) {
+            Some(t) => t,
+            None => map.entry(kind.to_owned()).or_default(),
+        };
+        tally.packets += 1;
+        if frame != 0 && (tally.first_frame == 0 || frame < tally.first_frame) {
+            tally.first_frame = frame;
+        }
+    }
+
+    /// `3 (first: frame 17)`, or just the count when no frame is known.
+    pub fn describe(&self, count: impl Fn(u64) -> String) -> String {
+        match self.first_frame {
+            0 => count(self.packets),
+            f => format!("{} (first: frame {})", count(self.packets), count(f)),
+        }
+    }
+}
+
 /// What a run did, for the summary table and for tests.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -87,10 +118,10 @@ pub struct Summary {
     pub records: Vec<(&'static str, u64)>,
     pub errors: u64,
     pub unknown: u64,
-    /// Error kinds with counts, as in the summary of errors.log.
-    pub error_kinds: BTreeMap<String, u64>,
-    /// Unknown protocols with counts ("EtherType 0x88cc").
-    pub unknown_kinds: BTreeMap<String, u64>,
+    /// Error kinds with counts and first frames, as in the summary of errors.log.
+    pub error_kinds: BTreeMap<String, KindTally>,
+    /// Unknown protocols with counts and first frames ("EtherType 0x88cc").
+    pub unknown_kinds: BTreeMap<String, KindTally>,
     /// Flow records written early because their table was full, per type
     /// (types with none omitted).
     pub flows_evicted: Vec<(&'static str, u64)>,
@@ -682,19 +713,23 @@ impl Sink {
         }
         for problem in &result.problems {
             let (packet, is_error) = match problem {
-                Problem::Error { packet, kind, entry } => {
-                    self.summary.errors += 1;
-                    *self.summary.error_kinds.entry(kind.clone()).or_default() += 1;
-                    self.errors_log.write(entry)?;
-                    (*packet, true)
-                }
-                Problem::Unknown { packet, kind } => {
-                    self.summary.unknown += 1;
-                    *self.summary.unknown_kinds.entry(kind.clone()).or_default() += 1;
-                    (*packet, false)
-                }
+                Problem::Error { packet, .. } => (*packet, true),
+                Problem::Unknown { packet, .. } => (*packet, false),
             };
-            let Some(meta) = batch.meta(packet).copied() else { continue };
+            let meta = batch.meta(packet).copied();
+            let frame = meta.map_or(0, |m| m.frame);
+            match problem {
+                Problem::Error { kind, entry, .. } => {
+                    self.summary.errors += 1;
+                    KindTally::add(&mut self.summary.error_kinds, kind, frame);
+                    self.errors_log.write(entry)?;
+                }
+                Problem::Unknown { kind, .. } => {
+                    self.summary.unknown += 1;
+                    KindTally::add(&mut self.summary.unknown_kinds, kind, frame);
+                }
+            }
+            let Some(meta) = meta else { continue };
             let dump = if is_error { &mut self.errors_pcap } else { &mut self.unknown_pcap };
             dump.write(meta.timestamp, meta.link_type, meta.interface, meta.orig_len, batch.bytes(&meta))
                 .with_context(|| format!("cannot write {}", dump.path().display()))?;
@@ -787,9 +822,7 @@ impl Sink {
                     }
                 }
                 // A bug in a decoder: the datagram's records are lost, the run goes on.
-                Err(_) => {
-                    *self.summary.error_kinds.entry("panic in decoder (reassembled datagram)".into()).or_default() += 1
-                }
+                Err(_) => KindTally::add(&mut self.summary.error_kinds, "panic in decoder (reassembled datagram)", 0),
             }
         }
         Ok((segments, datagrams))
@@ -860,9 +893,9 @@ impl Sink {
                         self.write_slot(slot, bytes, 1)?;
                     }
                 }
-                AppOutput::Error { kind, entry } => {
+                AppOutput::Error { kind, entry, frame } => {
                     self.summary.errors += 1;
-                    *self.summary.error_kinds.entry(kind.clone()).or_default() += 1;
+                    KindTally::add(&mut self.summary.error_kinds, kind, *frame);
                     self.errors_log.write(entry)?;
                 }
                 AppOutput::Identified { .. } => {}
@@ -942,15 +975,15 @@ impl Sink {
 }
 
 /// [`UNKNOWN_TSV`]: written only when there were unknown protocols.
-fn write_unknown_tsv(path: &Path, kinds: &BTreeMap<String, u64>) -> Result<()> {
+fn write_unknown_tsv(path: &Path, kinds: &BTreeMap<String, KindTally>) -> Result<()> {
     if kinds.is_empty() {
         return Ok(());
     }
-    let mut rows: Vec<(&String, &u64)> = kinds.iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-    let mut text = String::from("Protocol\tPackets\n");
-    for (kind, n) in rows {
-        text.push_str(&format!("{kind}\t{n}\n"));
+    let mut rows: Vec<(&String, &KindTally)> = kinds.iter().collect();
+    rows.sort_by(|a, b| b.1.packets.cmp(&a.1.packets).then_with(|| a.0.cmp(b.0)));
+    let mut text = String::from("Protocol\tPackets\tFirstFrame\n");
+    for (kind, t) in rows {
+        text.push_str(&format!("{kind}\t{}\t{}\n", t.packets, t.first_frame));
     }
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -978,11 +1011,11 @@ impl ErrorLog {
     }
 
     /// Appends the summary of error kinds with their counts.
-    fn finish(self, kinds: &BTreeMap<String, u64>) -> Result<()> {
+    fn finish(self, kinds: &BTreeMap<String, KindTally>) -> Result<()> {
         let Some(mut out) = self.out else { return Ok(()) };
         writeln!(out, "--- summary of {} error kinds ---", kinds.len())?;
-        for (kind, count) in kinds {
-            writeln!(out, "{kind}: {count}")?;
+        for (kind, tally) in kinds {
+            writeln!(out, "{kind}: {}", tally.describe(|n| n.to_string()))?;
         }
         out.flush()?;
         Ok(())

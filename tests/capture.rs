@@ -178,7 +178,8 @@ fn sample_records_have_the_constructed_values() {
     // The truncated TCP header is an error; LLDP is unknown.
     let log = std::fs::read_to_string(out.join("errors.log")).expect("errors.log");
     assert!(log.starts_with("2017-07-05T11:30:37.850802000Z\nFrame: 15\nError: TCP: truncated header: need 20 bytes, have 12\nLayers: Ethernet, IPv4\n00000000  3c 52 82"), "{log}");
-    assert!(log.ends_with("--- summary of 1 error kinds ---\nTCP: truncated: 1\n"), "{log}");
+    // The summary names where each kind first occurred (Issue 16), as its entry does.
+    assert!(log.ends_with("--- summary of 1 error kinds ---\nTCP: truncated: 1 (first: frame 15)\n"), "{log}");
     for (file, ts) in [("errors.pcap", START + 14 * STEP), ("unknown.pcap", START + 15 * STEP)] {
         let mut r = netcap::capture::file::CaptureReader::open(&out.join(file)).expect("a readable capture");
         assert_eq!(r.link_type(), 1, "{file} keeps the input's link type");
@@ -663,22 +664,16 @@ fn unknown_tsv_and_pcapng_dumps_with_interface_names() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(!out.join("unknown.pcap").exists(), "a pcapng dump is not named .pcap");
     let dump = out.join("unknown.pcapng");
-    let tshark = |file: &Path, field: &str| -> Vec<String> {
-        let o = Command::new("tshark")
-            .args(["-r", file.to_str().expect("utf-8"), "-T", "fields", "-e", field])
-            .output()
-            .unwrap_or_else(|e| panic!("tshark is the oracle here and could not be run ({e}): apt-get install tshark"));
-        assert!(o.status.success(), "tshark {}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
-        String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect()
-    };
-    let names = tshark(&dump, "frame.interface_name");
-    assert_eq!(names, tshark(&capture, "frame.interface_name"), "every packet of the capture is unknown");
+    let names = tshark(&dump, "frame.interface_name", "");
+    assert_eq!(names, tshark(&capture, "frame.interface_name", ""), "every packet of the capture is unknown");
     assert_eq!(names.len(), 10);
     assert!(names.iter().all(|n| n == "vsockmon0"), "{names:?}");
     let tsv = std::fs::read_to_string(out.join("unknown.tsv")).expect("unknown.tsv");
-    assert_eq!(tsv, "Protocol\tPackets\nlink type 271\t10\n");
+    assert_eq!(tsv, "Protocol\tPackets\tFirstFrame\nlink type 271\t10\t1\n");
     assert!(
-        err.contains("10 packets with unknown protocols (link type 271: 10) → unknown.pcapng, unknown.tsv"),
+        err.contains(
+            "10 packets with unknown protocols (link type 271: 10 (first: frame 1)) → unknown.pcapng, unknown.tsv"
+        ),
         "{err}"
     );
 
@@ -686,10 +681,12 @@ fn unknown_tsv_and_pcapng_dumps_with_interface_names() {
     let out = sample_run("unknown-pcap", &[]);
     assert!(out.join("unknown.pcap").exists() && !out.join("unknown.pcapng").exists());
     let tsv = std::fs::read_to_string(out.join("unknown.tsv")).expect("unknown.tsv");
-    assert_eq!(tsv, "Protocol\tPackets\nEtherType 0x88f7\t1\n");
+    let sample = repo().join("testdata/sample.pcap");
+    let ptp = tshark(&sample, "frame.number", "eth.type == 0x88f7");
+    assert_eq!(ptp.len(), 1, "{ptp:?}");
+    assert_eq!(tsv, format!("Protocol\tPackets\tFirstFrame\nEtherType 0x88f7\t1\t{}\n", ptp[0]));
 
     // -overwrite removes unknown.tsv and the pcapng dump of the earlier run.
-    let sample = repo().join("testdata/sample.pcap");
     let ng_out = temp_dir("unknown-ng-overwrite");
     run_ok(&["-r", capture.to_str().expect("utf-8"), "-out", ng_out.to_str().expect("utf-8"), "-quiet"]);
     let again = ["-r", sample.to_str().expect("utf-8"), "-out", ng_out.to_str().expect("utf-8"), "-quiet"];
@@ -702,6 +699,20 @@ fn unknown_tsv_and_pcapng_dumps_with_interface_names() {
     assert!(!ng_out.join("unknown.pcapng").exists(), "the earlier run's dump is gone");
     let tsv = std::fs::read_to_string(ng_out.join("unknown.tsv")).expect("unknown.tsv");
     assert!(!tsv.contains("link type 271"), "{tsv}");
+}
+
+/// tshark's `field` of each packet of `file` (that matches `filter`, if any).
+fn tshark(file: &Path, field: &str, filter: &str) -> Vec<String> {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-r", file.to_str().expect("utf-8"), "-T", "fields", "-e", field]);
+    if !filter.is_empty() {
+        cmd.args(["-Y", filter]);
+    }
+    let o = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("tshark is the oracle here and could not be run ({e}): apt-get install tshark"));
+    assert!(o.status.success(), "tshark {}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().map(str::to_owned).collect()
 }
 
 /// The summary of `capture` (stderr of a run without -quiet) with `COLUMNS`.

@@ -148,7 +148,8 @@ pub enum AppOutput {
     /// Input the decoder could not make sense of (a malformed or truncated
     /// message): an errors.log entry. `kind` names the problem for the
     /// summary ("TLS: malformed ClientHello"); `entry` is the log text.
-    Error { kind: String, entry: String },
+    /// `frame` is the packet that made the decoder find it (0: none).
+    Error { kind: String, entry: String, frame: u64 },
     /// The stage recognised `protocol` on the connection `conn` (oriented
     /// client → server): what Flow and Connection records call its
     /// ApplicationProto. Made by the stage, not by decoders.
@@ -222,7 +223,7 @@ impl<'a> AppEmitter<'a> {
             endpoint(conn.ip_version, &conn.client_ip, conn.client_port),
             endpoint(conn.ip_version, &conn.server_ip, conn.server_port),
         );
-        self.out.push(AppOutput::Error { kind: format!("{protocol}: {kind}"), entry });
+        self.out.push(AppOutput::Error { kind: format!("{protocol}: {kind}"), entry, frame: self.frame });
     }
 }
 

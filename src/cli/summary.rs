@@ -3,7 +3,7 @@
 //! terminal's width (at most 120 columns), numbers with thousands
 //! separators.
 
-use crate::pipeline::{CaptureOptions, Summary};
+use crate::pipeline::{CaptureOptions, KindTally, Summary};
 use comfy_table::{presets, CellAlignment, Table};
 use indicatif::HumanCount;
 use std::collections::BTreeMap;
@@ -84,8 +84,9 @@ fn detail_lines(s: &Summary, opts: &CaptureOptions) -> Vec<String> {
         peak_rss().map_or_else(|| "unknown".to_string(), |kb| format!("{} MiB", kb / 1024)),
         if s.interrupted { " — interrupted, files closed cleanly" } else { "" }
     )];
-    let list =
-        |m: &BTreeMap<String, u64>| m.iter().map(|(k, v)| format!("{k}: {}", count(*v))).collect::<Vec<_>>().join(", ");
+    let list = |m: &BTreeMap<String, KindTally>| {
+        m.iter().map(|(k, t)| format!("{k}: {}", t.describe(count))).collect::<Vec<_>>().join(", ")
+    };
     if s.errors > 0 {
         lines.push(format!(
             "{} packets with decode errors ({}) → errors.log, errors.{}",
