@@ -6,6 +6,11 @@
 //!
 //! Run: `cargo run --example make_testdata [-- OUT.pcap]`
 
+#[path = "../tests/common/packets.rs"]
+mod packets;
+
+use etherparse::checksum::Sum16BitWords;
+use etherparse::{EtherType, Ethernet2Header, IpDscp, IpNumber, Ipv4Header, Ipv4Options, Ipv6FlowLabel, Ipv6Header, UdpHeader};
 use netcap::capture::dump::{DumpFormat, PacketDump};
 
 const MAC_A: [u8; 6] = [0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c];
@@ -15,74 +20,65 @@ const IP_B: [u8; 4] = [93, 184, 216, 34];
 const IP6_A: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x1b, 0x21, 0xff, 0xfe, 0x0a, 0x0b, 0x0c];
 const IP6_B: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01];
 
+/// The Internet checksum (RFC 1071) of `chunks` laid end to end, for the
+/// protocols etherparse does not build (ICMP, IGMP, OSPF, VRRP, CDP).
 fn checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum = 0u32;
-    let mut odd: Option<u8> = None;
-    for chunk in chunks {
-        for &b in chunk.iter() {
-            match odd.take() {
-                Some(hi) => sum += u32::from(u16::from_be_bytes([hi, b])),
-                None => odd = Some(b),
-            }
-        }
-    }
-    if let Some(hi) = odd {
-        sum += u32::from(u16::from_be_bytes([hi, 0]));
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
+    // The sum works on native-endian words; `to_be` gives the value whose
+    // `to_be_bytes` are the checksum's bytes on the wire.
+    Sum16BitWords::new().add_slice(&chunks.concat()).ones_complement().to_be()
 }
 
+/// An Ethernet II frame, padded to the 60-byte minimum: padding that netcap
+/// must not count as IP payload.
 fn ethernet(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&ethertype.to_be_bytes());
+    let mut f = Ethernet2Header { source: src, destination: dst, ether_type: EtherType(ethertype) }.to_bytes().to_vec();
     f.extend_from_slice(payload);
     if f.len() < 60 {
-        f.resize(60, 0); // minimum frame size: padding netcap must not count as IP payload
+        f.resize(60, 0);
     }
     f
 }
 
+/// An IPv4 packet with DF set and TOS 0x10 (DSCP 4), whose header etherparse
+/// writes (lengths, IHL, checksum).
 fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, id: u16, ttl: u8, options: &[u8], payload: &[u8]) -> Vec<u8> {
-    let hlen = 20 + options.len();
-    let mut h = vec![0x40 | (hlen / 4) as u8, 0x10];
-    h.extend_from_slice(&((hlen + payload.len()) as u16).to_be_bytes());
-    h.extend_from_slice(&id.to_be_bytes());
-    h.extend_from_slice(&[0x40, 0x00, ttl, proto, 0, 0]);
-    h.extend_from_slice(&src);
-    h.extend_from_slice(&dst);
-    h.extend_from_slice(options);
-    let c = checksum(&[&h]);
-    h[10..12].copy_from_slice(&c.to_be_bytes());
-    h.extend_from_slice(payload);
-    h
+    let mut h = Ipv4Header::new(0, ttl, IpNumber(proto), src, dst).expect("an empty payload fits");
+    h.dscp = IpDscp::try_new(4).expect("a 6-bit value");
+    h.identification = id;
+    h.options = Ipv4Options::try_from(options).expect("options: a multiple of 4 bytes, at most 40");
+    h.set_payload_len(payload.len()).expect("a test payload fits");
+    h.header_checksum = h.calc_header_checksum();
+    let mut p = h.to_bytes().to_vec();
+    p.extend_from_slice(payload);
+    p
 }
 
+/// An IPv6 packet with flow label 0x01234.
 fn ipv6(src: [u8; 16], dst: [u8; 16], next: u8, hop_limit: u8, payload: &[u8]) -> Vec<u8> {
-    let mut h = vec![0x60, 0x00, 0x12, 0x34];
-    h.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    h.extend_from_slice(&[next, hop_limit]);
-    h.extend_from_slice(&src);
-    h.extend_from_slice(&dst);
-    h.extend_from_slice(payload);
-    h
+    let h = Ipv6Header {
+        traffic_class: 0,
+        flow_label: Ipv6FlowLabel::try_new(0x1234).expect("a 20-bit value"),
+        payload_length: payload.len() as u16,
+        next_header: IpNumber(next),
+        hop_limit,
+        source: src,
+        destination: dst,
+    };
+    let mut p = Vec::with_capacity(40 + payload.len());
+    h.write(&mut p).expect("writing to a Vec");
+    p.extend_from_slice(payload);
+    p
 }
 
-/// TCP or UDP checksum over the IPv4 pseudo header.
-fn l4_checksum_v4(src: [u8; 4], dst: [u8; 4], proto: u8, segment: &[u8]) -> u16 {
-    let len = (segment.len() as u16).to_be_bytes();
-    checksum(&[&src, &dst, &[0, proto], &len, segment])
-}
-
+/// The checksum of an upper-layer `segment` over the IPv6 pseudo header
+/// (RFC 8200 section 8.1), for ICMPv6 and OSPFv3.
 fn l4_checksum_v6(src: [u8; 16], dst: [u8; 16], proto: u8, segment: &[u8]) -> u16 {
     let len = (segment.len() as u32).to_be_bytes();
     checksum(&[&src, &dst, &len, &[0, 0, 0, proto], segment])
 }
 
+/// A TCP segment with window 64240 and `flags` as the flags byte; etherparse
+/// writes the data offset and the checksum.
 #[allow(clippy::too_many_arguments)]
 fn tcp(
     src: [u8; 4],
@@ -95,31 +91,20 @@ fn tcp(
     options: &[u8],
     payload: &[u8],
 ) -> Vec<u8> {
-    let hlen = 20 + options.len();
-    let mut s = Vec::new();
-    s.extend_from_slice(&sport.to_be_bytes());
-    s.extend_from_slice(&dport.to_be_bytes());
-    s.extend_from_slice(&seq.to_be_bytes());
-    s.extend_from_slice(&ack.to_be_bytes());
-    s.extend_from_slice(&[((hlen / 4) as u8) << 4, flags]);
-    s.extend_from_slice(&64240u16.to_be_bytes());
-    s.extend_from_slice(&[0, 0, 0, 0]);
-    s.extend_from_slice(options);
+    let mut h = packets::tcp_header(sport, dport, seq, ack, flags, 64240);
+    h.set_options_raw(options).expect("options: a multiple of 4 bytes, at most 40");
+    h.checksum = h.calc_checksum_ipv4_raw(src, dst, payload).expect("a test payload fits");
+    let mut s = h.to_bytes().to_vec();
     s.extend_from_slice(payload);
-    let c = l4_checksum_v4(src, dst, 6, &s);
-    s[16..18].copy_from_slice(&c.to_be_bytes());
     s
 }
 
 fn udp_v4(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut s = Vec::new();
-    s.extend_from_slice(&sport.to_be_bytes());
-    s.extend_from_slice(&dport.to_be_bytes());
-    s.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    s.extend_from_slice(&[0, 0]);
+    let mut h =
+        UdpHeader { source_port: sport, destination_port: dport, length: (8 + payload.len()) as u16, checksum: 0 };
+    h.checksum = h.calc_checksum_ipv4_raw(src, dst, payload).expect("a test payload fits");
+    let mut s = h.to_bytes().to_vec();
     s.extend_from_slice(payload);
-    let c = l4_checksum_v4(src, dst, 17, &s);
-    s[6..8].copy_from_slice(&c.to_be_bytes());
     s
 }
 
@@ -238,14 +223,11 @@ fn eth_v4(dst_mac: [u8; 6], src: [u8; 4], dst: [u8; 4], proto: u8, payload: &[u8
 }
 
 fn udp_v6(src: [u8; 16], dst: [u8; 16], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let mut s = Vec::new();
-    s.extend_from_slice(&sport.to_be_bytes());
-    s.extend_from_slice(&dport.to_be_bytes());
-    s.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-    s.extend_from_slice(&[0, 0]);
+    let mut h =
+        UdpHeader { source_port: sport, destination_port: dport, length: (8 + payload.len()) as u16, checksum: 0 };
+    h.checksum = h.calc_checksum_ipv6_raw(src, dst, payload).expect("a test payload fits");
+    let mut s = h.to_bytes().to_vec();
     s.extend_from_slice(payload);
-    let c = l4_checksum_v6(src, dst, 17, &s);
-    s[6..8].copy_from_slice(&c.to_be_bytes());
     s
 }
 

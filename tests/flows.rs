@@ -3,6 +3,9 @@
 //! selection with -include/-exclude, and identical output for 1 and 2
 //! workers. Agreement with tshark on real captures is tests/flows_tshark.rs.
 
+#[path = "common/packets.rs"]
+mod packets;
+
 use netcap::capture::dump::{DumpFormat, PacketDump};
 use netcap::container::RecordReader;
 use netcap::schema::pb;
@@ -42,11 +45,7 @@ fn read<M: Message + Default>(path: &Path) -> Vec<M> {
 
 const TCP: u8 = 6;
 const UDP: u8 = 17;
-const FIN: u8 = 0x01;
-const SYN: u8 = 0x02;
-const RST: u8 = 0x04;
-const PSH: u8 = 0x08;
-const ACK: u8 = 0x10;
+use packets::{ACK, FIN, PSH, RST, SYN};
 
 /// One packet to write: time, endpoints, protocol, TCP flags, payload length.
 #[derive(Clone, Copy)]
@@ -63,28 +62,16 @@ fn pkt(t: i64, src: ([u8; 4], u16), dst: ([u8; 4], u16), proto: u8, flags: u8, p
     Pkt { t, src, dst, proto, flags, payload }
 }
 
-/// Ethernet + IPv4 + TCP/UDP bytes (checksums are not checked by netcap).
+/// Ethernet + IPv4 + TCP/UDP bytes; the payload is `a`s.
 fn frame(p: &Pkt) -> Vec<u8> {
     let mac = |ip: [u8; 4]| [0x02, 0, ip[0], ip[1], ip[2], ip[3]];
-    let mut f = Vec::new();
-    f.extend_from_slice(&mac(p.dst.0));
-    f.extend_from_slice(&mac(p.src.0));
-    f.extend_from_slice(&[0x08, 0x00]);
-    let l4_len = if p.proto == TCP { 20 } else { 8 } + p.payload;
-    let total = (20 + l4_len) as u16;
-    f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, p.proto, 0, 0]);
-    f.extend_from_slice(&p.src.0);
-    f.extend_from_slice(&p.dst.0);
-    f.extend_from_slice(&p.src.1.to_be_bytes());
-    f.extend_from_slice(&p.dst.1.to_be_bytes());
+    let payload = vec![0x61; p.payload];
     if p.proto == TCP {
-        f.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, p.flags, 0xff, 0xff, 0, 0, 0, 0]);
+        let tcp = packets::tcp_header(p.src.1, p.dst.1, 1, 0, p.flags, 0xffff);
+        packets::ipv4_tcp(mac(p.src.0), mac(p.dst.0), p.src.0, p.dst.0, tcp, &payload)
     } else {
-        f.extend_from_slice(&(l4_len as u16).to_be_bytes());
-        f.extend_from_slice(&[0, 0]);
+        packets::ipv4_udp(mac(p.src.0), mac(p.dst.0), p.src.0, p.dst.0, p.src.1, p.dst.1, &payload)
     }
-    f.extend(std::iter::repeat_n(0x61, p.payload));
-    f
 }
 
 fn write_pcap(dir: &Path, packets: &[Pkt]) -> PathBuf {
@@ -318,7 +305,11 @@ fn flow_types_are_selected_like_any_record_type() {
 fn bad_timeouts_are_usage_errors() {
     let out = Command::new(NETCAP).args(["-r", "x.pcap", "-flow-timeout", "5 parsecs"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a duration"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a duration"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = Command::new(NETCAP).args(["-r", "x.pcap", "-max-flows", "0"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }

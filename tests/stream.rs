@@ -1,6 +1,9 @@
 //! The stream stage end to end: bounded memory under a flood of half-open
 //! connections, and output that does not depend on `-workers`.
 
+#[path = "common/packets.rs"]
+mod packets;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,20 +33,8 @@ fn netcap(args: &[&str]) -> (bool, String) {
 
 /// An Ethernet/IPv4/TCP frame.
 fn tcp_frame(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    let total = (20 + 20 + payload.len()) as u16;
-    f.extend_from_slice(&[0x45, 0]);
-    f.extend_from_slice(&total.to_be_bytes());
-    f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sport.to_be_bytes());
-    f.extend_from_slice(&dport.to_be_bytes());
-    f.extend_from_slice(&seq.to_be_bytes());
-    f.extend_from_slice(&0u32.to_be_bytes());
-    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.extend_from_slice(payload);
-    f
+    let tcp = packets::tcp_header(sport, dport, seq, 0, flags, 0xffff);
+    packets::ipv4_tcp([6, 7, 8, 9, 10, 11], [0, 1, 2, 3, 4, 5], src, dst, tcp, payload)
 }
 
 fn pcap_header(w: &mut impl Write) {

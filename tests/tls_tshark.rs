@@ -35,6 +35,8 @@ mod manifest;
 #[path = "common/netcap_run.rs"]
 #[allow(dead_code)]
 mod netcap_run;
+#[path = "common/packets.rs"]
+mod packets;
 
 use netcap::schema::pb;
 use netcap_run::{read_records, require_tshark, tempdir};
@@ -447,67 +449,13 @@ fn tcp_packet(conn: &Conn, from_client: bool, seq: u32, ack: u32, flags: u8, pay
     let (src, dst) = if from_client { (conn.addrs.0, conn.addrs.1) } else { (conn.addrs.1, conn.addrs.0) };
     let (sport, dport) = if from_client { conn.ports } else { (conn.ports.1, conn.ports.0) };
     let (smac, dmac) = if from_client { conn.macs } else { (conn.macs.1, conn.macs.0) };
-    let mut tcp = Vec::with_capacity(20 + payload.len());
-    tcp.extend_from_slice(&sport.to_be_bytes());
-    tcp.extend_from_slice(&dport.to_be_bytes());
-    tcp.extend_from_slice(&seq.to_be_bytes());
-    tcp.extend_from_slice(&ack.to_be_bytes());
-    tcp.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    tcp.extend_from_slice(payload);
-    let mut out = Vec::new();
-    out.extend_from_slice(&dmac);
-    out.extend_from_slice(&smac);
+    let tcp = packets::tcp_header(sport, dport, seq, ack, flags, 0xffff);
     if conn.ipv6 {
-        out.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0]);
-        out.extend_from_slice(&(tcp.len() as u16).to_be_bytes());
-        out.extend_from_slice(&[6, 64]);
-        out.extend_from_slice(&src);
-        out.extend_from_slice(&dst);
-        let mut sum: u32 = 0;
-        for w in src.chunks(2).chain(dst.chunks(2)) {
-            sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
-        }
-        sum += tcp.len() as u32 + 6;
-        set_checksum(&mut tcp, sum);
+        packets::ipv6_tcp(smac, dmac, src, dst, tcp, payload)
     } else {
-        let total = (20 + tcp.len()) as u16;
-        let mut ip = vec![0x45, 0];
-        ip.extend_from_slice(&total.to_be_bytes());
-        ip.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-        ip.extend_from_slice(&src[..4]);
-        ip.extend_from_slice(&dst[..4]);
-        let sum = ones_sum(&ip, 0);
-        ip[10..12].copy_from_slice(&(!fold(sum)).to_be_bytes());
-        let mut pseudo: u32 = 0;
-        for w in src[..4].chunks(2).chain(dst[..4].chunks(2)) {
-            pseudo += u32::from(u16::from_be_bytes([w[0], w[1]]));
-        }
-        pseudo += tcp.len() as u32 + 6;
-        set_checksum(&mut tcp, pseudo);
-        out.extend_from_slice(&[0x08, 0x00]);
-        out.extend_from_slice(&ip);
+        let v4 = |a: [u8; 16]| [a[0], a[1], a[2], a[3]];
+        packets::ipv4_tcp(smac, dmac, v4(src), v4(dst), tcp, payload)
     }
-    out.extend_from_slice(&tcp);
-    out
-}
-
-fn ones_sum(bytes: &[u8], mut sum: u32) -> u32 {
-    for w in bytes.chunks(2) {
-        sum += u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]));
-    }
-    sum
-}
-
-fn fold(mut sum: u32) -> u16 {
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    sum as u16
-}
-
-fn set_checksum(tcp: &mut [u8], pseudo: u32) {
-    let sum = ones_sum(tcp, pseudo);
-    tcp[16..18].copy_from_slice(&(!fold(sum)).to_be_bytes());
 }
 
 /// Deterministic xorshift for the shuffles.
