@@ -64,6 +64,44 @@ fn sample_run(name: &str, extra: &[&str]) -> PathBuf {
 const START: i64 = 1_499_254_223_848_884_000;
 const STEP: i64 = 1_000_137_000;
 
+/// make_testdata builds sample.pcap with etherparse's headers and
+/// checksums; Wireshark, checking every checksum it can, must find each
+/// one good (status 1), so the fixture is the clean traffic it claims to be.
+#[test]
+fn sample_checksums_are_good_as_wireshark_checks_them() {
+    let sample = repo().join("testdata/sample.pcap");
+    let fields = [
+        "ip.checksum.status",
+        "tcp.checksum.status",
+        "udp.checksum.status",
+        "icmp.checksum.status",
+        "icmpv6.checksum.status",
+        "igmp.checksum.status",
+    ];
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-r", sample.to_str().expect("utf-8"), "-T", "fields", "-E", "separator=/t"]);
+    for pref in ["ip.check_checksum:TRUE", "tcp.check_checksum:TRUE", "udp.check_checksum:TRUE"] {
+        cmd.args(["-o", pref]);
+    }
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let o = cmd.output().unwrap_or_else(|e| panic!("tshark is the oracle here and could not be run ({e})"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let mut checked = [0usize; 6];
+    for (frame, line) in text.lines().enumerate() {
+        for (i, cell) in line.split('\t').enumerate() {
+            for status in cell.split(',').filter(|c| !c.is_empty()) {
+                assert_eq!(status, "1", "frame {}: {} is {status} (0: bad)", frame + 1, fields[i]);
+                checked[i] += 1;
+            }
+        }
+    }
+    assert_eq!(text.lines().count(), 41);
+    assert!(checked.iter().all(|&n| n > 0), "every checksum kind was checked: {checked:?}");
+}
+
 #[test]
 fn sample_records_have_the_constructed_values() {
     let out = sample_run("sample", &[]);
