@@ -13,7 +13,7 @@
 //! [`Exception`]s, each explained by bytes; an exception that no longer
 //! applies fails the test, so the list stays true.
 
-use super::manifest::{pcaps_dir, Capture};
+use super::manifest::Capture;
 use super::{epoch_nanos, tshark::TSHARK};
 use netcap::container::RecordReader;
 use prost_reflect::{DynamicMessage, ReflectMessage, Value};
@@ -70,38 +70,9 @@ pub struct Exception {
     pub apply: fn(&Pkt, &mut Vec<Vec<String>>) -> bool,
 }
 
-/// One packet as tshark read it (the spec's fields).
-pub struct Pkt<'a> {
-    cols: Vec<&'a str>,
-    index: &'a HashMap<&'static str, usize>,
-}
-
-impl<'a> Pkt<'a> {
-    /// Every occurrence of `field`, outermost first (empty when absent).
-    pub fn all(&self, field: &str) -> Vec<&'a str> {
-        let i = *self.index.get(field).unwrap_or_else(|| panic!("field {field} is not in the spec's fields"));
-        match self.cols.get(i) {
-            Some(v) if !v.is_empty() => v.split(AGGREGATOR).collect(),
-            _ => Vec::new(),
-        }
-    }
-    pub fn nth(&self, field: &str, n: usize) -> Option<&'a str> {
-        self.all(field).get(n).copied()
-    }
-    pub fn first(&self, field: &str) -> Option<&'a str> {
-        self.nth(field, 0)
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.first(field).is_some()
-    }
-    pub fn frame(&self) -> u64 {
-        self.first("frame.number").and_then(|s| s.parse().ok()).unwrap_or(0)
-    }
-    /// tshark's protocol chain (`eth:ethertype:ip:udp:dns`).
-    pub fn protocols(&self) -> Vec<&'a str> {
-        self.first("frame.protocols").map(|s| s.split(':').collect()).unwrap_or_default()
-    }
-}
+/// One packet as tshark read it (the spec's fields): the differential
+/// test's packet view.
+pub use super::tshark::Packet as Pkt;
 
 #[allow(unused_imports)]
 pub use super::{boolean, hex_bytes, ip, num};
@@ -171,25 +142,11 @@ fn value_text(v: &Value) -> String {
 
 /// Captures whose MANIFEST `protocols` or `extra` column names one of `protocols`.
 pub fn captures_with(protocols: &[&str]) -> Vec<Capture> {
-    let dir = pcaps_dir();
-    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("MANIFEST.tsv has a header").split('\t').collect();
-    let col = |name: &str| {
-        header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("MANIFEST.tsv lacks column {name}"))
-    };
-    let (file, protos, extra, fuzz) = (col("file"), col("protocols"), col("extra"), col("fuzz_or_malformed"));
-    let mut out = Vec::new();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
-        let names = cell(protos).split(',').chain(cell(extra).split(',')).filter_map(|p| p.split(':').next());
-        let wanted: Vec<&str> = names.filter(|p| protocols.contains(p)).collect();
-        if !wanted.is_empty() {
-            out.push(Capture { name: cell(file).to_string(), path: dir.join(cell(file)), fuzz: cell(fuzz) == "yes" });
-        }
-    }
-    out
+    super::manifest::rows()
+        .into_iter()
+        .filter(|r| r.all_protocols().any(|p| protocols.contains(&p)))
+        .map(Capture::from)
+        .collect()
 }
 
 /// Captures tshark cannot read to the end (a pcapng section of version
@@ -338,7 +295,7 @@ fn run_capture(spec: &Spec, c: &Capture, dir: &Path, applied: &Mutex<Vec<u64>>) 
     let mut n_tshark = 0;
     let mut local = vec![0u64; spec.exceptions.len()];
     for line in stdout.lines() {
-        let p = Pkt { cols: line.split('\t').collect(), index: &index };
+        let p = Pkt::parse(line, &index, AGGREGATOR);
         let mut rows = (spec.expected)(&p);
         for (k, e) in spec.exceptions.iter().enumerate() {
             if (e.capture == "*" || e.capture == c.name) && (e.apply)(&p, &mut rows) {

@@ -25,9 +25,35 @@ pub fn pcaps_dir() -> PathBuf {
     dir
 }
 
-/// Every capture of the MANIFEST with at least one [`COVERED`] protocol,
-/// malformed/fuzz ones included.
-pub fn covered_captures() -> Vec<Capture> {
+/// One row of MANIFEST.tsv.
+pub struct Row {
+    /// Path relative to the pcaps folder.
+    pub name: String,
+    pub path: PathBuf,
+    /// A fuzz input or a malformed capture (`fuzz_or_malformed` = yes).
+    pub fuzz: bool,
+    pub linktype: String,
+    /// Protocol names of the `protocols` column ("tls", "tls.handshake"; counts stripped).
+    pub protocols: Vec<String>,
+    /// Protocol names of the `extra` column.
+    pub extra: Vec<String>,
+}
+
+impl Row {
+    /// The names of both protocol columns.
+    pub fn all_protocols(&self) -> impl Iterator<Item = &str> {
+        self.protocols.iter().chain(&self.extra).map(String::as_str)
+    }
+}
+
+impl From<Row> for Capture {
+    fn from(r: Row) -> Capture {
+        Capture { name: r.name, path: r.path, fuzz: r.fuzz }
+    }
+}
+
+/// Every row of MANIFEST.tsv: the one reader of its columns.
+pub fn rows() -> Vec<Row> {
     let dir = pcaps_dir();
     let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
     let mut lines = text.lines();
@@ -35,44 +61,45 @@ pub fn covered_captures() -> Vec<Capture> {
     let col = |name: &str| {
         header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("MANIFEST.tsv lacks column {name}"))
     };
-    let (file, protocols, fuzz) = (col("file"), col("protocols"), col("fuzz_or_malformed"));
-    let mut out = Vec::new();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
-        let covered = cell(protocols).split(',').filter_map(|p| p.split(':').next()).any(|p| COVERED.contains(&p));
-        if covered {
-            out.push(Capture { name: cell(file).to_string(), path: dir.join(cell(file)), fuzz: cell(fuzz) == "yes" });
-        }
-    }
-    out
+    let (file, protocols, extra, linktype, fuzz) =
+        (col("file"), col("protocols"), col("extra"), col("linktype"), col("fuzz_or_malformed"));
+    let names = |cell: &str| -> Vec<String> {
+        cell.split(',').filter_map(|p| p.split(':').next()).filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    };
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            let cell = |i: usize| cells.get(i).copied().unwrap_or("");
+            Row {
+                name: cell(file).to_string(),
+                path: dir.join(cell(file)),
+                fuzz: cell(fuzz) == "yes",
+                linktype: cell(linktype).to_string(),
+                protocols: names(cell(protocols)),
+                extra: names(cell(extra)),
+            }
+        })
+        .collect()
+}
+
+/// Every capture of the MANIFEST with at least one [`COVERED`] protocol,
+/// malformed/fuzz ones included.
+pub fn covered_captures() -> Vec<Capture> {
+    rows()
+        .into_iter()
+        .filter(|r| r.protocols.iter().any(|p| COVERED.contains(&p.as_str())))
+        .map(Capture::from)
+        .collect()
 }
 
 /// The MANIFEST's captures `keep` accepts, as (name, path): `keep` gets the
 /// protocol names of the row (its `protocols` and `extra` columns, counts
 /// stripped: "tls", "tls.handshake", ...) and its link type.
 pub fn captures_where(keep: impl Fn(&[&str], &str) -> bool) -> Vec<(String, PathBuf)> {
-    let dir = pcaps_dir();
-    let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv is readable");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("MANIFEST.tsv has a header").split('\t').collect();
-    let col = |name: &str| {
-        header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("MANIFEST.tsv lacks column {name}"))
-    };
-    let (file, protocols, extra, linktype) = (col("file"), col("protocols"), col("extra"), col("linktype"));
-    let mut out = Vec::new();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let cells: Vec<&str> = line.split('\t').collect();
-        let cell = |i: usize| cells.get(i).copied().unwrap_or("");
-        let names: Vec<&str> = [cell(protocols), cell(extra)]
-            .iter()
-            .flat_map(|c| c.split(','))
-            .filter_map(|p| p.split(':').next())
-            .filter(|p| !p.is_empty())
-            .collect();
-        if keep(&names, cell(linktype)) {
-            out.push((cell(file).to_string(), dir.join(cell(file))));
-        }
-    }
-    out
+    rows()
+        .into_iter()
+        .filter(|r| keep(&r.all_protocols().collect::<Vec<_>>(), &r.linktype))
+        .map(|r| (r.name, r.path))
+        .collect()
 }

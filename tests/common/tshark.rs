@@ -148,14 +148,23 @@ pub fn check_installed() {
 pub struct Packet<'a> {
     cols: Vec<&'a str>,
     index: &'a HashMap<&'static str, usize>,
+    /// What joins the occurrences of a field (tshark's `-E aggregator=`).
+    aggregator: char,
 }
 
 impl<'a> Packet<'a> {
+    /// A line of `tshark -T fields` output, its columns named by `index`.
+    /// `aggregator` is what tshark was told to join occurrences with.
+    pub fn parse(line: &'a str, index: &'a HashMap<&'static str, usize>, aggregator: char) -> Self {
+        Packet { cols: line.split('\t').collect(), index, aggregator }
+    }
+
     /// Every occurrence of `field`, outermost first.
     pub fn all(&self, field: &str) -> Vec<&'a str> {
-        let i = *self.index.get(field).unwrap_or_else(|| panic!("field {field} is not in FIELDS"));
+        let i =
+            *self.index.get(field).unwrap_or_else(|| panic!("field {field} is not among the fields asked of tshark"));
         match self.cols.get(i) {
-            Some(v) if !v.is_empty() => v.split(AGGREGATOR).collect(),
+            Some(v) if !v.is_empty() => v.split(self.aggregator).collect(),
             _ => Vec::new(),
         }
     }
@@ -213,7 +222,7 @@ pub fn field_index() -> HashMap<&'static str, usize> {
 }
 
 pub fn packets<'a>(stdout: &'a str, index: &'a HashMap<&'static str, usize>) -> Vec<Packet<'a>> {
-    stdout.lines().map(|line| Packet { cols: line.split('\t').collect(), index }).collect()
+    stdout.lines().map(|line| Packet::parse(line, index, AGGREGATOR)).collect()
 }
 
 /// A layer netcap decodes, found in tshark's protocol chain, with the
