@@ -604,3 +604,37 @@ fn nats_server_restarted_mid_run_sensors_buffer_and_resend_nothing_lost() {
     assert_union_equals_local(&dir, &captures, &outs);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_sensor_holds_a_bounded_buffer_while_the_bus_is_down_and_counts_what_it_drops() {
+    let dir = temp_dir("down");
+    // A port nothing listens on: the bus is down for the whole run.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let (_, server_pub) = keypair_files(&dir.join("server-keys"));
+    let c = &captures()[1];
+    let url = format!("nats://127.0.0.1:{port}");
+    let args = ["sensor", "-pubkey", s(&server_pub), "-nats", &url, "-r", s(&c.path), "-id", c.id, "-quiet"];
+    let out = Command::new(NETCAP)
+        .args(args)
+        .args(["-out", s(&dir.join("errors")), "-nats-buffer", "4KiB", "-nats-timeout", "1s"])
+        .output()
+        .expect("sensor runs");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "undelivered batches fail the run:\n{text}");
+    assert!(text.contains("unavailable") && text.contains("buffering up to 4096 bytes"), "{text}");
+    let number_before = |pattern: &str| -> u64 {
+        let at = text.rfind(pattern).unwrap_or_else(|| panic!("no {pattern:?} in\n{text}"));
+        text[..at]
+            .split(|c: char| !c.is_ascii_digit())
+            .rev()
+            .find(|n| !n.is_empty())
+            .and_then(|n| n.parse().ok())
+            .expect("number")
+    };
+    // Batches taken into the buffer, and batches refused for want of room.
+    let (buffered, refused) = (number_before(" batches ("), number_before(" batches could not be sent"));
+    assert!(refused > 0 && buffered > 0, "{text}");
+    assert!(text.contains("NATS: 0 batches acknowledged"), "{text}");
+    assert_eq!(number_before(" dropped"), buffered + refused, "every batch counted as dropped:\n{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

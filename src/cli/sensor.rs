@@ -1,5 +1,6 @@
 //! `netcap sensor`: the capture pipeline with its records sent to a
-//! `netcap server` in sealed UDP batches instead of written to files.
+//! `netcap server` in sealed batches (UDP, or NATS JetStream with the
+//! `nats` feature) instead of written to files.
 
 use super::capture::{self, PipelineArgs};
 use super::EXIT_USAGE;
@@ -18,7 +19,7 @@ use std::time::Duration;
 #[command(
     name = "netcap sensor",
     version = crate::VERSION,
-    about = "Captures like netcap -r/-iface and sends the records to a netcap server (sealed UDP batches)",
+    about = "Captures like netcap -r/-iface and sends the records to a netcap server (sealed batches over UDP or NATS)",
     after_help = "Go Netcap's single-dash spellings work too: -pubkey, -addr, -flush-interval 2s."
 )]
 pub struct SensorArgs {

@@ -46,8 +46,9 @@ pub struct LoggedBatch {
 /// What a ledger held at a start.
 #[derive(Debug, Default)]
 pub struct Recovered {
-    /// In the order they were written.
-    pub batches: Vec<LoggedBatch>,
+    /// Batches the ledger names (each handed to `restore` in the order
+    /// they were written, never all held at once).
+    pub batches: u64,
     /// Record files cut back to their recorded end.
     pub files_cut: usize,
     /// Record files removed (created after the last recorded line).
@@ -62,11 +63,12 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Opens (or creates) `out`'s ledger, reads it back and repairs the
+    /// Opens (or creates) `out`'s ledger, hands every batch it names to
+    /// `restore`, and repairs the
     /// record files as the module doc says. A new ledger in a directory
     /// that already holds record files is refused: they are not this
     /// server's, and repairing would remove them.
-    pub fn open(out: &Path) -> Result<(Ledger, Recovered), String> {
+    pub fn open(out: &Path, mut restore: impl FnMut(LoggedBatch)) -> Result<(Ledger, Recovered), String> {
         let path = out.join(LEDGER_NAME);
         let existed = path.exists();
         let files = record_files(out).map_err(|e| format!("cannot list {}: {e}", out.display()))?;
@@ -97,7 +99,10 @@ impl Ledger {
             }
             number += 1;
             match parse_line(text.trim_end()) {
-                Some(Line::Batch(b)) => recovered.batches.push(b),
+                Some(Line::Batch(b)) => {
+                    recovered.batches += 1;
+                    restore(b);
+                }
                 Some(Line::File(len, rel)) => {
                     ends.insert(out.join(rel), len);
                 }
@@ -234,8 +239,8 @@ mod tests {
     #[test]
     fn a_crash_is_undone_files_cut_back_torn_lines_dropped_unlogged_files_removed() {
         let out = temp_dir("crash");
-        let (mut ledger, recovered) = Ledger::open(&out).expect("new ledger");
-        assert!(recovered.batches.is_empty());
+        let (mut ledger, recovered) = Ledger::open(&out, |_| {}).expect("new ledger");
+        assert_eq!(recovered.batches, 0);
         std::fs::create_dir_all(out.join("s1")).expect("dir");
         let tcp = out.join("s1/TCP.ncap.gz");
         std::fs::write(&tcp, b"0123456789").expect("file");
@@ -248,15 +253,19 @@ mod tests {
         f.write_all(b"B 0707").expect("torn");
         drop(f);
 
-        let (mut ledger, recovered) = Ledger::open(&out).expect("reopen");
-        assert_eq!(recovered.batches, vec![batch(0), batch(1)]);
+        let mut restored = Vec::new();
+        let (mut ledger, recovered) = Ledger::open(&out, |b| restored.push(b)).expect("reopen");
+        assert_eq!(restored, vec![batch(0), batch(1)]);
+        assert_eq!(recovered.batches, 2);
         assert_eq!((recovered.files_cut, recovered.files_removed), (1, 1));
         assert_eq!(std::fs::read(&tcp).expect("tcp"), b"0123456789");
         assert!(!out.join("s1/UDP.ncap.gz").exists());
         ledger.commit(&[batch(2)], &[]).expect("commit after the torn line");
         drop(ledger);
-        let (_, recovered) = Ledger::open(&out).expect("reopen");
-        assert_eq!(recovered.batches, vec![batch(0), batch(1), batch(2)]);
+        let mut restored = Vec::new();
+        let (_, recovered) = Ledger::open(&out, |b| restored.push(b)).expect("reopen");
+        assert_eq!(restored, vec![batch(0), batch(1), batch(2)]);
+        assert_eq!(recovered.batches, 3);
         let _ = std::fs::remove_dir_all(&out);
     }
 
@@ -265,9 +274,9 @@ mod tests {
         let out = temp_dir("foreign");
         std::fs::create_dir_all(out.join("s1")).expect("dir");
         std::fs::write(out.join("s1/TCP.ncap.gz"), b"x").expect("file");
-        assert!(Ledger::open(&out).err().is_some_and(|e| e.contains("no @nats.ledger")));
+        assert!(Ledger::open(&out, |_| {}).err().is_some_and(|e| e.contains("no @nats.ledger")));
         std::fs::write(out.join(LEDGER_NAME), "F 1 ../../etc/passwd.ncap.gz\n").expect("ledger");
-        assert!(Ledger::open(&out).err().is_some_and(|e| e.contains("line 1")));
+        assert!(Ledger::open(&out, |_| {}).err().is_some_and(|e| e.contains("line 1")));
         let _ = std::fs::remove_dir_all(&out);
     }
 }

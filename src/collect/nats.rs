@@ -368,16 +368,15 @@ pub struct ConsumeOptions {
 /// back to its ledger and the unacknowledged batches come again.
 pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> Result<Stats, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
-    let (mut ledger, recovered) = Ledger::open(out)?;
-    for b in &recovered.batches {
+    let (mut ledger, recovered) = Ledger::open(out, |b| {
         if let Some(t) = ENCODERS.iter().position(|e| e.name == b.type_name) {
             collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
         }
-    }
+    })?;
     let rt = runtime().map_err(|e| format!("cannot start the NATS runtime: {e}"))?;
-    let consumer = rt.block_on(async {
+    let (client, consumer) = rt.block_on(async {
         let client = connect(&opts.conn, false).await?;
-        let js = jetstream::new(client);
+        let js = jetstream::new(client.clone());
         let stream = ensure_stream(&js, &opts.stream).await?;
         let config = consumer::pull::Config {
             durable_name: Some(opts.consumer.clone()),
@@ -385,10 +384,11 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
             ack_wait: opts.ack_wait,
             ..Default::default()
         };
-        stream
+        let consumer = stream
             .get_or_create_consumer::<consumer::pull::Config>(&opts.consumer, config)
             .await
-            .map_err(|e| format!("cannot get or create consumer {}: {e}", opts.consumer))
+            .map_err(|e| format!("cannot get or create consumer {}: {e}", opts.consumer))?;
+        Ok::<_, String>((client, consumer))
     })?;
     eprintln!(
         "netcap server: consuming stream {} as {} from {}, writing to {} (ledger: {} batches, {} files cut back, {} removed)",
@@ -396,7 +396,7 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
         opts.consumer,
         opts.conn.url,
         out.display(),
-        recovered.batches.len(),
+        recovered.batches,
         recovered.files_cut,
         recovered.files_removed
     );
@@ -444,6 +444,10 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
                     eprintln!("netcap server: cannot acknowledge a batch (it will come again): {e}");
                 }
             }
+        }
+        if !messages.is_empty() {
+            // The acknowledgements leave now, not at some later write.
+            let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), client.flush()).await });
         }
         if opts.stats_interval.is_some_and(|i| last_stats.elapsed() >= i) {
             last_stats = Instant::now();
