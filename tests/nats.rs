@@ -638,3 +638,39 @@ fn a_sensor_holds_a_bounded_buffer_while_the_bus_is_down_and_counts_what_it_drop
     assert_eq!(number_before(" dropped"), buffered + refused, "every batch counted as dropped:\n{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bad_nats_flags_exit_2_and_a_server_refuses_an_output_directory_not_its_own() {
+    let dir = temp_dir("flags");
+    let (server_priv, server_pub) = keypair_files(&dir.join("keys"));
+    let url = "nats://127.0.0.1:1";
+    let out_dir = dir.join("out");
+    let out = s(&out_dir);
+    let server = |extra: &[&str]| {
+        Command::new(NETCAP)
+            .args(["server", "-privkey", s(&server_priv), "-nats", url, "-out", out])
+            .args(extra)
+            .output()
+    };
+    let o = server(&["-nats-stream", "a.b"]).expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid -nats-stream"), "{o:?}");
+    let o = server(&["-nats-consumer", "x>"]).expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let capture = captures().remove(3).path;
+    let o = Command::new(NETCAP)
+        .args(["sensor", "-pubkey", s(&server_pub), "-nats", url, "-r", s(&capture), "-nats-replicas", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("-nats-replicas must be 1 to 5"), "{o:?}");
+    // Record files without a ledger (a UDP server's directory): refused
+    // before any connection, since repairing would remove them.
+    std::fs::create_dir_all(dir.join("out/s1")).expect("dir");
+    std::fs::write(dir.join("out/s1/TCP.ncap.gz"), b"x").expect("file");
+    let o = server(&[]).expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs an output directory of its own"), "{o:?}");
+    assert!(dir.join("out/s1/TCP.ncap.gz").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
