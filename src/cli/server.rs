@@ -196,10 +196,13 @@ fn gen_keypair(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A sensor key and, if the allow file binds one, the client id it must use.
+pub type AllowEntry = ([u8; 32], Option<String>);
+
 /// One hex public key per line, optionally followed by the client id that
 /// key must use (`<hex key> <client id>`; without one, any id); `#`
 /// starts a comment; blank lines are skipped.
-pub fn read_allow_file(path: &Path) -> Result<Vec<([u8; 32], Option<String>)>, String> {
+pub fn read_allow_file(path: &Path) -> Result<Vec<AllowEntry>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read allow file {}: {e}", path.display()))?;
     let mut keys = Vec::new();
     for (n, line) in text.lines().enumerate() {
