@@ -340,8 +340,10 @@ fn sensor_keys(dir: &Path, captures: &[Capture]) -> (Vec<PathBuf>, PathBuf) {
 }
 
 /// The union of the servers' records per capture equals a local
-/// `netcap -r` of it, as multisets: nothing lost, nothing twice.
-fn assert_union_equals_local(dir: &Path, captures: &[Capture], outs: &[PathBuf]) {
+/// `netcap -r` of it, as multisets: nothing lost, nothing twice. Returns
+/// the number of (capture, record type) streams.
+fn assert_union_equals_local(dir: &Path, captures: &[Capture], outs: &[PathBuf]) -> u64 {
+    let mut streams = 0;
     for c in captures {
         let local = dir.join(format!("local-{}", c.id));
         let mut args = vec!["-r", s(&c.path), "-out", s(&local), "-quiet"];
@@ -351,6 +353,7 @@ fn assert_union_equals_local(dir: &Path, captures: &[Capture], outs: &[PathBuf])
         let got = record_files(&outs.iter().map(|o| o.join(c.id)).collect::<Vec<_>>());
         assert!(want.len() >= 4, "{}: a capture with several record types", c.id);
         assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{}: record types", c.id);
+        streams += want.len() as u64;
         for (t, (want_header, want_records)) in &want {
             let (got_header, got_records) = &got[t];
             assert_eq!(got_header.contains_payloads, want_header.contains_payloads, "{} {t}", c.id);
@@ -364,6 +367,7 @@ fn assert_union_equals_local(dir: &Path, captures: &[Capture], outs: &[PathBuf])
             );
         }
     }
+    streams
 }
 
 #[test]
@@ -382,15 +386,17 @@ fn four_sensors_through_jetstream_to_two_servers_deliver_every_record_once() {
         captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
     let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
     nats.wait_consumed();
-    let mut batches = 0;
+    let (mut batches, mut ended) = (0, 0);
     for server in servers {
         let (stats, log) = server.stop();
         assert_eq!(stats["rejected"], 0, "{log}");
         assert_eq!(stats["write-errors"], 0, "{log}");
         batches += stats["batches"];
+        ended += stats["ended"];
     }
     assert_eq!(batches, sent, "every batch handled once by one of the servers");
-    assert_union_equals_local(&dir, &captures, &outs);
+    let streams = assert_union_equals_local(&dir, &captures, &outs);
+    assert_eq!(ended, streams, "an end-of-run batch per (sensor, record type)");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
