@@ -97,7 +97,10 @@ impl Members {
         let codec = match compression {
             Compression::Zstd => Codec::Zstd(zstd::bulk::Compressor::new(compress::ZSTD_LEVEL)?),
             Compression::Gzip | Compression::None => Codec::Gzip {
-                deflate: DeflateEncoder::new(Vec::with_capacity(1 << 16), flate2::Compression::new(compress::GZIP_LEVEL)),
+                deflate: DeflateEncoder::new(
+                    Vec::with_capacity(1 << 16),
+                    flate2::Compression::new(compress::GZIP_LEVEL),
+                ),
                 spare: Vec::with_capacity(1 << 16),
                 crc: Crc::new(),
             },
@@ -233,6 +236,43 @@ impl RecordWriter {
             w.write_raw(&header.encode_length_delimited_to_vec())?;
         }
         Ok(w)
+    }
+
+    /// Opens `path` to add records as whole gzip members, one per
+    /// [`write_raw`](Self::write_raw) (the NATS server's files: every
+    /// batch ends a valid stream, so cutting the file back to the end of
+    /// any batch leaves a readable file): a new or empty file starts with
+    /// `header`; an existing one, whose header the caller has checked,
+    /// keeps what it holds whatever happens next.
+    pub fn append_members(path: &Path, header: &pb::Header) -> io::Result<Self> {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let len = file.metadata()?.len();
+        let out = BufWriter::with_capacity(1 << 16, CountingFile { file, accepted: len });
+        let sink = Sink::Members(Members::new(Compression::Gzip, 0)?, out);
+        let mut w = RecordWriter::with_sink(sink, path.to_owned());
+        w.handed = len;
+        w.commits = std::collections::VecDeque::from([(len, u64::from(len > 0))]);
+        if len == 0 {
+            w.write_raw(&header.encode_length_delimited_to_vec())?;
+        }
+        Ok(w)
+    }
+
+    /// Writes out what is buffered and fsyncs the file; returns its length
+    /// (files of [`append_members`](Self::append_members) and plain ones,
+    /// where that length ends the last whole batch).
+    pub fn sync(&mut self) -> io::Result<u64> {
+        if let Some(e) = &self.failed {
+            return Err(io::Error::new(e.kind(), e.to_string()));
+        }
+        match &mut self.sink {
+            Sink::Members(_, w) | Sink::Plain(w) => {
+                w.flush()?;
+                w.get_ref().file.sync_all()?;
+                Ok(w.get_ref().accepted)
+            }
+            Sink::Gzip(_) => Err(io::Error::other("a sync-flushed gzip stream has no batch ends to report")),
+        }
     }
 
     /// Pushes everything written so far to the file (a gzip sync flush,

@@ -274,7 +274,8 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     let server_public =
         crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
     let (sensor, sensor_public) = generate_keypair();
-    std::fs::write(dir.join("allow.txt"), format!("{}\n", hex(sensor_public.as_bytes()))).expect("allow");
+    // The key is bound to client id "good".
+    std::fs::write(dir.join("allow.txt"), format!("{} good\n", hex(sensor_public.as_bytes()))).expect("allow");
     let out = dir.join("out");
     let mut server = Server::start(&server_priv, &out, &["-allow", s(&dir.join("allow.txt"))]);
     let socket = UdpSocket::bind("127.0.0.1:0").expect("socket");
@@ -336,6 +337,8 @@ fn bad_datagrams_are_dropped_and_counted_while_good_traffic_lands() {
     for id in ["../../etc", "/abs", "..", ".", "a/b", "", long.as_str(), "..\\..\\x"] {
         bad.push(("client-id", seal(&batch(id, 7, 0, &[tcp_record(1)]))));
     }
+    // The good key posing as another client.
+    bad.push(("wrong-client-id", seal(&batch("posing", 42, 300, &[tcp_record(1)]))));
     // Replays: good batches sent again later (below).
 
     let mut sent = 0u64;

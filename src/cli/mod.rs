@@ -5,10 +5,12 @@
 //! and nowhere else, so every subcommand accepts both spellings.
 
 pub mod capture;
+pub mod export;
 pub mod help;
 pub mod install;
-pub mod export;
 pub mod label;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod read;
 pub mod sensor;
 pub mod server;

@@ -1,9 +1,10 @@
 //! `netcap sensor`: the capture pipeline with its records sent to a
-//! `netcap server` in sealed UDP batches instead of written to files.
+//! `netcap server` in sealed batches (UDP, or NATS JetStream with the
+//! `nats` feature) instead of written to files.
 
 use super::capture::{self, PipelineArgs};
 use super::EXIT_USAGE;
-use crate::collect::sensor::{NetworkSink, SensorConfig, SensorStats, UdpTransport, DEFAULT_MAX};
+use crate::collect::sensor::{NetworkSink, SensorConfig, SensorStats, Transport, UdpTransport, DEFAULT_MAX};
 use crate::collect::wire::Sealer;
 use crate::collect::{self, generate_keypair, hex};
 use crate::pipeline;
@@ -18,7 +19,7 @@ use std::time::Duration;
 #[command(
     name = "netcap sensor",
     version = crate::VERSION,
-    about = "Captures like netcap -r/-iface and sends the records to a netcap server (sealed UDP batches)",
+    about = "Captures like netcap -r/-iface and sends the records to a netcap server (sealed batches over UDP or NATS)",
     after_help = "Go Netcap's single-dash spellings work too: -pubkey, -addr, -flush-interval 2s."
 )]
 pub struct SensorArgs {
@@ -51,6 +52,22 @@ pub struct SensorArgs {
     /// 0600); without it a new key pair is made at every start.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+
+    #[cfg(feature = "nats")]
+    #[command(flatten)]
+    pub nats: super::nats::NatsArgs,
+
+    /// Bytes of sealed batches held while NATS is down; a batch that does
+    /// not fit is dropped and counted.
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = capture::parse_size)]
+    pub nats_buffer: usize,
+
+    /// How long the sensor keeps trying, at its end, to deliver what it
+    /// holds while NATS is down.
+    #[cfg(feature = "nats")]
+    #[arg(long, value_name = "DUR", default_value = "1m", value_parser = crate::duration::parse)]
+    pub nats_timeout: Duration,
 }
 
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -77,10 +94,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Err(code) => return code,
     };
     let Some((id, server_public, secret, created)) = setup else { return 0 };
-    let addr = args.addr.clone().unwrap_or_default();
-    let transport = match UdpTransport::connect(&addr) {
+    let (transport, addr, nats_stats) = match transport(&args, &id) {
         Ok(t) => t,
-        Err(e) => return fail(format!("cannot reach {addr}: {e}")),
+        Err(msg) => return fail(msg),
     };
     let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.common.payload };
     let config = SensorConfig::new(id.clone(), args.max, args.flush_interval, info);
@@ -97,7 +113,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             hex(sealer.sensor_public())
         );
     }
-    let sink = match NetworkSink::new(config, sealer, Box::new(transport)) {
+    let sink = match NetworkSink::new(config, sealer, transport) {
         Ok(s) => s,
         Err(e) => return fail(format!("{e:#}")),
     };
@@ -120,6 +136,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 capture::print_summary(&summary, &opts);
             }
             eprintln!("netcap sensor: {summary_line}");
+            if let Some(line) = nats_stats.as_ref().map(|f| f()) {
+                eprintln!("netcap sensor: {line}");
+            }
             if get(&stats.send_errors) > 0 {
                 eprintln!("netcap sensor: warning: {} batches could not be sent", get(&stats.send_errors));
             }
@@ -145,11 +164,47 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
 }
 
+/// The sealed batches' way out: NATS with `-nats`, else UDP to `-addr`.
+/// Also says where they go, and (NATS) how to tell its counters.
+#[allow(clippy::type_complexity)]
+fn transport(
+    args: &SensorArgs,
+    id: &str,
+) -> Result<(Box<dyn Transport>, String, Option<Box<dyn Fn() -> String>>), String> {
+    #[cfg(feature = "nats")]
+    if let Some(conn) = args.nats.connection(&format!("netcap sensor {id}")) {
+        let settings = args.nats.stream()?;
+        let t = crate::collect::nats::NatsTransport::connect(&conn, settings, args.nats_buffer, args.nats_timeout)?;
+        let s = t.stats();
+        let line = move || {
+            let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+            format!(
+                "NATS: {} batches acknowledged ({} of them resends dropped by deduplication), {} retries, {} dropped",
+                get(&s.published),
+                get(&s.duplicates),
+                get(&s.retries),
+                get(&s.dropped)
+            )
+        };
+        return Ok((Box::new(t), conn.url, Some(Box::new(line))));
+    }
+    let _ = id;
+    let addr = args.addr.clone().unwrap_or_default();
+    match UdpTransport::connect(&addr) {
+        Ok(t) => Ok((Box::new(t), addr, None)),
+        Err(e) => Err(format!("cannot reach {addr}: {e}")),
+    }
+}
+
 /// Checks the flags and loads the keys: (client id, server key, sensor
 /// key, whether the sensor key file was created).
 fn setup(args: &SensorArgs) -> Result<(String, PublicKey, SecretKey, bool), String> {
     let pubkey = args.pubkey.as_ref().ok_or("give the server's public key with -pubkey FILE")?;
-    if args.addr.is_none() {
+    #[cfg(feature = "nats")]
+    let nats = args.nats.nats.is_some();
+    #[cfg(not(feature = "nats"))]
+    let nats = false;
+    if args.addr.is_none() && !nats {
         return Err("give the server's address with -addr HOST:PORT".into());
     }
     let id = match &args.id {

@@ -7,10 +7,17 @@
 //! - [`sensor`]: [`sensor::NetworkSink`], the pipeline's sink that batches.
 //! - [`server`]: the pure datagram handler ([`server::Collector`]), the
 //!   files, and the receive loop.
+//! - `nats` (feature `nats`): the same sealed batches through a NATS
+//!   JetStream stream, to any number of servers sharing a durable consumer;
+//!   [`ledger`]: what such a server wrote, on disk, so crashes and
+//!   redeliveries neither lose nor duplicate records.
 //!
 //! This module also holds the key files and the client-id rule both sides
 //! share.
 
+pub mod ledger;
+#[cfg(feature = "nats")]
+pub mod nats;
 pub mod sensor;
 pub mod server;
 pub mod wire;

@@ -19,9 +19,32 @@ pub const DEFAULT_MAX: usize = 60_000;
 /// Smallest `-max` accepted.
 pub const MIN_MAX: usize = 256;
 
+/// What a sealed batch is, for transports that route or deduplicate by
+/// it (NATS: subject and message id); the server never trusts it, it
+/// reads the same facts from inside the box.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchMeta<'a> {
+    pub sensor: &'a [u8; wire::KEY_LEN],
+    pub client_id: &'a str,
+    pub type_name: &'a str,
+    pub run_id: u64,
+    pub seq: u64,
+}
+
 /// Where sealed datagrams go: UDP in the sensor, a Vec in tests and benches.
 pub trait Transport: Send {
     fn send(&mut self, datagram: &[u8]) -> io::Result<()>;
+
+    /// Sends one sealed batch; transports that need its facts override this.
+    fn send_batch(&mut self, _meta: &BatchMeta<'_>, datagram: &[u8]) -> io::Result<()> {
+        self.send(datagram)
+    }
+
+    /// Called once after the last batch: a transport that buffers delivers
+    /// what it still holds (or says why it cannot).
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A UDP socket connected to the server.
@@ -189,10 +212,16 @@ impl NetworkSink {
         }
     }
 
-    /// Sends the pending batch of slot `i`, if it has records.
+    /// Sends the pending batch of slot `i`, if it has records; with
+    /// `end_of_run`, then a batch without records that closes the (run,
+    /// type) stream, so the server can tell a lost tail.
     fn send(&mut self, i: usize) {
+        self.send_batch(i, false);
+    }
+
+    fn send_batch(&mut self, i: usize, end_of_run: bool) {
         let p = &mut self.pending[i];
-        if p.count == 0 {
+        if p.count == 0 && !end_of_run {
             return;
         }
         let batch = pb::Batch {
@@ -206,6 +235,7 @@ impl NetworkSink {
             contains_payloads: self.config.info.contains_payloads,
             timestamp_digits: p.digits,
             input_source: self.config.info.input_source.clone(),
+            end_of_run,
         };
         p.seq += 1;
         p.total += p.count;
@@ -218,8 +248,15 @@ impl NetworkSink {
         records.clear();
         self.pending[i].records = records;
 
+        let meta = BatchMeta {
+            sensor: self.sealer.sensor_public(),
+            client_id: &self.config.client_id,
+            type_name: &batch.r#type,
+            run_id: batch.run_id,
+            seq: batch.seq,
+        };
         let result = match self.sealer.seal(&plaintext) {
-            Ok(d) if d.len() <= MAX_DATAGRAM => self.transport.send(&d).map(|()| d.len()),
+            Ok(d) if d.len() <= MAX_DATAGRAM => self.transport.send_batch(&meta, &d).map(|()| d.len()),
             Ok(d) => Err(io::Error::other(format!("datagram of {} bytes exceeds the UDP limit", d.len()))),
             Err(_) => Err(io::Error::other("cannot seal batch")),
         };
@@ -315,8 +352,10 @@ impl RecordSink for NetworkSink {
     fn finish(mut self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>) {
         for i in 0..self.pending.len() {
             self.send(i);
+            self.send_batch(i, true);
         }
-        (self.pending.iter().map(|p| (p.type_name, p.total)).collect(), Ok(()))
+        let delivered = self.transport.finish().map_err(|e| anyhow::anyhow!("cannot deliver the last batches: {e}"));
+        (self.pending.iter().map(|p| (p.type_name, p.total)).collect(), delivered)
     }
 }
 
@@ -333,13 +372,17 @@ mod tests {
         let info = RunInfo { input_source: "test.pcap".into(), contains_payloads: false };
         let config = SensorConfig::new("s1".into(), max, flush, info);
         let transport = MemoryTransport::default();
-        let sink = NetworkSink::new(config, Sealer::new(&sensor_sk, &server_pk), Box::new(transport.clone())).expect("sink");
+        let sink =
+            NetworkSink::new(config, Sealer::new(&sensor_sk, &server_pk), Box::new(transport.clone())).expect("sink");
         (sink, transport, Collector::new(server_sk, None))
     }
 
     fn records(n: usize, size: usize) -> Vec<u8> {
         (0..n)
-            .flat_map(|i| pb::Udp { src_port: i as i32, payload: vec![7; size], ..Default::default() }.encode_length_delimited_to_vec())
+            .flat_map(|i| {
+                pb::Udp { src_port: i as i32, payload: vec![7; size], ..Default::default() }
+                    .encode_length_delimited_to_vec()
+            })
             .collect()
     }
 
@@ -365,6 +408,7 @@ mod tests {
         }
         assert_eq!(got, recs, "every record once, in order");
         assert_eq!(server.stats.gaps, 0);
+        assert_eq!(server.stats.ended, 2, "an end-of-run batch per type");
     }
 
     #[test]
@@ -375,9 +419,24 @@ mod tests {
         s.write("UDP", 6, &[records(1, 10), big, huge, records(1, 10)].concat(), 4).expect("write");
         let stats = s.stats();
         Box::new(s).finish().1.expect("finish");
-        assert_eq!(t.datagrams.lock().expect("lock").len(), 3);
+        assert_eq!(t.datagrams.lock().expect("lock").len(), 3 + 1, "three batches and the end of the run");
         assert_eq!(SensorStats::get(&stats.oversize_records), 1);
         assert_eq!(SensorStats::get(&stats.records), 3);
+    }
+
+    #[test]
+    fn a_lost_tail_shows_as_a_gap_before_the_end_of_run() {
+        let (mut s, t, mut server) = sink(256, Duration::from_secs(3600));
+        s.write("UDP", 6, &records(6, 100), 6).expect("write");
+        Box::new(s).finish().1.expect("finish");
+        let datagrams = t.datagrams.lock().expect("lock").clone();
+        assert_eq!(datagrams.len(), 3 + 1);
+        // The last batch of records is lost; the end of the run arrives.
+        for d in [&datagrams[0], &datagrams[1], &datagrams[3]] {
+            server.handle(d).expect("accepted");
+        }
+        assert_eq!(server.stats.gaps, 1, "the lost last batch is missing");
+        assert_eq!(server.stats.ended, 1);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::registry::ENCODERS;
 use crate::schema::pb;
 use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError};
 use crypto_box::{PublicKey, SalsaBox, SecretKey};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -70,6 +70,9 @@ pub struct Stats {
     pub late: u64,
     /// Accepted batches that could not be written.
     pub write_errors: u64,
+    /// End-of-run batches accepted: (run, type) streams known complete
+    /// up to their end, unless `gaps` says otherwise.
+    pub ended: u64,
 }
 
 impl Stats {
@@ -81,7 +84,7 @@ impl Stats {
         self.rejected.iter().sum()
     }
 
-    /// `datagrams=… batches=… records=… bytes=… gaps=… late=… write-errors=… rejected=N (reason=n …)`.
+    /// `datagrams=… batches=… records=… bytes=… gaps=… late=… ended=… write-errors=… rejected=N (reason=n …)`.
     pub fn line(&self) -> String {
         let reasons: Vec<String> = Reject::ALL
             .iter()
@@ -89,13 +92,14 @@ impl Stats {
             .map(|r| format!("{}={}", r.name(), self.rejected(*r)))
             .collect();
         format!(
-            "datagrams={} batches={} records={} bytes={} gaps={} late={} write-errors={} rejected={} ({})",
+            "datagrams={} batches={} records={} bytes={} gaps={} late={} ended={} write-errors={} rejected={} ({})",
             self.datagrams,
             self.batches,
             self.records,
             self.bytes,
             self.gaps,
             self.late,
+            self.ended,
             self.write_errors,
             self.rejected_total(),
             reasons.join(" ")
@@ -108,7 +112,10 @@ impl Stats {
 pub enum SeqEvent {
     InOrder,
     /// Batches `first..=last` were skipped.
-    Gap { first: u64, last: u64 },
+    Gap {
+        first: u64,
+        last: u64,
+    },
     /// This batch came late and filled a gap.
     Filled,
 }
@@ -154,7 +161,9 @@ struct SensorState {
 #[derive(Clone)]
 pub struct Collector {
     secret: SecretKey,
-    allow: Option<HashSet<[u8; KEY_LEN]>>,
+    /// Allowed sensor keys, each with the client id it is bound to (None:
+    /// any id).
+    allow: Option<HashMap<[u8; KEY_LEN], Option<String>>>,
     boxes: HashMap<[u8; KEY_LEN], Arc<SalsaBox>>,
     sensors: HashMap<[u8; KEY_LEN], SensorState>,
     /// Entries of every stream's `missing` set.
@@ -164,11 +173,19 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// `allow`: if given, only these sensor keys are accepted.
+    /// `allow`: if given, only these sensor keys are accepted, with any
+    /// client id.
     pub fn new(secret: SecretKey, allow: Option<Vec<[u8; KEY_LEN]>>) -> Self {
+        Collector::with_bindings(secret, allow.map(|keys| keys.into_iter().map(|k| (k, None)).collect()))
+    }
+
+    /// `allow`: if given, only these sensor keys are accepted; a key bound
+    /// to a client id (`Some`) may send batches of that id only, so a
+    /// sensor cannot write into another's directory.
+    pub fn with_bindings(secret: SecretKey, allow: Option<Vec<([u8; KEY_LEN], Option<String>)>>) -> Self {
         let mut boxes = HashMap::new();
         if let Some(keys) = &allow {
-            for k in keys.iter().take(MAX_BOXES) {
+            for (k, _) in keys.iter().take(MAX_BOXES) {
                 boxes.insert(*k, Arc::new(SalsaBox::new(&PublicKey::from(*k), &secret)));
             }
         }
@@ -222,7 +239,7 @@ impl Collector {
     fn open(&mut self, datagram: &[u8]) -> Result<([u8; KEY_LEN], Vec<u8>), Reject> {
         let wire::Parts { sensor, nonce, sealed } = wire::split(datagram)?;
         if let Some(allow) = &self.allow {
-            if !allow.contains(&sensor) {
+            if !allow.contains_key(&sensor) {
                 return Err(Reject::NotAllowed);
             }
         }
@@ -247,12 +264,37 @@ impl Collector {
         if b.seq == u64::MAX {
             return Err(Reject::BadBatch);
         }
+        if let Some(Some(bound)) = self.allow.as_ref().and_then(|a| a.get(&sensor)) {
+            if *bound != b.client_id {
+                return Err(Reject::WrongClient);
+            }
+        }
         let event = self.sequence(sensor, b.run_id, b.run_started, checked.type_index, b.seq)?;
+        if b.end_of_run {
+            self.stats.ended += 1;
+        }
         Ok(Accepted { sensor, type_index: checked.type_index, batch: checked.batch, event })
     }
 
+    /// Takes batch `seq` of (sensor, run, type) as seen, without counting
+    /// it: rebuilds the replay state from a server's ledger at its start,
+    /// so batches written before a restart are duplicates after it.
+    pub fn restore(&mut self, sensor: [u8; KEY_LEN], run_id: u64, started: i64, type_index: usize, seq: u64) {
+        self.clock += 1;
+        let stats = self.stats.clone();
+        let _ = self.sequence(sensor, run_id, started, type_index, seq);
+        self.stats = stats;
+    }
+
     /// Checks and records batch `seq` of (sensor, run, type).
-    fn sequence(&mut self, sensor: [u8; KEY_LEN], run_id: u64, started: i64, type_index: usize, seq: u64) -> Result<SeqEvent, Reject> {
+    fn sequence(
+        &mut self,
+        sensor: [u8; KEY_LEN],
+        run_id: u64,
+        started: i64,
+        type_index: usize,
+        seq: u64,
+    ) -> Result<SeqEvent, Reject> {
         if !self.sensors.contains_key(&sensor) && self.sensors.len() >= MAX_SENSORS {
             if let Some(oldest) = self.sensors.iter().min_by_key(|(_, s)| s.last_seen).map(|(k, _)| *k) {
                 if let Some(gone) = self.sensors.remove(&oldest) {
@@ -286,7 +328,8 @@ impl Collector {
                 state.runs.len() - 1
             }
         };
-        let stream = state.runs[run].streams.get_mut(type_index).ok_or(Reject::BadBatch)?.get_or_insert_with(Stream::default);
+        let stream =
+            state.runs[run].streams.get_mut(type_index).ok_or(Reject::BadBatch)?.get_or_insert_with(Stream::default);
         if seq == stream.next {
             stream.next = seq + 1;
             Ok(SeqEvent::InOrder)
@@ -345,6 +388,10 @@ pub struct Files {
     out: PathBuf,
     open: HashMap<(String, usize), OpenFile>,
     clock: u64,
+    /// A whole gzip member per batch (the NATS server's files: each batch
+    /// ends a valid stream, so a crash is undone by cutting back to the
+    /// end its ledger recorded), instead of one long sync-flushed member.
+    members: bool,
 }
 
 struct OpenFile {
@@ -360,13 +407,22 @@ const FILE_VARIANTS: usize = 16;
 
 impl Files {
     pub fn new(out: PathBuf) -> Self {
-        Files { out, open: HashMap::new(), clock: 0 }
+        Files { out, open: HashMap::new(), clock: 0, members: false }
     }
 
-    /// Appends an accepted batch's records to its file.
+    /// Files that end a whole gzip member at every batch (see `members`).
+    pub fn with_members(out: PathBuf) -> Self {
+        Files { out, open: HashMap::new(), clock: 0, members: true }
+    }
+
+    /// Appends an accepted batch's records to its file (an end-of-run
+    /// batch has none and writes nothing).
     pub fn append(&mut self, a: &Accepted) -> io::Result<()> {
         self.clock += 1;
         let b = &a.batch;
+        if b.records.is_empty() {
+            return Ok(());
+        }
         let key = (b.client_id.clone(), a.type_index);
         if let Some(f) = self.open.get(&key) {
             if f.payloads != b.contains_payloads || f.digits != b.timestamp_digits {
@@ -385,7 +441,13 @@ impl Files {
             let writer = self.open_file(b, ENCODERS[a.type_index].name)?;
             self.open.insert(
                 key.clone(),
-                OpenFile { writer, payloads: b.contains_payloads, digits: b.timestamp_digits, last_used: 0, dirty: false },
+                OpenFile {
+                    writer,
+                    payloads: b.contains_payloads,
+                    digits: b.timestamp_digits,
+                    last_used: 0,
+                    dirty: false,
+                },
             );
         }
         let Some(f) = self.open.get_mut(&key) else { return Err(io::Error::other("file vanished")) };
@@ -415,18 +477,39 @@ impl Files {
             let name = if n == 0 { format!("{type_name}.ncap.gz") } else { format!("{type_name}.{n}.ncap.gz") };
             let path = dir.join(name);
             match std::fs::symlink_metadata(&path) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return RecordWriter::append(&path, &header),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return self.writer(&path, &header),
                 Err(e) => return Err(e),
                 Ok(m) if !m.file_type().is_file() => continue,
-                Ok(m) if m.len() == 0 => return RecordWriter::append(&path, &header),
+                Ok(m) if m.len() == 0 => return self.writer(&path, &header),
                 Ok(_) => {
                     if same_kind(&path, &header) {
-                        return RecordWriter::append(&path, &header);
+                        return self.writer(&path, &header);
                     }
                 }
             }
         }
         Err(io::Error::other(format!("no free file name for {type_name} in {}", dir.display())))
+    }
+
+    fn writer(&self, path: &Path, header: &pb::Header) -> io::Result<RecordWriter> {
+        if self.members {
+            RecordWriter::append_members(path, header)
+        } else {
+            RecordWriter::append(path, header)
+        }
+    }
+
+    /// Writes out and fsyncs every file written since the last call; returns
+    /// each one's path and length, which ends its last whole batch (files
+    /// made [`with_members`](Self::with_members)).
+    pub fn sync(&mut self) -> io::Result<Vec<(PathBuf, u64)>> {
+        let mut ends = Vec::new();
+        for f in self.open.values_mut().filter(|f| f.dirty) {
+            let len = f.writer.sync()?;
+            f.dirty = false;
+            ends.push((f.writer.path().to_owned(), len));
+        }
+        Ok(ends)
     }
 
     /// Pushes buffered records of every file written since the last flush.
@@ -459,7 +542,9 @@ impl Files {
 fn same_kind(path: &Path, header: &pb::Header) -> bool {
     RecordReader::open(path).is_ok_and(|r| {
         let h = r.header();
-        h.r#type == header.r#type && h.contains_payloads == header.contains_payloads && h.timestamp_digits == header.timestamp_digits
+        h.r#type == header.r#type
+            && h.contains_payloads == header.contains_payloads
+            && h.timestamp_digits == header.timestamp_digits
     })
 }
 
@@ -469,7 +554,8 @@ pub fn bind(addr: &str) -> io::Result<UdpSocket> {
         .to_socket_addrs()?
         .next()
         .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{addr} resolves to no address")))?;
-    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    let socket =
+        socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
     // Best effort: the kernel caps it at net.core.rmem_max.
     let _ = socket.set_recv_buffer_size(RECV_BUFFER);
     socket.bind(&addr.into())?;
@@ -517,7 +603,11 @@ pub fn serve(socket: UdpSocket, collector: Collector, files: Files, opts: &Serve
     while !opts.stop.load(Ordering::Relaxed) {
         match socket.recv_from(&mut buf) {
             Ok((n, from)) => enqueue(from, &buf[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) => {}
             Err(e) => {
                 if errors_logged < LOG_PER_KIND {
                     errors_logged += 1;
@@ -563,7 +653,7 @@ fn process(
                             log.write_error(&a, &e);
                         }
                     }
-                    Err(reason) => log.reject(reason, from),
+                    Err(reason) => log.reject(reason, &from),
                 }
                 processed.fetch_add(1, Ordering::Relaxed);
             }
@@ -596,14 +686,14 @@ fn process(
 
 /// Rate-limited logging of rejections, gaps and write errors.
 #[derive(Default)]
-struct Log {
+pub(crate) struct Log {
     rejects: [u32; Reject::ALL.len()],
     gaps: u32,
     writes: u32,
 }
 
 impl Log {
-    fn reject(&mut self, reason: Reject, from: SocketAddr) {
+    pub(crate) fn reject(&mut self, reason: Reject, from: &dyn std::fmt::Display) {
         let n = &mut self.rejects[reason.index()];
         if *n < LOG_PER_KIND {
             *n += 1;
@@ -612,8 +702,12 @@ impl Log {
         }
     }
 
-    fn event(&mut self, a: &Accepted) {
+    pub(crate) fn event(&mut self, a: &Accepted) {
         let what = match a.event {
+            SeqEvent::InOrder if a.batch.end_of_run => return,
+            SeqEvent::Gap { first, last } if a.batch.end_of_run => {
+                format!("run ended with batches {first}-{last} missing")
+            }
             SeqEvent::InOrder => return,
             SeqEvent::Gap { first, last } if first == last => format!("batch {first} missing"),
             SeqEvent::Gap { first, last } => format!("batches {first}-{last} missing"),
@@ -632,7 +726,7 @@ impl Log {
         }
     }
 
-    fn write_error(&mut self, a: &Accepted, e: &io::Error) {
+    pub(crate) fn write_error(&mut self, a: &Accepted, e: &io::Error) {
         if self.writes < LOG_PER_KIND {
             self.writes += 1;
             eprintln!("netcap server: cannot write {} records of {}: {e}", a.batch.r#type, a.batch.client_id);
@@ -656,7 +750,11 @@ mod tests {
         let (server_sk, server_pk) = generate_keypair();
         let (sensor_sk, sensor_pk) = generate_keypair();
         let allow = allow.then(|| vec![*sensor_pk.as_bytes()]);
-        Fixture { collector: Collector::new(server_sk, allow), sealer: Sealer::new(&sensor_sk, &server_pk), server_public: server_pk }
+        Fixture {
+            collector: Collector::new(server_sk, allow),
+            sealer: Sealer::new(&sensor_sk, &server_pk),
+            server_public: server_pk,
+        }
     }
 
     fn batch(run: u64, started: i64, seq: u64) -> pb::Batch {
@@ -756,7 +854,9 @@ mod tests {
         }
         assert_eq!(c.handle(&flipped).err(), Some(Reject::Auth), "tampered");
         // Sealed for another server.
-        let stranger = Sealer::new(&SecretKey::from_bytes([9; 32]), &f.server_public).seal(&wire::encode_batch(&batch(1, 1, 0))).expect("seal");
+        let stranger = Sealer::new(&SecretKey::from_bytes([9; 32]), &f.server_public)
+            .seal(&wire::encode_batch(&batch(1, 1, 0)))
+            .expect("seal");
         assert_eq!(c.handle(&stranger).err(), Some(Reject::NotAllowed));
         let mut garbage = vec![0u8; 200];
         garbage[..32].copy_from_slice(f.sealer.sensor_public());
@@ -766,6 +866,32 @@ mod tests {
         let s = &c.stats;
         assert_eq!((s.rejected(Reject::Short), s.rejected(Reject::Auth), s.rejected(Reject::NotAllowed)), (2, 3, 1));
         assert_eq!((s.datagrams, s.batches, s.rejected_total()), (8, 1, 7));
+    }
+
+    #[test]
+    fn a_key_bound_to_a_client_id_cannot_send_as_another_and_restore_rebuilds_replay_state() {
+        let (server_sk, server_pk) = generate_keypair();
+        let (bound_sk, bound_pk) = generate_keypair();
+        let (free_sk, free_pk) = generate_keypair();
+        let allow = vec![(*bound_pk.as_bytes(), Some("s1".to_string())), (*free_pk.as_bytes(), None)];
+        let mut c = Collector::with_bindings(server_sk.clone(), Some(allow.clone()));
+        let bound = Sealer::new(&bound_sk, &server_pk);
+        let free = Sealer::new(&free_sk, &server_pk);
+        let mut other = batch(1, 1, 0);
+        other.client_id = "s2".into();
+        let seal = |s: &Sealer, b: &pb::Batch| s.seal(&wire::encode_batch(b)).expect("seal");
+        assert_eq!(c.handle(&seal(&bound, &other)).err(), Some(Reject::WrongClient));
+        assert!(c.handle(&seal(&bound, &batch(1, 1, 0))).is_ok());
+        assert!(c.handle(&seal(&free, &other)).is_ok(), "a key without a bound id may use any");
+        assert_eq!(c.stats.rejected(Reject::WrongClient), 1);
+        assert_eq!(c.stats.batches, 2);
+
+        // A fresh collector told what was written accepts nothing twice.
+        let mut fresh = Collector::with_bindings(server_sk, Some(allow));
+        fresh.restore(*bound_pk.as_bytes(), 1, 1, ENCODERS.iter().position(|e| e.name == "TCP").expect("TCP"), 0);
+        assert_eq!(fresh.stats, Stats::default(), "restoring counts nothing");
+        assert_eq!(fresh.handle(&seal(&bound, &batch(1, 1, 0))).err(), Some(Reject::Duplicate));
+        assert_eq!(fresh.handle(&seal(&bound, &batch(1, 1, 1))).map(|a| a.event), Ok(SeqEvent::InOrder));
     }
 
     #[test]

@@ -63,10 +63,13 @@ pub enum Reject {
     StaleRun,
     /// The server's receive queue was full (overload, not the datagram's fault).
     QueueFull,
+    /// The batch's client id is not the one the allow-list binds to its
+    /// sensor key (a sensor posing as another).
+    WrongClient,
 }
 
 impl Reject {
-    pub const ALL: [Reject; 10] = [
+    pub const ALL: [Reject; 11] = [
         Reject::Short,
         Reject::NotAllowed,
         Reject::Auth,
@@ -77,6 +80,7 @@ impl Reject {
         Reject::Duplicate,
         Reject::StaleRun,
         Reject::QueueFull,
+        Reject::WrongClient,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,6 +95,7 @@ impl Reject {
             Reject::Duplicate => "duplicate",
             Reject::StaleRun => "stale-run",
             Reject::QueueFull => "queue-full",
+            Reject::WrongClient => "wrong-client-id",
         }
     }
 
@@ -114,7 +119,10 @@ pub struct Sealer {
 
 impl Sealer {
     pub fn new(sensor_secret: &SecretKey, server_public: &PublicKey) -> Self {
-        Sealer { boxed: SalsaBox::new(server_public, sensor_secret), sensor_public: *sensor_secret.public_key().as_bytes() }
+        Sealer {
+            boxed: SalsaBox::new(server_public, sensor_secret),
+            sensor_public: *sensor_secret.public_key().as_bytes(),
+        }
     }
 
     pub fn sensor_public(&self) -> &[u8; KEY_LEN] {
@@ -188,7 +196,8 @@ pub struct CheckedBatch {
 
 /// Decompresses, decodes and checks a batch: a known record type, a
 /// safe client id, timestamp digits of 0–9, and records that split exactly
-/// into `Count` length-delimited messages.
+/// into `Count` length-delimited messages (none for an end-of-run batch,
+/// at least one for any other).
 pub fn decode_batch(gz: &[u8]) -> Result<CheckedBatch, Reject> {
     let proto = decompress(gz, MAX_PLAINTEXT)?;
     let batch = pb::Batch::decode(proto.as_slice()).map_err(|_| Reject::BadBatch)?;
@@ -196,7 +205,9 @@ pub fn decode_batch(gz: &[u8]) -> Result<CheckedBatch, Reject> {
         return Err(Reject::ClientId);
     }
     let type_index = registry::ENCODERS.iter().position(|e| e.name == batch.r#type).ok_or(Reject::BadBatch)?;
-    if batch.timestamp_digits > 9 || batch.count == 0 || count_records(&batch.records) != Some(batch.count) {
+    // An end-of-run batch carries no records; every other batch some.
+    let count_ok = if batch.end_of_run { batch.count == 0 } else { batch.count > 0 };
+    if batch.timestamp_digits > 9 || !count_ok || count_records(&batch.records) != Some(batch.count) {
         return Err(Reject::BadBatch);
     }
     Ok(CheckedBatch { batch, type_index })
@@ -275,6 +286,14 @@ mod tests {
         let mut b = batch();
         b.client_id = "../x".into();
         assert_eq!(decode_batch(&encode_batch(&b)).err(), Some(Reject::ClientId));
+        let mut b = batch();
+        b.end_of_run = true;
+        assert_eq!(decode_batch(&encode_batch(&b)).err(), Some(Reject::BadBatch), "an end of run with records");
+        b.records.clear();
+        b.count = 0;
+        assert!(decode_batch(&encode_batch(&b)).is_ok(), "an end of run without records");
+        b.end_of_run = false;
+        assert_eq!(decode_batch(&encode_batch(&b)).err(), Some(Reject::BadBatch), "an empty batch");
         assert_eq!(decode_batch(b"not gzip").err(), Some(Reject::Decompress));
         let mut gz = GzEncoder::new(Vec::new(), Compression::best());
         gz.write_all(&vec![0u8; 4 << 20]).expect("write");

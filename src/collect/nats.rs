@@ -1,0 +1,513 @@
+//! Sensor fleets through NATS JetStream (feature `nats`).
+//!
+//! The sensor publishes each sealed batch (the same bytes a UDP sensor
+//! sends: the bus never sees plaintext) to subject
+//! `netcap.<client id>.<Type>` of stream [`DEFAULT_STREAM`], with message id
+//! `<first 8 bytes of the sensor key, hex>-<run id, hex>-<Type>-<seq>`: unique
+//! per batch and the same at every resend, so JetStream's deduplication
+//! window drops resends. It waits for each publish acknowledgement,
+//! retries with exponential backoff, and holds a bounded number of bytes
+//! while the bus is down (what does not fit is dropped and counted).
+//!
+//! Servers share one durable pull consumer, so each batch goes to one of
+//! them. A server runs the UDP server's checks ([`Collector`]), appends,
+//! fsyncs the files and its [`Ledger`], and only then acknowledges: a
+//! server killed at any point loses nothing (unacknowledged batches are
+//! redelivered) and writes nothing twice (the ledger makes a redelivered
+//! batch a duplicate and cuts files back to what it recorded).
+//!
+//! The client library is async; a small runtime (one worker thread) owned
+//! by the transport or the consumer runs it, and the rest of netcap stays
+//! synchronous.
+
+use super::ledger::{Ledger, LoggedBatch};
+use super::sensor::{BatchMeta, Transport};
+use super::server::{Collector, Files, Log, Stats};
+use crate::registry::ENCODERS;
+use async_nats::jetstream::{self, consumer, stream};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use std::collections::VecDeque;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The stream's default name.
+pub const DEFAULT_STREAM: &str = "NETCAP";
+/// The subjects the stream takes: `netcap.<client id>.<Type>`.
+pub const SUBJECTS: &str = "netcap.>";
+/// Default stream size: 1 GiB; then the oldest batches go (limits retention).
+pub const DEFAULT_MAX_BYTES: i64 = 1 << 30;
+/// Default deduplication window: resends within it are dropped by JetStream.
+pub const DEFAULT_DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
+/// Default durable consumer name the servers share.
+pub const DEFAULT_CONSUMER: &str = "netcap-server";
+/// Default bytes a sensor holds while the bus is down.
+pub const DEFAULT_BUFFER: usize = 64 << 20;
+/// Longest wait between two tries to publish.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Errors logged per kind before they are only counted.
+const LOG_ERRORS: u32 = 10;
+
+/// How to reach the NATS servers: URL(s) and the client's TLS and
+/// credential options, passed through to the client.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// `nats://host:port`, or several, comma-separated.
+    pub url: String,
+    /// A `.creds` file (JWT and NKey seed).
+    pub creds: Option<PathBuf>,
+    /// Root certificate(s) to trust (PEM).
+    pub tls_ca: Option<PathBuf>,
+    /// Client certificate and key (PEM), for mutual TLS.
+    pub tls_cert: Option<(PathBuf, PathBuf)>,
+    pub require_tls: bool,
+    /// Shown by the server's monitoring.
+    pub name: String,
+}
+
+/// The stream a sensor or server creates when it is missing (an existing
+/// stream is used as it is).
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    pub name: String,
+    pub max_bytes: i64,
+    /// Zero: no age limit.
+    pub max_age: Duration,
+    pub replicas: usize,
+    pub duplicate_window: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        StreamSettings {
+            name: DEFAULT_STREAM.into(),
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_age: Duration::ZERO,
+            replicas: 1,
+            duplicate_window: DEFAULT_DUPLICATE_WINDOW,
+        }
+    }
+}
+
+/// `netcap.<client id>.<Type>`.
+pub fn subject(client_id: &str, type_name: &str) -> String {
+    format!("netcap.{client_id}.{type_name}")
+}
+
+/// The batch's JetStream message id: the same for every resend of it.
+pub fn message_id(meta: &BatchMeta<'_>) -> String {
+    let prefix = meta.sensor.get(..8).map(super::hex).unwrap_or_default();
+    format!("{prefix}-{:016x}-{}-{}", meta.run_id, meta.type_name, meta.seq)
+}
+
+fn runtime() -> io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).thread_name("netcap-nats").enable_all().build()
+}
+
+async fn connect(c: &Connection, retry_initial: bool) -> Result<async_nats::Client, String> {
+    // Reconnects without limit (the default) when the bus goes away.
+    let mut o = async_nats::ConnectOptions::new().name(&c.name);
+    if retry_initial {
+        // The sensor starts even when the bus is down, and buffers.
+        o = o.retry_on_initial_connect();
+    }
+    if let Some(path) = &c.creds {
+        o = o.credentials_file(path).await.map_err(|e| format!("cannot read credentials {}: {e}", path.display()))?;
+    }
+    if let Some(ca) = &c.tls_ca {
+        o = o.add_root_certificates(ca.clone());
+    }
+    if let Some((cert, key)) = &c.tls_cert {
+        o = o.add_client_certificate(cert.clone(), key.clone());
+    }
+    if c.require_tls {
+        o = o.require_tls(true);
+    }
+    o.connect(c.url.as_str()).await.map_err(|e| format!("cannot connect to {}: {e}", c.url))
+}
+
+/// The stream, created with `s` when it is missing.
+pub async fn ensure_stream(js: &jetstream::Context, s: &StreamSettings) -> Result<stream::Stream, String> {
+    let config = stream::Config {
+        name: s.name.clone(),
+        subjects: vec![SUBJECTS.into()],
+        storage: stream::StorageType::File,
+        retention: stream::RetentionPolicy::Limits,
+        max_bytes: s.max_bytes,
+        max_age: s.max_age,
+        num_replicas: s.replicas,
+        duplicate_window: s.duplicate_window,
+        ..Default::default()
+    };
+    js.get_or_create_stream(config).await.map_err(|e| format!("cannot get or create stream {}: {e}", s.name))
+}
+
+/// Counters of a [`NatsTransport`].
+#[derive(Debug, Default)]
+pub struct NatsStats {
+    /// Batches the stream acknowledged.
+    pub published: AtomicU64,
+    /// Of those, ones JetStream took for resends (deduplicated).
+    pub duplicates: AtomicU64,
+    /// Failed tries (each followed by a wait and another).
+    pub retries: AtomicU64,
+    /// Batches dropped because the buffer was full, or left when the
+    /// final wait ran out.
+    pub dropped: AtomicU64,
+}
+
+struct Outgoing {
+    subject: String,
+    id: String,
+    payload: Bytes,
+}
+
+/// The sensor's [`Transport`] to a JetStream stream.
+pub struct NatsTransport {
+    rt: tokio::runtime::Runtime,
+    js: jetstream::Context,
+    settings: StreamSettings,
+    url: String,
+    stream_ready: bool,
+    queue: VecDeque<Outgoing>,
+    queued_bytes: usize,
+    buffer_limit: usize,
+    backoff: Duration,
+    retry_at: Option<Instant>,
+    ack_timeout: Duration,
+    /// How long [`Transport::finish`] keeps trying to deliver.
+    finish_timeout: Duration,
+    down_reported: bool,
+    stats: Arc<NatsStats>,
+}
+
+impl NatsTransport {
+    /// Connects (in the background when the bus is down: batches are
+    /// buffered until it is up).
+    pub fn connect(
+        conn: &Connection,
+        settings: StreamSettings,
+        buffer_limit: usize,
+        finish_timeout: Duration,
+    ) -> Result<Self, String> {
+        let rt = runtime().map_err(|e| format!("cannot start the NATS runtime: {e}"))?;
+        // The context spawns a task: made inside the runtime.
+        let js = rt.block_on(async { connect(conn, true).await.map(jetstream::new) })?;
+        Ok(NatsTransport {
+            rt,
+            js,
+            settings,
+            url: conn.url.clone(),
+            stream_ready: false,
+            queue: VecDeque::new(),
+            queued_bytes: 0,
+            buffer_limit,
+            backoff: FIRST_BACKOFF,
+            retry_at: None,
+            ack_timeout: Duration::from_secs(5),
+            finish_timeout,
+            down_reported: false,
+            stats: Arc::default(),
+        })
+    }
+
+    pub fn stats(&self) -> Arc<NatsStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Publishes the oldest buffered batch and waits for its acknowledgement.
+    fn publish_front(&mut self) -> Result<bool, String> {
+        let Some(m) = self.queue.front() else { return Ok(false) };
+        // While the client is (re)connecting, fail at once rather than
+        // block the pipeline for a whole acknowledgement timeout.
+        let state = self.js.client().connection_state();
+        if state != async_nats::connection::State::Connected {
+            return Err(format!("not connected ({state:?})"));
+        }
+        let (js, settings, ack_timeout) = (&self.js, &self.settings, self.ack_timeout);
+        let stream_ready = self.stream_ready;
+        let result = self.rt.block_on(async {
+            tokio::time::timeout(ack_timeout, async {
+                if !stream_ready {
+                    ensure_stream(js, settings).await?;
+                }
+                let publish = jetstream::message::PublishMessage::build().payload(m.payload.clone()).message_id(&m.id);
+                let ack = js.send_publish(m.subject.clone(), publish).await.map_err(|e| format!("publish: {e}"))?;
+                ack.await.map_err(|e| format!("acknowledgement: {e}"))
+            })
+            .await
+            .map_err(|_| format!("no acknowledgement within {ack_timeout:?}"))?
+        });
+        match result {
+            Ok(ack) => {
+                self.stream_ready = true;
+                self.stats.published.fetch_add(1, Ordering::Relaxed);
+                if ack.duplicate {
+                    self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Some(m) = self.queue.pop_front() {
+                    self.queued_bytes -= m.payload.len();
+                }
+                Ok(true)
+            }
+            Err(e) => {
+                // Perhaps the stream was deleted: check again next time.
+                self.stream_ready = false;
+                Err(e)
+            }
+        }
+    }
+
+    /// Publishes what is buffered, oldest first. Without `deadline`, gives
+    /// up at the first failure (and waits out the backoff before the next
+    /// try); with it, keeps trying until then.
+    fn drain(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        if deadline.is_none() && self.retry_at.is_some_and(|t| Instant::now() < t) {
+            return Ok(());
+        }
+        loop {
+            match self.publish_front() {
+                Ok(false) => return Ok(()),
+                Ok(true) => {
+                    if self.down_reported {
+                        self.down_reported = false;
+                        eprintln!(
+                            "netcap sensor: NATS at {} is back; delivering {} buffered batches",
+                            self.url,
+                            self.queue.len()
+                        );
+                    }
+                    self.backoff = FIRST_BACKOFF;
+                    self.retry_at = None;
+                }
+                Err(e) => {
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    if !self.down_reported {
+                        self.down_reported = true;
+                        eprintln!(
+                            "netcap sensor: NATS at {} unavailable ({e}); buffering up to {} bytes and retrying",
+                            self.url, self.buffer_limit
+                        );
+                    }
+                    let wait = self.backoff;
+                    self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                    match deadline {
+                        None => {
+                            self.retry_at = Some(Instant::now() + wait);
+                            return Ok(());
+                        }
+                        Some(d) if Instant::now() + wait > d => {
+                            let left = self.queue.len() as u64;
+                            self.stats.dropped.fetch_add(left, Ordering::Relaxed);
+                            return Err(io::Error::other(format!(
+                                "{left} batches not delivered to NATS at {} in {:?}: {e}",
+                                self.url, self.finish_timeout
+                            )));
+                        }
+                        Some(_) => std::thread::sleep(wait),
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Transport for NatsTransport {
+    fn send(&mut self, _datagram: &[u8]) -> io::Result<()> {
+        Err(io::Error::other("a NATS batch needs its subject and message id"))
+    }
+
+    fn send_batch(&mut self, meta: &BatchMeta<'_>, datagram: &[u8]) -> io::Result<()> {
+        if self.queued_bytes + datagram.len() > self.buffer_limit {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            // Try to make room for the next one.
+            let _ = self.drain(None);
+            return Err(io::Error::other(format!("NATS buffer of {} bytes full: batch dropped", self.buffer_limit)));
+        }
+        self.queue.push_back(Outgoing {
+            subject: subject(meta.client_id, meta.type_name),
+            id: message_id(meta),
+            payload: Bytes::copy_from_slice(datagram),
+        });
+        self.queued_bytes += datagram.len();
+        self.drain(None)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let deadline = Instant::now() + self.finish_timeout;
+        self.drain(Some(deadline))?;
+        // Hand the acknowledgements' last bytes out before the runtime goes.
+        let client = self.js.client();
+        let _ = self.rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), client.flush()).await });
+        Ok(())
+    }
+}
+
+/// What a consuming server does.
+pub struct ConsumeOptions {
+    pub conn: Connection,
+    pub stream: StreamSettings,
+    /// The durable consumer's name, shared by the servers of one fleet.
+    pub consumer: String,
+    /// How long JetStream waits for an acknowledgement before it hands the
+    /// batch to a server again.
+    pub ack_wait: Duration,
+    /// Batches fetched, written, fsync'd and acknowledged together.
+    pub batch: usize,
+    pub stats_interval: Option<Duration>,
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Consumes the stream into `out` until `stop`; returns the final stats.
+/// An error is returned (and nothing more acknowledged) when a record file
+/// or the ledger cannot be written: restarted, the server cuts the files
+/// back to its ledger and the unacknowledged batches come again.
+pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> Result<Stats, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
+    let (mut ledger, recovered) = Ledger::open(out, |b| {
+        if let Some(t) = ENCODERS.iter().position(|e| e.name == b.type_name) {
+            collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
+        }
+    })?;
+    let rt = runtime().map_err(|e| format!("cannot start the NATS runtime: {e}"))?;
+    let (client, consumer) = rt.block_on(async {
+        let client = connect(&opts.conn, false).await?;
+        let js = jetstream::new(client.clone());
+        let stream = ensure_stream(&js, &opts.stream).await?;
+        let config = consumer::pull::Config {
+            durable_name: Some(opts.consumer.clone()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: opts.ack_wait,
+            ..Default::default()
+        };
+        let consumer = stream
+            .get_or_create_consumer::<consumer::pull::Config>(&opts.consumer, config)
+            .await
+            .map_err(|e| format!("cannot get or create consumer {}: {e}", opts.consumer))?;
+        Ok::<_, String>((client, consumer))
+    })?;
+    eprintln!(
+        "netcap server: consuming stream {} as {} from {}, writing to {} (ledger: {} batches, {} files cut back, {} removed)",
+        opts.stream.name,
+        opts.consumer,
+        opts.conn.url,
+        out.display(),
+        recovered.batches,
+        recovered.files_cut,
+        recovered.files_removed
+    );
+    let mut files = Files::with_members(out.to_owned());
+    let mut log = Log::default();
+    let mut fetch_errors = 0u32;
+    let mut last_stats = Instant::now();
+    let batch = opts.batch.max(1);
+    let result = loop {
+        if opts.stop.load(Ordering::Relaxed) {
+            break Ok(());
+        }
+        let fetched = rt.block_on(async {
+            let mut messages = consumer
+                .batch()
+                .max_messages(batch)
+                .expires(Duration::from_millis(500))
+                .messages()
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut got = Vec::with_capacity(batch);
+            while let Some(m) = messages.next().await {
+                got.push(m.map_err(|e| e.to_string())?);
+            }
+            Ok::<_, String>(got)
+        });
+        let messages = match fetched {
+            Ok(m) => m,
+            Err(e) => {
+                if fetch_errors < LOG_ERRORS {
+                    fetch_errors += 1;
+                    eprintln!("netcap server: cannot fetch from NATS: {e}");
+                }
+                std::thread::sleep(Duration::from_millis(200));
+                Vec::new()
+            }
+        };
+        if let Err(e) = handle_group(&messages, &mut collector, &mut files, &mut ledger, &mut log) {
+            break Err(e);
+        }
+        for m in &messages {
+            if let Err(e) = rt.block_on(m.ack()) {
+                if fetch_errors < LOG_ERRORS {
+                    fetch_errors += 1;
+                    eprintln!("netcap server: cannot acknowledge a batch (it will come again): {e}");
+                }
+            }
+        }
+        if !messages.is_empty() {
+            // The acknowledgements leave now, not at some later write.
+            let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), client.flush()).await });
+        }
+        if opts.stats_interval.is_some_and(|i| last_stats.elapsed() >= i) {
+            last_stats = Instant::now();
+            eprintln!("netcap server: stats: {}", collector.stats.line());
+        }
+    };
+    for (path, e) in files.finish() {
+        collector.stats.write_errors += 1;
+        eprintln!("netcap server: cannot complete {}: {e}", path.display());
+    }
+    eprintln!("netcap server: final: {}", collector.stats.line());
+    result.map(|()| collector.stats)
+}
+
+/// Checks and writes a group of messages, then fsyncs the files and the
+/// ledger: afterwards every message of the group may be acknowledged.
+fn handle_group(
+    messages: &[jetstream::Message],
+    collector: &mut Collector,
+    files: &mut Files,
+    ledger: &mut Ledger,
+    log: &mut Log,
+) -> Result<(), String> {
+    let mut written = Vec::new();
+    for m in messages {
+        match collector.handle(&m.payload) {
+            Ok(a) => {
+                log.event(&a);
+                if let Err(e) = files.append(&a) {
+                    collector.stats.write_errors += 1;
+                    log.write_error(&a, &e);
+                    return Err(format!("cannot write {} records of {}: {e}", a.batch.r#type, a.batch.client_id));
+                }
+                written.push(LoggedBatch {
+                    sensor: a.sensor,
+                    run_id: a.batch.run_id,
+                    run_started: a.batch.run_started,
+                    type_name: a.batch.r#type,
+                    seq: a.batch.seq,
+                });
+            }
+            Err(reason) => log.reject(reason, &m.subject),
+        }
+    }
+    if written.is_empty() {
+        return Ok(());
+    }
+    let ends = files.sync().map_err(|e| format!("cannot write record files: {e}"))?;
+    ledger.commit(&written, &ends).map_err(|e| format!("cannot write the ledger: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_name_sensor_run_type_and_seq() {
+        let key = [0xab; 32];
+        let meta = BatchMeta { sensor: &key, client_id: "s1", type_name: "TCP", run_id: 0x1234, seq: 7 };
+        assert_eq!(message_id(&meta), "abababababababab-0000000000001234-TCP-7");
+        assert_eq!(subject("s1", "TCP"), "netcap.s1.TCP");
+    }
+}

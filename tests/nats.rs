@@ -1,0 +1,682 @@
+//! End-to-end tests of `netcap sensor -nats` and `netcap server -nats`
+//! through a real `nats-server` with JetStream (Debian's), started by the
+//! tests on a free port of 127.0.0.1 with file storage in a temp dir:
+//! sensors' records reach the servers exactly once (the union of the
+//! servers' files equals local `netcap -r` runs as multisets), resends are
+//! dropped, bad batches are rejected and counted, and neither a server
+//! SIGKILLed mid-run nor a restarted nats-server loses or doubles a record.
+//!
+//! Without `nats-server` the tests say so and pass, unless `CI` is set:
+//! then they fail.
+#![cfg(feature = "nats")]
+
+use async_nats::jetstream;
+use netcap::collect::nats::{Connection, NatsTransport, StreamSettings};
+use netcap::collect::sensor::{BatchMeta, Transport};
+use netcap::collect::wire::{self, Sealer};
+use netcap::collect::{generate_keypair, hex, parse_hex_key};
+use netcap::container::RecordReader;
+use netcap::schema::pb;
+use prost::Message;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared(rel: &str) -> PathBuf {
+    let p = repo().join("../shared").join(rel);
+    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
+    p
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("netcap-nats-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn run_ok(args: &[&str]) -> std::process::Output {
+    let out = Command::new(NETCAP).args(args).output().expect("netcap runs");
+    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Lines of a child's stderr, read by a thread.
+fn line_reader(stderr: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for a line satisfying `want` (keeping all lines in `seen`).
+fn wait_line(
+    lines: &mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    want: impl Fn(&str) -> bool,
+    what: &str,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                seen.push(line.clone());
+                if want(&line) {
+                    return line;
+                }
+            }
+            Err(_) => panic!("no line {what}; got:\n{}", seen.join("\n")),
+        }
+    }
+}
+
+/// A `nats-server -js` child with file storage in `store`.
+struct Nats {
+    child: Child,
+    port: u16,
+    store: PathBuf,
+}
+
+impl Nats {
+    /// None (after saying why) when nats-server is not installed and CI is
+    /// not set; with CI set, a missing nats-server fails the test.
+    fn start(store: &Path) -> Option<Nats> {
+        if Command::new("nats-server").arg("--version").output().is_err() {
+            assert!(std::env::var_os("CI").is_none(), "nats-server is not installed (apt-get install nats-server)");
+            eprintln!("nats-server is not installed: NATS tests not run (CI would fail here)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        Some(Nats::start_on(store, port))
+    }
+
+    fn start_on(store: &Path, port: u16) -> Nats {
+        let mut child = Command::new("nats-server")
+            .args(["-js", "-sd", s(store), "-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("nats-server starts");
+        let lines = line_reader(child.stderr.take().expect("stderr"));
+        let mut seen = Vec::new();
+        wait_line(&lines, &mut seen, |l| l.contains("Server is ready"), "Server is ready from nats-server");
+        // Keep draining, so nats-server never blocks on a full pipe.
+        std::thread::spawn(move || while lines.recv().is_ok() {});
+        Nats { child, port, store: store.to_owned() }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL, then a new nats-server on the same port and store.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn restart(&mut self) {
+        self.kill();
+        let again = Nats::start_on(&self.store.clone(), self.port);
+        *self = again;
+    }
+
+    /// (pending, acknowledgement pending) of the servers' durable consumer.
+    fn consumer_backlog(&self) -> (u64, usize) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let client = async_nats::connect(self.url()).await.expect("connect");
+            let js = jetstream::new(client);
+            let mut consumer: jetstream::consumer::PullConsumer =
+                js.get_stream("NETCAP").await.expect("stream").get_consumer("netcap-server").await.expect("consumer");
+            let info = consumer.info().await.expect("consumer info");
+            (info.num_pending, info.num_ack_pending)
+        })
+    }
+
+    /// Waits until every batch in the stream has been handed to a server
+    /// and acknowledged.
+    fn wait_consumed(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let backlog = self.consumer_backlog();
+            if backlog == (0, 0) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the servers did not consume the stream: {backlog:?} left");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `key=value` tokens of a stats line.
+fn parse_stats(line: &str) -> HashMap<String, u64> {
+    line.split_whitespace()
+        .filter_map(|t| {
+            let (k, v) = t.trim_matches(|c| c == '(' || c == ')').split_once('=')?;
+            Some((k.to_string(), v.parse().ok()?))
+        })
+        .collect()
+}
+
+/// A `netcap server -nats` child.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Server {
+    fn start(nats: &Nats, privkey: &Path, out: &Path, extra: &[&str]) -> Server {
+        let url = nats.url();
+        let mut args = vec!["server", "-privkey", s(privkey), "-nats", &url, "-out", s(out), "-stats-interval", "0"];
+        args.extend_from_slice(&["-nats-ack-wait", "2s"]);
+        args.extend_from_slice(extra);
+        let mut child = Command::new(NETCAP).args(&args).stderr(Stdio::piped()).spawn().expect("server starts");
+        let lines = line_reader(child.stderr.take().expect("stderr"));
+        let mut server = Server { child, lines, seen: Vec::new() };
+        wait_line(&server.lines, &mut server.seen, |l| l.contains("consuming stream"), "consuming stream");
+        server
+    }
+
+    /// SIGTERM; the final stats and everything the server said.
+    fn stop(mut self) -> (HashMap<String, u64>, String) {
+        let ok = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().expect("kill");
+        assert!(ok.success());
+        let line = wait_line(&self.lines, &mut self.seen, |l| l.contains("final:"), "final: from the server");
+        let status = self.child.wait().expect("server exits");
+        assert!(status.success(), "server exit status {status}: {}", self.seen.join("\n"));
+        (parse_stats(&line), self.seen.join("\n"))
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Records of a `.ncap.gz` file as a multiset of their bytes, and its header.
+fn record_multiset(path: &Path) -> (pb::Header, BTreeMap<Vec<u8>, usize>) {
+    let mut r = RecordReader::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let header = r.header().clone();
+    let mut set = BTreeMap::new();
+    let mut buf = Vec::new();
+    while r.next_raw(&mut buf).unwrap_or_else(|e| panic!("{e}")) {
+        *set.entry(buf.clone()).or_insert(0) += 1;
+    }
+    (header, set)
+}
+
+type Records = BTreeMap<String, (pb::Header, BTreeMap<Vec<u8>, usize>)>;
+
+/// `Type → (header, records)` of every record file in the `dirs`, records
+/// added up over them (the union of several servers' outputs).
+fn record_files(dirs: &[PathBuf]) -> Records {
+    let mut out: Records = BTreeMap::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            if let Some(t) = name.strip_suffix(".ncap.gz") {
+                let (header, records) = record_multiset(&path);
+                let slot = out.entry(t.to_string()).or_insert_with(|| (header, BTreeMap::new()));
+                for (r, n) in records {
+                    *slot.1.entry(r).or_insert(0) += n;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn keypair_files(dir: &Path) -> (PathBuf, PathBuf) {
+    run_ok(&["server", "-gen-keypair", "-out", s(dir)]);
+    (dir.join("priv.key"), dir.join("pub.key"))
+}
+
+/// A capture a sensor sends, and the flags of its run.
+struct Capture {
+    id: &'static str,
+    path: PathBuf,
+    extra: &'static [&'static str],
+}
+
+fn captures() -> Vec<Capture> {
+    let ppp = "pcaps/pcapplusplus/Tests/ExamplesTest/pcap_examples";
+    vec![
+        Capture { id: "http-espn", path: shared("pcaps/chrissanders-packets/http_espn.pcapng"), extra: &[] },
+        Capture { id: "many-protocols", path: shared(&format!("{ppp}/many-protocols.pcap")), extra: &[] },
+        Capture { id: "ip-frag", path: shared(&format!("{ppp}/ip-frag.pcap")), extra: &["-payload"] },
+        Capture {
+            id: "nd.v6",
+            path: shared("pcaps/chrissanders-packets/icmpv6_neighbor_solicitation.pcapng"),
+            extra: &[],
+        },
+    ]
+}
+
+/// A running `netcap sensor -nats` and its stderr.
+struct Sensor {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Sensor {
+    fn start(nats_url: &str, server_pub: &Path, key: &Path, c: &Capture, dir: &Path) -> Sensor {
+        let errors_dir = dir.join(format!("sensor-{}", c.id));
+        let mut args = vec!["sensor", "-pubkey", s(server_pub), "-nats", nats_url, "-r", s(&c.path), "-id", c.id];
+        args.extend_from_slice(&["-key", s(key), "-out", s(&errors_dir), "-quiet"]);
+        args.extend_from_slice(c.extra);
+        let mut child = Command::new(NETCAP).args(&args).stderr(Stdio::piped()).spawn().expect("sensor starts");
+        let lines = line_reader(child.stderr.take().expect("stderr"));
+        Sensor { child, lines, seen: Vec::new() }
+    }
+
+    fn wait_for(&mut self, pattern: &str) {
+        wait_line(&self.lines, &mut self.seen, |l| l.contains(pattern), pattern);
+    }
+
+    /// Waits for the end; the number of batches it sent.
+    fn wait(mut self) -> u64 {
+        let status = self.child.wait().expect("sensor ends");
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(l);
+        }
+        let text = self.seen.join("\n");
+        assert!(status.success(), "sensor failed: {status}\n{text}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("netcap sensor: sent "))
+            .unwrap_or_else(|| panic!("no summary in\n{text}"));
+        assert!(text.contains(" 0 dropped"), "{text}");
+        line.split_whitespace().nth(3).and_then(|n| n.parse().ok()).expect("batch count")
+    }
+}
+
+/// Sensor keys made beforehand, and an allow file binding each to its id.
+fn sensor_keys(dir: &Path, captures: &[Capture]) -> (Vec<PathBuf>, PathBuf) {
+    let mut allow = String::from("# the test sensors, each bound to its client id\n");
+    let mut keys = Vec::new();
+    for c in captures {
+        let (private, public) = keypair_files(&dir.join(format!("keys-{}", c.id)));
+        allow.push_str(&format!("{} {}\n", std::fs::read_to_string(&public).expect("pub").trim(), c.id));
+        keys.push(private);
+    }
+    let path = dir.join("allow.txt");
+    std::fs::write(&path, allow).expect("allow file");
+    (keys, path)
+}
+
+/// The union of the servers' records per capture equals a local
+/// `netcap -r` of it, as multisets: nothing lost, nothing twice. Returns
+/// the number of (capture, record type) streams.
+fn assert_union_equals_local(dir: &Path, captures: &[Capture], outs: &[PathBuf]) -> u64 {
+    let mut streams = 0;
+    for c in captures {
+        let local = dir.join(format!("local-{}", c.id));
+        let mut args = vec!["-r", s(&c.path), "-out", s(&local), "-quiet"];
+        args.extend_from_slice(c.extra);
+        run_ok(&args);
+        let want = record_files(&[local]);
+        let got = record_files(&outs.iter().map(|o| o.join(c.id)).collect::<Vec<_>>());
+        assert!(want.len() >= 4, "{}: a capture with several record types", c.id);
+        assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{}: record types", c.id);
+        streams += want.len() as u64;
+        for (t, (want_header, want_records)) in &want {
+            let (got_header, got_records) = &got[t];
+            assert_eq!(got_header.contains_payloads, want_header.contains_payloads, "{} {t}", c.id);
+            assert_eq!(got_header.timestamp_digits, want_header.timestamp_digits, "{} {t}", c.id);
+            assert_eq!(got_header.input_source, want_header.input_source, "{} {t}", c.id);
+            let (n, m): (usize, usize) = (want_records.values().sum(), got_records.values().sum());
+            assert!(
+                got_records == want_records,
+                "{} {t}: the servers' {m} records differ from the {n} local ones",
+                c.id
+            );
+        }
+    }
+    streams
+}
+
+#[test]
+fn four_sensors_through_jetstream_to_two_servers_deliver_every_record_once() {
+    let dir = temp_dir("four");
+    let Some(nats) = Nats::start(&dir.join("js")) else { return };
+    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
+    let captures = captures();
+    let (keys, allow) = sensor_keys(&dir, &captures);
+    let outs = [dir.join("out-a"), dir.join("out-b")];
+    let servers: Vec<Server> = outs
+        .iter()
+        .map(|o| Server::start(&nats, &server_priv, o, &["-allow", s(&allow), "-nats-batch", "8"]))
+        .collect();
+    let sensors: Vec<Sensor> =
+        captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
+    let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
+    nats.wait_consumed();
+    let (mut batches, mut ended) = (0, 0);
+    for server in servers {
+        let (stats, log) = server.stop();
+        assert_eq!(stats["rejected"], 0, "{log}");
+        assert_eq!(stats["write-errors"], 0, "{log}");
+        batches += stats["batches"];
+        ended += stats["ended"];
+    }
+    assert_eq!(batches, sent, "every batch handled once by one of the servers");
+    let streams = assert_union_equals_local(&dir, &captures, &outs);
+    assert_eq!(ended, streams, "an end-of-run batch per (sensor, record type)");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn tcp_record(n: i32) -> Vec<u8> {
+    pb::Tcp { src_port: n, dst_port: 80, ..Default::default() }.encode_length_delimited_to_vec()
+}
+
+fn batch(client_id: &str, run_id: u64, seq: u64, records: &[Vec<u8>]) -> pb::Batch {
+    pb::Batch {
+        client_id: client_id.into(),
+        r#type: "TCP".into(),
+        run_id,
+        run_started: 1,
+        seq,
+        records: records.concat(),
+        count: records.len() as u64,
+        timestamp_digits: 6,
+        input_source: "crafted".into(),
+        ..Default::default()
+    }
+}
+
+/// Publishes `datagram` with the message id `meta` makes.
+fn publish(t: &mut NatsTransport, sensor: &[u8; 32], client_id: &str, run_id: u64, seq: u64, datagram: &[u8]) {
+    let meta = BatchMeta { sensor, client_id, type_name: "TCP", run_id, seq };
+    t.send_batch(&meta, datagram).expect("published");
+}
+
+#[test]
+fn resends_are_dropped_forged_replayed_wrong_key_and_wrong_client_batches_rejected_and_counted() {
+    let dir = temp_dir("bad");
+    let Some(nats) = Nats::start(&dir.join("js")) else { return };
+    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
+    let server_public =
+        crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
+    let (sensor, sensor_public) = generate_keypair();
+    let (other, other_public) = generate_keypair();
+    let allow = dir.join("allow.txt");
+    let lines = format!(
+        "{} good\n{} other # bound to its own id\n",
+        hex(sensor_public.as_bytes()),
+        hex(other_public.as_bytes())
+    );
+    std::fs::write(&allow, lines).expect("allow");
+    let out = dir.join("out");
+    let server = Server::start(&nats, &server_priv, &out, &["-allow", s(&allow)]);
+    let conn = Connection { url: nats.url(), name: "test".into(), ..Default::default() };
+    let mut t =
+        NatsTransport::connect(&conn, StreamSettings::default(), 1 << 20, Duration::from_secs(60)).expect("connect");
+    let stats = t.stats();
+    let key = *sensor_public.as_bytes();
+    let good = Sealer::new(&sensor, &server_public);
+    let seal = |sealer: &Sealer, b: &pb::Batch| sealer.seal(&wire::encode_batch(b)).expect("seal");
+
+    // Ten batches, each published twice (the second time sealed anew, as a
+    // restarted publish would): JetStream keeps one of each.
+    let mut sealed = Vec::new();
+    for seq in 0..10u64 {
+        let b = batch("good", 42, seq, &[tcp_record(seq as i32), tcp_record(1000)]);
+        sealed.push(seal(&good, &b));
+        publish(&mut t, &key, "good", 42, seq, &sealed[seq as usize]);
+        publish(&mut t, &key, "good", 42, seq, &seal(&good, &b));
+    }
+    // A replay under another message id gets past JetStream; the server drops it.
+    publish(&mut t, &key, "good", 4242, 3, &sealed[3]);
+    // Forged: garbage, too short, a key not allowed, sealed for another server.
+    let mut noise = key.to_vec();
+    noise.extend((0..300u32).map(|i| (i * 17 % 253) as u8));
+    publish(&mut t, &key, "good", 1, 100, &noise);
+    publish(&mut t, &key, "good", 1, 101, &[0x42; 10]);
+    let (stranger, stranger_public) = generate_keypair();
+    let from_stranger = seal(&Sealer::new(&stranger, &server_public), &batch("good", 42, 50, &[tcp_record(1)]));
+    publish(&mut t, stranger_public.as_bytes(), "good", 1, 102, &from_stranger);
+    let (_, another_server) = generate_keypair();
+    let misaddressed = seal(&Sealer::new(&sensor, &another_server), &batch("good", 42, 51, &[tcp_record(1)]));
+    publish(&mut t, &key, "good", 1, 103, &misaddressed);
+    // Wrong client ids: "other"'s key posing as "good", "good"'s key as "evil".
+    let posing = seal(&Sealer::new(&other, &server_public), &batch("good", 7, 0, &[tcp_record(666)]));
+    publish(&mut t, other_public.as_bytes(), "good", 7, 0, &posing);
+    publish(&mut t, &key, "evil", 42, 60, &seal(&good, &batch("evil", 42, 60, &[tcp_record(666)])));
+    t.finish().expect("delivered");
+    let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(get(&stats.duplicates), 10, "the resends were dropped by JetStream");
+    assert_eq!(get(&stats.published), 10 + 10 + 1 + 4 + 2);
+
+    nats.wait_consumed();
+    let (stats, log) = server.stop();
+    let want =
+        [("batches", 10), ("duplicate", 1), ("auth", 2), ("short", 1), ("not-allowed", 1), ("wrong-client-id", 2)];
+    for (k, n) in want {
+        assert_eq!(stats.get(k).copied().unwrap_or(0), n, "{k}: {log}");
+    }
+    assert_eq!(stats["rejected"], 7, "{log}");
+    let (_, records) = record_multiset(&out.join("good/TCP.ncap.gz"));
+    // The reader gives records without their length prefix.
+    let body = |n: i32| tcp_record(n)[1..].to_vec();
+    let mut want = BTreeMap::new();
+    for seq in 0..10 {
+        *want.entry(body(seq)).or_insert(0) += 1;
+        *want.entry(body(1000)).or_insert(0) += 1;
+    }
+    assert_eq!(records, want, "each good batch's records once");
+    assert!(!out.join("evil").exists() && !out.join("other").exists());
+
+    // A restarted server still knows what it wrote: a replay from before
+    // the restart is a duplicate.
+    let mut t =
+        NatsTransport::connect(&conn, StreamSettings::default(), 1 << 20, Duration::from_secs(60)).expect("connect");
+    publish(&mut t, &key, "good", 4243, 5, &sealed[5]);
+    t.finish().expect("delivered");
+    let server = Server::start(&nats, &server_priv, &out, &["-allow", s(&allow)]);
+    nats.wait_consumed();
+    let (stats, log) = server.stop();
+    assert_eq!((stats["batches"], stats["duplicate"]), (0, 1), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_server_sigkilled_mid_run_and_restarted_loses_and_doubles_nothing() {
+    let dir = temp_dir("kill");
+    let Some(nats) = Nats::start(&dir.join("js")) else { return };
+    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
+    let captures = captures();
+    let (keys, allow) = sensor_keys(&dir, &captures);
+    // Everything is in the stream before the server starts.
+    let sensors: Vec<Sensor> =
+        captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
+    let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
+    let out = dir.join("out");
+    let flags = ["-allow", s(&allow), "-nats-batch", "3"];
+    let mut server = Server::start(&nats, &server_priv, &out, &flags);
+    // Killed once it has written a few groups (the ledger names them).
+    let ledger = out.join("@nats.ledger");
+    let complete = |prefix: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(&ledger).unwrap_or_default();
+        text.split_inclusive('\n').filter(|l| l.starts_with(prefix) && l.ends_with('\n')).map(str::to_string).collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while complete("B ").len() < 10 {
+        assert!(Instant::now() < deadline, "the server wrote nothing");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.kill();
+    let written_before = complete("B ").len();
+    assert!((written_before as u64) < sent, "killed mid-run: {written_before} of {sent} batches written");
+    eprintln!("server killed after {written_before} of {sent} batches");
+    // Whatever the kill interrupted, make it the worst case too: a batch's
+    // records in a file after its last recorded end, a file the ledger
+    // never named, half a ledger line. The restart must undo all three.
+    let last_file =
+        complete("F ").last().and_then(|l| l.trim_end().splitn(3, ' ').nth(2).map(str::to_string)).expect("F line");
+    let stray = [pb::Tcp { src_port: 4242, ..Default::default() }.encode_length_delimited_to_vec()].concat();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &stray).expect("gzip");
+    let member = gz.finish().expect("gzip");
+    let mut f = std::fs::OpenOptions::new().append(true).open(out.join(&last_file)).expect("record file");
+    std::io::Write::write_all(&mut f, &member).expect("append");
+    let client = last_file.split('/').next().expect("client dir");
+    std::fs::copy(out.join(&last_file), out.join(client).join("Unnamed.ncap.gz")).expect("unlogged file");
+    let mut l = std::fs::OpenOptions::new().append(true).open(&ledger).expect("ledger");
+    std::io::Write::write_all(&mut l, b"B 00").expect("torn line");
+
+    let server = Server::start(&nats, &server_priv, &out, &flags);
+    // "(ledger: N batches, C files cut back, R removed)": the kill itself
+    // may have left more to undo than the damage made above.
+    let line = server.seen.iter().find(|l| l.contains("ledger: ")).expect("ledger line");
+    let numbers: Vec<u64> = line
+        .rsplit("ledger: ")
+        .next()
+        .unwrap_or("")
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(numbers.first().copied(), Some(written_before as u64), "{line}");
+    assert!(numbers.get(1).is_some_and(|&n| n >= 1) && numbers.get(2).is_some_and(|&n| n >= 1), "{line}");
+    nats.wait_consumed();
+    let (stats, log) = server.stop();
+    assert_eq!(stats["write-errors"], 0, "{log}");
+    assert_eq!(stats["batches"], sent - written_before as u64, "the rest, once: {log}");
+    assert_union_equals_local(&dir, &captures, &[out]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nats_server_restarted_mid_run_sensors_buffer_and_resend_nothing_lost() {
+    let dir = temp_dir("restart");
+    let Some(mut nats) = Nats::start(&dir.join("js")) else { return };
+    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
+    let captures: Vec<Capture> = captures().into_iter().take(2).collect();
+    let (keys, allow) = sensor_keys(&dir, &captures);
+    let outs = [dir.join("out-a"), dir.join("out-b")];
+    let servers: Vec<Server> =
+        outs.iter().map(|o| Server::start(&nats, &server_priv, o, &["-allow", s(&allow)])).collect();
+    // The bus goes down (its file store stays); the sensors run meanwhile.
+    nats.kill();
+    let mut sensors: Vec<Sensor> =
+        captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
+    for sensor in &mut sensors {
+        sensor.wait_for("unavailable");
+    }
+    nats.restart();
+    let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
+    nats.wait_consumed();
+    let mut batches = 0;
+    for server in servers {
+        let (stats, log) = server.stop();
+        assert_eq!(stats["rejected"], 0, "{log}");
+        batches += stats["batches"];
+    }
+    assert_eq!(batches, sent, "every batch once");
+    assert_union_equals_local(&dir, &captures, &outs);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sensor_holds_a_bounded_buffer_while_the_bus_is_down_and_counts_what_it_drops() {
+    let dir = temp_dir("down");
+    // A port nothing listens on: the bus is down for the whole run.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let (_, server_pub) = keypair_files(&dir.join("server-keys"));
+    let c = &captures()[1];
+    let url = format!("nats://127.0.0.1:{port}");
+    let args = ["sensor", "-pubkey", s(&server_pub), "-nats", &url, "-r", s(&c.path), "-id", c.id, "-quiet"];
+    let out = Command::new(NETCAP)
+        .args(args)
+        .args(["-out", s(&dir.join("errors")), "-nats-buffer", "4KiB", "-nats-timeout", "1s"])
+        .output()
+        .expect("sensor runs");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "undelivered batches fail the run:\n{text}");
+    assert!(text.contains("unavailable") && text.contains("buffering up to 4096 bytes"), "{text}");
+    let number_before = |pattern: &str| -> u64 {
+        let at = text.rfind(pattern).unwrap_or_else(|| panic!("no {pattern:?} in\n{text}"));
+        text[..at]
+            .split(|c: char| !c.is_ascii_digit())
+            .rev()
+            .find(|n| !n.is_empty())
+            .and_then(|n| n.parse().ok())
+            .expect("number")
+    };
+    // Batches taken into the buffer, and batches refused for want of room.
+    let (buffered, refused) = (number_before(" batches ("), number_before(" batches could not be sent"));
+    assert!(refused > 0 && buffered > 0, "{text}");
+    assert!(text.contains("NATS: 0 batches acknowledged"), "{text}");
+    assert_eq!(number_before(" dropped"), buffered + refused, "every batch counted as dropped:\n{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_nats_flags_exit_2_and_a_server_refuses_an_output_directory_not_its_own() {
+    let dir = temp_dir("flags");
+    let (server_priv, server_pub) = keypair_files(&dir.join("keys"));
+    let url = "nats://127.0.0.1:1";
+    let out_dir = dir.join("out");
+    let out = s(&out_dir);
+    let server = |extra: &[&str]| {
+        Command::new(NETCAP)
+            .args(["server", "-privkey", s(&server_priv), "-nats", url, "-out", out])
+            .args(extra)
+            .output()
+    };
+    let o = server(&["-nats-stream", "a.b"]).expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid -nats-stream"), "{o:?}");
+    let o = server(&["-nats-consumer", "x>"]).expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let capture = captures().remove(3).path;
+    let o = Command::new(NETCAP)
+        .args(["sensor", "-pubkey", s(&server_pub), "-nats", url, "-r", s(&capture), "-nats-replicas", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("-nats-replicas must be 1 to 5"), "{o:?}");
+    // Record files without a ledger (a UDP server's directory): refused
+    // before any connection, since repairing would remove them.
+    std::fs::create_dir_all(dir.join("out/s1")).expect("dir");
+    std::fs::write(dir.join("out/s1/TCP.ncap.gz"), b"x").expect("file");
+    let o = server(&[]).expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs an output directory of its own"), "{o:?}");
+    assert!(dir.join("out/s1/TCP.ncap.gz").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
