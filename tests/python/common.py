@@ -9,6 +9,23 @@ import sys
 import tempfile
 
 
+# The mismatches a check found; `fail` records one, `report` prints the
+# first 20 and exits 1 (also as soon as there are more than 20).
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    if len(failures) > 20:
+        report()
+
+
+def report():
+    for f in failures[:20]:
+        print("MISMATCH:", f)
+    sys.exit(1)
+
+
 def compile_schema(repo):
     """Compiles proto/netcap.proto into a temporary module `netcap_pb2`."""
     try:

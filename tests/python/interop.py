@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from common import compile_schema, doc_reader, epoch_text, is_repeated, is_timestamp
+from common import compile_schema, doc_reader, epoch_text, fail, failures, is_repeated, is_timestamp, report
 
 try:
     from google.protobuf.descriptor import FieldDescriptor as FD
@@ -18,19 +18,6 @@ except ImportError:
     sys.exit("protobuf is missing: pip install -r tests/python/requirements.txt")
 
 FLOATS = (FD.TYPE_DOUBLE, FD.TYPE_FLOAT)
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    if len(failures) > 20:
-        report()
-
-
-def report():
-    for f in failures[:20]:
-        print("MISMATCH:", f)
-    sys.exit(1)
 
 
 def netcap(binary, *args):

@@ -24,21 +24,10 @@ try:
 except ImportError as e:
     sys.exit(f"{e}: pip install -r tests/python/requirements.txt")
 
-failures = []
+from common import fail, failures, report
+
 # Kinds of column seen, so that the check cannot pass vacuously.
 seen = set()
-
-
-def fail(msg):
-    failures.append(msg)
-    if len(failures) > 20:
-        report()
-
-
-def report():
-    for f in failures[:20]:
-        print("MISMATCH:", f)
-    sys.exit(1)
 
 
 def read_json(netcap, path):
