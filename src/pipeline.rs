@@ -263,7 +263,12 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
             observe,
             shards,
         };
-        handles.push(std::thread::spawn(move || worker(in_rx, out_tx, &job)));
+        // Named for profilers (`perf report --sort comm`) and panics.
+        let handle = std::thread::Builder::new()
+            .name(format!("worker-{}", handles.len()))
+            .spawn(move || worker(in_rx, out_tx, &job))
+            .context("cannot start a worker thread")?;
+        handles.push(handle);
         input_txs.push(in_tx);
         result_rxs.push(out_rx);
     }
@@ -292,7 +297,10 @@ pub fn run(source: Box<dyn PacketSource>, records: Box<dyn RecordSink>, opts: &C
     let stop = opts.stop.clone();
     let budget = Arc::new(Budget::new(MAX_IN_FLIGHT_BYTES));
     let reader_budget = Arc::clone(&budget);
-    let reader_thread = std::thread::spawn(move || read_batches(source, input_txs, &stop, &reader_budget));
+    let reader_thread = std::thread::Builder::new()
+        .name("reader".into())
+        .spawn(move || read_batches(source, input_txs, &stop, &reader_budget))
+        .context("cannot start the reader thread")?;
 
     let progress = progress_bar(opts.progress, input_progress.as_ref().map(|p| p.total()));
     let mut write_result = Ok(());

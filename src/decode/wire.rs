@@ -222,6 +222,9 @@ fn push_hex_byte(s: &mut String, b: u8) {
 
 /// Shannon entropy of `data` in bits per byte (0.0 for empty input).
 pub fn entropy(data: &[u8]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
     let mut h = Histogram::default();
     h.add(data);
     h.entropy()
@@ -249,7 +252,13 @@ impl Default for Histogram {
 }
 
 /// Below this many bytes a change updates the running sum byte by byte.
-const TRACKED_CHANGE: usize = 128;
+/// Each byte costs two dependent floating-point additions there, so past
+/// a few dozen bytes a fresh sum over the 256 counts (four independent
+/// chains) is cheaper: a header's removal is tracked, a payload is not.
+const TRACKED_CHANGE: usize = 64;
+
+/// Below this many bytes counting goes straight into the histogram.
+const SPLIT_COUNTING: usize = 256;
 
 impl Histogram {
     pub fn add(&mut self, data: &[u8]) {
@@ -260,13 +269,38 @@ impl Histogram {
                 self.sum += c_log2_c_in(t, *c + 1) - c_log2_c_in(t, *c);
                 *c += 1;
             }
-        } else {
+        } else if data.len() < SPLIT_COUNTING {
             for &b in data {
                 self.counts[b as usize] += 1;
             }
             self.sum_valid = false;
+        } else {
+            self.add_split(data);
+            self.sum_valid = false;
         }
         self.total += data.len();
+    }
+
+    /// Counts into four tables, then adds them up. A run of equal bytes
+    /// (padding, zeros) makes every increment of one table wait for the
+    /// store of the previous one; spreading consecutive bytes over four
+    /// tables lets four increments run at once. Profiles of the benchmark
+    /// capture had the single-table loop at about a tenth of all CPU time.
+    fn add_split(&mut self, data: &[u8]) {
+        let mut tables = [[0u32; 256]; 4];
+        let mut quads = data.chunks_exact(4);
+        for q in &mut quads {
+            tables[0][q[0] as usize] += 1;
+            tables[1][q[1] as usize] += 1;
+            tables[2][q[2] as usize] += 1;
+            tables[3][q[3] as usize] += 1;
+        }
+        for &b in quads.remainder() {
+            tables[0][b as usize] += 1;
+        }
+        for (i, c) in self.counts.iter_mut().enumerate() {
+            *c += tables[0][i] + tables[1][i] + tables[2][i] + tables[3][i];
+        }
     }
 
     /// Removes bytes that were added before (callers guarantee it).
@@ -294,8 +328,19 @@ impl Histogram {
             return 0.0;
         }
         if !self.sum_valid {
+            // Four partial sums: one chain of 256 dependent additions
+            // waited on each addition's latency.
             let t = c_log2_c_table();
-            self.sum = self.counts.iter().map(|&c| c_log2_c_in(t, c)).sum();
+            // (Four named locals stay in registers; an array of four was
+            // kept on the stack.)
+            let (mut a, mut b, mut c, mut d) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+            for quad in self.counts.chunks_exact(4) {
+                a += c_log2_c_in(t, quad[0]);
+                b += c_log2_c_in(t, quad[1]);
+                c += c_log2_c_in(t, quad[2]);
+                d += c_log2_c_in(t, quad[3]);
+            }
+            self.sum = (a + b) + (c + d);
             self.sum_valid = true;
         }
         let n = self.total as f64;
@@ -436,6 +481,10 @@ mod tests {
             let slice = frame.get(s..e.min(frame.len())).unwrap_or_default();
             assert!((memo.entropy(slice) - direct(slice)).abs() < 1e-9, "{s}..{e}");
         }
+        // Long runs of one byte and a length that is not a multiple of four.
+        let padded: Vec<u8> = (0..1001u32).map(|i| if i < 600 { 0 } else { (i % 5) as u8 }).collect();
+        assert!((EntropyMemo::new(&padded).entropy(&padded) - direct(&padded)).abs() < 1e-9);
+        assert_eq!(entropy(&[0u8; 999]), 0.0);
         let other = [1u8, 2, 3];
         assert!((memo.entropy(&other) - direct(&other)).abs() < 1e-12);
     }
