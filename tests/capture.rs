@@ -10,36 +10,11 @@ use netcap::container::RecordReader;
 use netcap::schema::pb;
 use prost::Message;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared(rel: &str) -> PathBuf {
-    let p = repo().join("../shared").join(rel);
-    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
-    p
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn netcap(args: &[&str]) -> Output {
-    Command::new(NETCAP).args(args).output().expect("netcap runs")
-}
-
-fn run_ok(args: &[&str]) -> Output {
-    let out = netcap(args);
-    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    out
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{netcap, repo, run_ok, shared, temp_dir, NETCAP};
 
 fn read_records<M: Message + Default>(path: &Path) -> (pb::Header, Vec<M>) {
     let mut r = RecordReader::open(path).unwrap_or_else(|e| panic!("{e}"));

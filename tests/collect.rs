@@ -14,42 +14,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared(rel: &str) -> PathBuf {
-    let p = repo().join("../shared").join(rel);
-    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
-    p
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-collect-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn netcap(args: &[&str]) -> Output {
-    Command::new(NETCAP).args(args).output().expect("netcap runs")
-}
-
-fn run_ok(args: &[&str]) -> Output {
-    let out = netcap(args);
-    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    out
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{netcap, repo, run_ok, s, shared, temp_dir, NETCAP};
 
 /// `key=value` tokens of a stats line (`rejected=3 (auth=2 short=1)`).
 fn parse_stats(line: &str) -> HashMap<String, u64> {

@@ -6,47 +6,21 @@
 use netcap::container::RecordReader;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{netcap, pcap, run_stdout, s, temp_dir};
 
 /// Many protocols (ARP, DNS, ICMP, IPv6, SCTP, flows, ...) in one capture.
 const CAPTURE: &str = "pcapplusplus/Tests/ExamplesTest/pcap_examples/many-protocols.pcap";
 
-fn shared(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps").join(rel);
-    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
-    p
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-comp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn netcap(args: &[&str]) -> Output {
-    Command::new(NETCAP).args(args).output().expect("netcap runs")
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = netcap(args);
-    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
 /// Runs netcap on the shared capture into a fresh directory.
 fn capture(name: &str, extra: &[&str]) -> PathBuf {
     let out = temp_dir(name);
-    let pcap = shared(CAPTURE);
+    let pcap = pcap(CAPTURE);
     let mut args = vec!["-r", s(&pcap), "-out", s(&out), "-quiet"];
     args.extend_from_slice(extra);
-    run_ok(&args);
+    run_stdout(&args);
     out
 }
 
@@ -112,11 +86,14 @@ fn read_prints_the_same_for_zstd_as_for_gzip() {
     let zst = record_files(&capture("read-zst", &["-comp=zstd"]));
     for ty in ["TCP", "DNS", "HTTP", "Connection", "IPv4"] {
         let (g, z) = (s(&gz[ty]), s(&zst[ty]));
-        let csv = run_ok(&["read", z]);
+        let csv = run_stdout(&["read", z]);
         assert!(csv.lines().count() > 1, "{ty}: {csv}");
-        assert_eq!(csv, run_ok(&["read", g]), "{ty}");
-        assert_eq!(run_ok(&["-r", z, "-json"]), run_ok(&["-r", g, "-json"]), "{ty}");
-        assert_eq!(run_ok(&["read", z, "-header"]).lines().count(), run_ok(&["read", g, "-header"]).lines().count());
+        assert_eq!(csv, run_stdout(&["read", g]), "{ty}");
+        assert_eq!(run_stdout(&["-r", z, "-json"]), run_stdout(&["-r", g, "-json"]), "{ty}");
+        assert_eq!(
+            run_stdout(&["read", z, "-header"]).lines().count(),
+            run_stdout(&["read", g, "-header"]).lines().count()
+        );
     }
 }
 
@@ -124,19 +101,19 @@ fn read_prints_the_same_for_zstd_as_for_gzip() {
 fn compression_is_recognised_by_content_not_by_name() {
     let dir = capture("renamed", &["-comp", "zstd"]);
     let zst = dir.join("UDP.ncap.zst");
-    let expected = run_ok(&["read", s(&zst)]);
+    let expected = run_stdout(&["read", s(&zst)]);
     let other = temp_dir("renamed-files");
     for name in ["UDP.ncap.gz", "UDP.ncap", "records.bin"] {
         let renamed = other.join(name);
         std::fs::copy(&zst, &renamed).expect("copy");
-        assert_eq!(run_ok(&["read", s(&renamed)]), expected, "{name}");
-        assert_eq!(run_ok(&["-r", s(&renamed)]), expected, "-r {name}");
+        assert_eq!(run_stdout(&["read", s(&renamed)]), expected, "{name}");
+        assert_eq!(run_stdout(&["-r", s(&renamed)]), expected, "-r {name}");
     }
     // A gzip file named .ncap.zst reads too.
     let gz = capture("renamed-gz", &[]).join("UDP.ncap.gz");
     let misnamed = other.join("gzip.ncap.zst");
     std::fs::copy(&gz, &misnamed).expect("copy");
-    assert_eq!(run_ok(&["read", s(&misnamed)]), expected);
+    assert_eq!(run_stdout(&["read", s(&misnamed)]), expected);
 }
 
 #[test]
@@ -155,7 +132,7 @@ fn comp_flag_values_and_file_names() {
         let out = temp_dir("flag");
         let mut all = vec!["-r", s(&pcap), "-out", s(&out), "-quiet"];
         all.extend_from_slice(&args);
-        run_ok(&all);
+        run_stdout(&all);
         let files = record_files(&out);
         assert!(!files.is_empty(), "{args:?}");
         for (ty, path) in &files {
@@ -180,7 +157,7 @@ fn repo_sample() -> PathBuf {
 fn overwrite_knows_zstd_output() {
     let pcap = repo_sample();
     let out = temp_dir("overwrite");
-    run_ok(&["-r", s(&pcap), "-out", s(&out), "-quiet", "-comp", "zstd", "-include", "TCP,UDP"]);
+    run_stdout(&["-r", s(&pcap), "-out", s(&out), "-quiet", "-comp", "zstd", "-include", "TCP,UDP"]);
     // Only record files: the other outputs are checked by tests/capture.rs.
     for name in ["errors.log", "errors.pcap", "unknown.pcap", "unknown.tsv"] {
         let _ = std::fs::remove_file(out.join(name));
@@ -190,7 +167,7 @@ fn overwrite_knows_zstd_output() {
     assert_eq!(refused.status.code(), Some(2));
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("already holds netcap output (TCP.ncap.zst, UDP.ncap.zst)"), "{err}");
-    run_ok(&["-r", s(&pcap), "-out", s(&out), "-quiet", "-overwrite", "-include", "TCP"]);
+    run_stdout(&["-r", s(&pcap), "-out", s(&out), "-quiet", "-overwrite", "-include", "TCP"]);
     assert!(out.join("TCP.ncap.gz").is_file());
     assert!(!out.join("TCP.ncap.zst").exists() && !out.join("UDP.ncap.zst").exists());
 }
@@ -214,7 +191,7 @@ fn zstd_compressed_captures_are_read() {
 
 fn capture_of(pcap: &Path, name: &str) -> PathBuf {
     let out = temp_dir(name);
-    run_ok(&["-r", s(pcap), "-out", s(&out), "-quiet"]);
+    run_stdout(&["-r", s(pcap), "-out", s(&out), "-quiet"]);
     out
 }
 
@@ -223,7 +200,7 @@ fn capture_of(pcap: &Path, name: &str) -> PathBuf {
 /// before, and the packets before are still decoded.
 #[test]
 fn truncated_compressed_captures_say_where_they_end() {
-    let pcap = std::fs::read(shared(CAPTURE)).expect("capture");
+    let pcap = std::fs::read(pcap(CAPTURE)).expect("capture");
     let dir = temp_dir("cut-capture");
     let gzip = {
         use std::io::Write;

@@ -7,11 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{netcap, repo, run_stdout, s, temp_dir, NETCAP};
 
 fn suricata_dir() -> PathBuf {
     let p = repo().join("../shared/suricata");
@@ -33,32 +31,11 @@ fn capture_of(name: &str) -> PathBuf {
     captures().into_iter().find(|(n, _)| n == name).map(|(_, p)| p).expect("capture in captures.tsv")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-label-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn netcap(args: &[&str]) -> Output {
-    Command::new(NETCAP).args(args).output().expect("netcap runs")
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = netcap(args);
-    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// Records of capture `name` in a fresh directory.
 fn records(name: &str, tag: &str) -> (PathBuf, PathBuf) {
     let pcap = capture_of(name);
     let dir = temp_dir(&format!("{name}-{tag}"));
-    run_ok(&["-r", s(&pcap), "-out", s(&dir), "-quiet"]);
+    run_stdout(&["-r", s(&pcap), "-out", s(&dir), "-quiet"]);
     (pcap, dir)
 }
 

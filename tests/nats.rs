@@ -25,34 +25,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared(rel: &str) -> PathBuf {
-    let p = repo().join("../shared").join(rel);
-    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
-    p
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-nats-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn run_ok(args: &[&str]) -> std::process::Output {
-    let out = Command::new(NETCAP).args(args).output().expect("netcap runs");
-    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    out
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{run_ok, s, shared, temp_dir, NETCAP};
 
 /// Lines of a child's stderr, read by a thread.
 fn line_reader(stderr: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {

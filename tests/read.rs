@@ -8,48 +8,19 @@
 use netcap::container::RecordReader;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared(rel: &str) -> PathBuf {
-    let p = repo().join("../shared/pcaps").join(rel);
-    assert!(p.exists(), "missing {} — the shared material must sit beside the repository", p.display());
-    p
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-read-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn netcap(args: &[&str]) -> Output {
-    Command::new(NETCAP).args(args).output().expect("netcap runs")
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let out = netcap(args);
-    assert!(out.status.success(), "netcap {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+#[path = "common/cli.rs"]
+mod cli;
+use cli::{netcap, pcap, repo, run_stdout, s, temp_dir, NETCAP};
 
 /// Record files of `capture` (relative to shared/pcaps) in a fresh directory.
 fn capture(name: &str, capture: &str, extra: &[&str]) -> PathBuf {
     let out = temp_dir(name);
-    let pcap = shared(capture);
+    let pcap = pcap(capture);
     let mut args = vec!["-r", s(&pcap), "-out", s(&out), "-quiet"];
     args.extend_from_slice(extra);
-    run_ok(&args);
+    run_stdout(&args);
     out
 }
 
@@ -61,7 +32,7 @@ const ICMPV6: &str = "tcpdump/tests/icmpv6.pcap";
 /// several occurrences of a field are joined with `|`.
 fn tshark(capture: &str, filter: &str, fields: &[&str], extra: &[&str]) -> Vec<Vec<String>> {
     let mut args =
-        vec!["-r".to_owned(), s(&shared(capture)).to_owned(), "-Y".into(), filter.into(), "-T".into(), "fields".into()];
+        vec!["-r".to_owned(), s(&pcap(capture)).to_owned(), "-Y".into(), filter.into(), "-T".into(), "fields".into()];
     for a in ["-E", "separator=/t", "-E", "aggregator=|", "-E", "quote=n"] {
         args.push(a.into());
     }
@@ -123,7 +94,7 @@ fn options_to_bytes(cell: &str) -> String {
 #[test]
 fn csv_of_tcp_matches_tshark_field_by_field() {
     let dir = capture("csv-tcp", ESPN, &[]);
-    let text = run_ok(&["-r", s(&dir.join("TCP.ncap.gz"))]);
+    let text = run_stdout(&["-r", s(&dir.join("TCP.ncap.gz"))]);
     let (h, rows) = parse_csv(&text, b',');
     let names: Vec<String> =
         netcap::schema::message("TCP").expect("TCP").fields().map(|f| f.name().to_owned()).collect();
@@ -180,7 +151,7 @@ fn csv_of_tcp_matches_tshark_field_by_field() {
 fn tsv_and_select_of_ipv4_match_tshark() {
     let dir = capture("tsv-ipv4", ESPN, &[]);
     let select = "SrcIP,DstIP,TTL,Id,Protocol,Length,Checksum,Flags,FragOffset,TOS,IHL,Version";
-    let text = run_ok(&["-r", s(&dir.join("IPv4.ncap.gz")), "-tsv", "-select", select]);
+    let text = run_stdout(&["-r", s(&dir.join("IPv4.ncap.gz")), "-tsv", "-select", select]);
     assert!(!text.contains(','), "TSV has no commas here");
     let (h, rows) = parse_csv(&text, b'\t');
     assert_eq!(h.join(","), select, "columns in the order given");
@@ -220,13 +191,13 @@ fn tsv_and_select_of_ipv4_match_tshark() {
         assert_eq!(row[11], t[11], "row {i}");
     }
     // "\t" spelled out is the same as -tsv.
-    assert_eq!(run_ok(&["read", s(&dir.join("IPv4.ncap.gz")), "-sep", "\\t", "-select", select]), text);
+    assert_eq!(run_stdout(&["read", s(&dir.join("IPv4.ncap.gz")), "-sep", "\\t", "-select", select]), text);
 }
 
 #[test]
 fn sep_semicolon_and_ethernet_match_tshark() {
     let dir = capture("sep-eth", ESPN, &[]);
-    let text = run_ok(&["read", s(&dir.join("Ethernet.ncap.gz")), "-sep", ";"]);
+    let text = run_stdout(&["read", s(&dir.join("Ethernet.ncap.gz")), "-sep", ";"]);
     assert!(text.lines().next().expect("header").starts_with("Timestamp;SrcMAC;DstMAC;EthernetType;"));
     let (h, rows) = parse_csv(&text, b';');
     let ts = tshark(ESPN, "eth", &["frame.time_epoch", "eth.src", "eth.dst", "eth.type"], &[]);
@@ -242,7 +213,7 @@ fn sep_semicolon_and_ethernet_match_tshark() {
 #[test]
 fn json_lines_of_udp_are_typed_and_match_tshark() {
     let dir = capture("json-udp", ESPN, &[]);
-    let text = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "seconds"]);
+    let text = run_stdout(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "seconds"]);
     let ts = tshark(
         ESPN,
         "udp",
@@ -272,16 +243,16 @@ fn json_lines_of_udp_are_typed_and_match_tshark() {
         assert_eq!(v["Payload"].as_str(), Some(""), "bytes are a hex string");
     }
     // -select applies to JSON too, and -utc turns timestamps into strings.
-    let sel = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-select", "DstPort,Timestamp", "-utc"]);
+    let sel = run_stdout(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-select", "DstPort,Timestamp", "-utc"]);
     let first: serde_json::Value = serde_json::from_str(sel.lines().next().expect("line")).expect("JSON");
     assert_eq!(first.as_object().expect("object").keys().collect::<Vec<_>>(), ["DstPort", "Timestamp"]);
     assert_eq!(first["Timestamp"].as_str(), Some("2010-04-07T17:29:29.782934Z"));
     // Issue 16: JSON's default is that RFC 3339 string (a number in seconds
     // is rounded to ~µs by JSON readers); -ts ns is an exact integer.
-    let plain = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json"]);
+    let plain = run_stdout(&["-r", s(&dir.join("UDP.ncap.gz")), "-json"]);
     let first: serde_json::Value = serde_json::from_str(plain.lines().next().expect("line")).expect("JSON");
     assert_eq!(first["Timestamp"].as_str(), Some("2010-04-07T17:29:29.782934Z"));
-    let ns = run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "ns"]);
+    let ns = run_stdout(&["-r", s(&dir.join("UDP.ncap.gz")), "-json", "-ts", "ns"]);
     for (line, t) in ns.lines().zip(&ts) {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
         assert_eq!(
@@ -295,7 +266,7 @@ fn json_lines_of_udp_are_typed_and_match_tshark() {
 fn nanosecond_timestamps_and_utc_match_tshark() {
     let dir = capture("nano", NANO, &[]);
     let tcp = dir.join("TCP.ncap.gz");
-    let (_, rows) = parse_csv(&run_ok(&["-r", s(&tcp), "-select", "Timestamp,SeqNum"]), b',');
+    let (_, rows) = parse_csv(&run_stdout(&["-r", s(&tcp), "-select", "Timestamp,SeqNum"]), b',');
     let ts = tshark(NANO, "tcp", &["frame.time_epoch", "tcp.seq_raw"], &[]);
     assert_eq!(rows.len(), 3);
     for (row, t) in rows.iter().zip(&ts) {
@@ -305,32 +276,32 @@ fn nanosecond_timestamps_and_utc_match_tshark() {
     assert_eq!(rows[0][0], "1418145369.924505488");
     // -utc against tshark's own UTC rendering of the same packets.
     let utc = tshark(NANO, "tcp", &["_ws.col.Time"], &["-t", "ud"]);
-    let (_, urows) = parse_csv(&run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-utc"]), b',');
+    let (_, urows) = parse_csv(&run_stdout(&["-r", s(&tcp), "-select", "Timestamp", "-utc"]), b',');
     for (row, t) in urows.iter().zip(&utc) {
         assert_eq!(row[0], format!("{}Z", t[0].replace(' ', "T")));
     }
     assert_eq!(urows[0][0], "2014-12-09T17:16:09.924505488Z");
     // A microsecond capture prints six digits.
     let dir = capture("micro-utc", ESPN, &[]);
-    let (_, mrows) = parse_csv(&run_ok(&["-r", s(&dir.join("UDP.ncap.gz")), "-utc", "-select", "Timestamp"]), b',');
+    let (_, mrows) = parse_csv(&run_stdout(&["-r", s(&dir.join("UDP.ncap.gz")), "-utc", "-select", "Timestamp"]), b',');
     let mutc = tshark(ESPN, "udp", &["_ws.col.Time"], &["-t", "ud"]);
     for (row, t) in mrows.iter().zip(&mutc) {
         assert_eq!(row[0], format!("{}Z", t[0].replace(' ', "T")));
     }
     // -utc=false is the default spelling.
-    assert_eq!(run_ok(&["-r", s(&tcp), "-utc=false"]), run_ok(&["-r", s(&tcp)]));
+    assert_eq!(run_stdout(&["-r", s(&tcp), "-utc=false"]), run_stdout(&["-r", s(&tcp)]));
     // Issue 16: -ts names the three forms; -utc is -ts rfc3339.
-    let form = |ts: &str| parse_csv(&run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-ts", ts]), b',').1;
+    let form = |ts: &str| parse_csv(&run_stdout(&["-r", s(&tcp), "-select", "Timestamp", "-ts", ts]), b',').1;
     assert_eq!(form("seconds"), rows.iter().map(|r| vec![r[0].clone()]).collect::<Vec<_>>());
     assert_eq!(form("rfc3339"), urows);
     for (row, t) in form("ns").iter().zip(&ts) {
         assert_eq!(row[0], t[0].replace('.', ""), "integer nanoseconds");
     }
-    let tsv = run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-ts", "ns", "-tsv"]);
+    let tsv = run_stdout(&["-r", s(&tcp), "-select", "Timestamp", "-ts", "ns", "-tsv"]);
     assert_eq!(tsv.lines().nth(1), Some("1418145369924505488"));
-    let table = run_ok(&["-r", s(&tcp), "-select", "Timestamp", "-ts", "ns", "-table"]);
+    let table = run_stdout(&["-r", s(&tcp), "-select", "Timestamp", "-ts", "ns", "-table"]);
     assert!(table.contains("1418145369924505488"), "{table}");
-    assert_eq!(run_ok(&["-r", s(&tcp), "-utc", "-ts", "rfc3339"]), run_ok(&["-r", s(&tcp), "-utc"]));
+    assert_eq!(run_stdout(&["-r", s(&tcp), "-utc", "-ts", "rfc3339"]), run_stdout(&["-r", s(&tcp), "-utc"]));
     let clash = netcap(&["-r", s(&tcp), "-utc", "-ts", "ns"]);
     assert_eq!(clash.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&clash.stderr).contains("-utc means -ts rfc3339"));
@@ -342,7 +313,7 @@ fn nested_messages_lists_and_their_symbols() {
     let dir = capture("nested", ICMPV6, &[]);
     let ipv6 = dir.join("IPv6.ncap.gz");
     let ts = tshark(ICMPV6, "ipv6", &["frame.time_epoch", "ipv6.src", "ipv6.opt.type", "ipv6.opt.length"], &[]);
-    let (h, rows) = parse_csv(&run_ok(&["-r", s(&ipv6)]), b',');
+    let (h, rows) = parse_csv(&run_stdout(&["-r", s(&ipv6)]), b',');
     assert_eq!(rows.len(), ts.len());
     for (row, t) in rows.iter().zip(&ts) {
         assert_eq!(row[col(&h, "SrcIP")], t[1]);
@@ -367,7 +338,7 @@ fn nested_messages_lists_and_their_symbols() {
     assert_eq!(rows[1][col(&h, "HopByHop")], "(1358571247.748985-((5-2-0000)-(1-0-)))");
 
     // -begin, -end and -struct-sep change exactly those symbols.
-    let (h2, rows2) = parse_csv(&run_ok(&["-r", s(&ipv6), "-begin", "[", "-end", "]", "-struct-sep", "|"]), b',');
+    let (h2, rows2) = parse_csv(&run_stdout(&["-r", s(&ipv6), "-begin", "[", "-end", "]", "-struct-sep", "|"]), b',');
     assert_eq!(h2, h);
     assert_eq!(rows2[1][col(&h, "HopByHop")], "[1358571247.748985|[[5|2|0000]|[1|0|]]]");
     for (a, b) in rows.iter().zip(&rows2) {
@@ -375,7 +346,7 @@ fn nested_messages_lists_and_their_symbols() {
     }
     // A struct separator equal to the CSV separator gets the cell quoted
     // (RFC 4180), so the row still parses and passes -check.
-    let commas = run_ok(&["-r", s(&ipv6), "-struct-sep", ","]);
+    let commas = run_stdout(&["-r", s(&ipv6), "-struct-sep", ","]);
     assert!(commas.contains("\"(1358571247.748985,((5,2,0000),(1,0,)))\""), "{commas}");
     let (_, rows3) = parse_csv(&commas, b',');
     assert_eq!(rows3[1][col(&h, "HopByHop")], "(1358571247.748985,((5,2,0000),(1,0,)))");
@@ -387,7 +358,7 @@ fn nested_messages_lists_and_their_symbols() {
 
     // A repeated message (TCP options) as a list of sub-structures.
     let dir = capture("nested-tcp", NANO, &[]);
-    let (_, t) = parse_csv(&run_ok(&["-r", s(&dir.join("TCP.ncap.gz")), "-select", "Options"]), b',');
+    let (_, t) = parse_csv(&run_stdout(&["-r", s(&dir.join("TCP.ncap.gz")), "-select", "Options"]), b',');
     assert_eq!(t[0][0], "((2-4-0550)-(4-2-)-(8-10-436a036200000000)-(1-1-)-(3-3-07))");
     let ts = tshark(NANO, "tcp", &["tcp.options"], &[]);
     assert_eq!(options_to_bytes(&t[0][0]), ts[0][0].replace(':', ""));
@@ -396,7 +367,8 @@ fn nested_messages_lists_and_their_symbols() {
 #[test]
 fn table_prints_a_table_per_100_records() {
     let dir = capture("table", ESPN, &[]);
-    let text = run_ok(&["-r", s(&dir.join("TCP.ncap.gz")), "-table", "-select", "Timestamp,SrcPort,DstPort,SeqNum"]);
+    let text =
+        run_stdout(&["-r", s(&dir.join("TCP.ncap.gz")), "-table", "-select", "Timestamp,SrcPort,DstPort,SeqNum"]);
     let headers = text.lines().filter(|l| l.contains("Timestamp") && l.contains("SeqNum")).count();
     assert_eq!(headers, 10, "928 records: nine full tables and one of 28");
     let data: Vec<Vec<String>> = text
@@ -414,7 +386,7 @@ fn table_prints_a_table_per_100_records() {
 #[test]
 fn struc_prints_each_record_as_a_block() {
     let dir = capture("struc", ICMPV6, &[]);
-    let text = run_ok(&["-r", s(&dir.join("IPv6.ncap.gz")), "-struc"]);
+    let text = run_stdout(&["-r", s(&dir.join("IPv6.ncap.gz")), "-struc"]);
     let ts = tshark(ICMPV6, "ipv6", &["ipv6.src", "ipv6.hlim"], &[]);
     let blocks: Vec<&str> = text.split("IPv6 {\n").skip(1).collect();
     assert_eq!(blocks.len(), ts.len());
@@ -433,7 +405,7 @@ fn struc_prints_each_record_as_a_block() {
 #[test]
 fn header_shows_type_version_source_and_payload_flag() {
     let dir = capture("header", ESPN, &[]);
-    let text = run_ok(&["-r", s(&dir.join("TCP.ncap.gz")), "-header"]);
+    let text = run_stdout(&["-r", s(&dir.join("TCP.ncap.gz")), "-header"]);
     let row = |name: &str| {
         text.lines()
             .find(|l| {
@@ -457,7 +429,7 @@ fn header_shows_type_version_source_and_payload_flag() {
     assert_eq!(created, netcap::timefmt::utc_string(header.created, 6));
 
     let dir = capture("header-payload", ESPN, &["-payload"]);
-    let text = run_ok(&["read", s(&dir.join("UDP.ncap.gz")), "--header"]);
+    let text = run_stdout(&["read", s(&dir.join("UDP.ncap.gz")), "--header"]);
     assert!(text.lines().any(|l| l.contains("ContainsPayloads") && l.contains("true")), "{text}");
 }
 
@@ -468,9 +440,9 @@ fn fields_lists_the_schema_columns() {
         let names: Vec<String> =
             netcap::schema::message(ty).expect("type").fields().map(|f| f.name().to_owned()).collect();
         let file = dir.join(format!("{ty}.ncap.gz"));
-        assert_eq!(run_ok(&["-fields", "-r", s(&file)]), format!("{}\n", names.join(",")));
-        assert_eq!(run_ok(&["read", s(&file), "--fields", "-tsv"]), format!("{}\n", names.join("\t")));
-        let csv = run_ok(&["-r", s(&file)]);
+        assert_eq!(run_stdout(&["-fields", "-r", s(&file)]), format!("{}\n", names.join(",")));
+        assert_eq!(run_stdout(&["read", s(&file), "--fields", "-tsv"]), format!("{}\n", names.join("\t")));
+        let csv = run_stdout(&["-r", s(&file)]);
         assert_eq!(csv.lines().next(), Some(names.join(",").as_str()), "the same as the CSV header");
     }
 }
@@ -494,9 +466,9 @@ fn check_passes_netcap_output_and_reports_broken_rows() {
     let dir = capture("check", ESPN, &[]);
     let tcp = dir.join("TCP.ncap.gz");
     // Netcap's own output, in-process and piped through stdin.
-    let direct = run_ok(&["-r", s(&tcp), "-check"]);
+    let direct = run_stdout(&["-r", s(&tcp), "-check"]);
     assert_eq!(direct.trim(), "ok: 928 rows, each with 23 separators like the header");
-    let csv = run_ok(&["-r", s(&tcp)]);
+    let csv = run_stdout(&["-r", s(&tcp)]);
     let mut child =
         Command::new(NETCAP).arg("-check").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("spawn");
     child.stdin.take().expect("stdin").write_all(csv.as_bytes()).expect("write");
@@ -506,9 +478,9 @@ fn check_passes_netcap_output_and_reports_broken_rows() {
 
     // A CSV file with another separator.
     let semi = dir.join("udp.csv");
-    std::fs::write(&semi, run_ok(&["read", s(&dir.join("UDP.ncap.gz")), "-sep", ";"])).expect("write");
+    std::fs::write(&semi, run_stdout(&["read", s(&dir.join("UDP.ncap.gz")), "-sep", ";"])).expect("write");
     assert_eq!(
-        run_ok(&["-check", s(&semi), "-sep", ";"]).trim(),
+        run_stdout(&["-check", s(&semi), "-sep", ";"]).trim(),
         "ok: 28 rows, each with 8 separators like the header"
     );
 
@@ -535,7 +507,7 @@ fn check_passes_netcap_output_and_reports_broken_rows() {
 #[test]
 fn version_flag() {
     for args in [&["-version"][..], &["--version"], &["read", "-version"]] {
-        let out = run_ok(args);
+        let out = run_stdout(args);
         assert!(out.contains(netcap::VERSION), "{args:?}: {out}");
     }
 }
@@ -544,7 +516,7 @@ fn version_flag() {
 fn good_udp(name: &str) -> (PathBuf, String) {
     let dir = capture(name, ESPN, &["-comp=false"]);
     let path = dir.join("UDP.ncap");
-    let csv = run_ok(&["read", s(&path)]);
+    let csv = run_stdout(&["read", s(&path)]);
     (path, csv)
 }
 
@@ -642,7 +614,7 @@ fn damaged_files_print_every_complete_record_then_fail() {
     let (first, second) = (frame(&bytes[..offs[10]]), frame(&bytes[offs[10]..]));
     let whole = dir.join("two-frames.ncap.zst");
     std::fs::write(&whole, [&first[..], &second[..]].concat()).expect("write");
-    assert_eq!(run_ok(&["read", s(&whole)]), good, "frames read as one stream");
+    assert_eq!(run_stdout(&["read", s(&whole)]), good, "frames read as one stream");
     // The cuts fall before the end of the frame's first record (20 bytes:
     // a frame header, a block header and a few record bytes; every record
     // here is longer). zstd stores a block that does not compress as raw
@@ -684,7 +656,7 @@ fn damaged_files_print_every_complete_record_then_fail() {
     let (n, err) = read_bad(&random, &good);
     assert_eq!(n, 0);
     assert!(err.contains("record 0"), "{err}");
-    let pcap = shared(NANO);
+    let pcap = pcap(NANO);
     let out = netcap(&["read", s(&pcap)]);
     assert_eq!(out.status.code(), Some(2), "a capture is a usage error: it wants -r");
     assert!(out.stdout.is_empty());
@@ -700,13 +672,13 @@ fn files_are_recognised_by_content_and_spellings_agree() {
     let gz = dir.join("TCP.ncap.gz");
     let renamed = dir.join("records.bin");
     std::fs::copy(&gz, &renamed).expect("copy");
-    let a = run_ok(&["-r", s(&gz), "-select", "SrcPort,DstPort", "-tsv"]);
-    assert_eq!(run_ok(&["-r", s(&renamed), "-select", "SrcPort,DstPort", "-tsv"]), a);
-    assert_eq!(run_ok(&["read", "--read", s(&gz), "--select", "SrcPort,DstPort", "--tsv"]), a);
-    assert_eq!(run_ok(&["read", s(&gz), "--select=SrcPort,DstPort", "--tsv=true"]), a);
+    let a = run_stdout(&["-r", s(&gz), "-select", "SrcPort,DstPort", "-tsv"]);
+    assert_eq!(run_stdout(&["-r", s(&renamed), "-select", "SrcPort,DstPort", "-tsv"]), a);
+    assert_eq!(run_stdout(&["read", "--read", s(&gz), "--select", "SrcPort,DstPort", "--tsv"]), a);
+    assert_eq!(run_stdout(&["read", s(&gz), "--select=SrcPort,DstPort", "--tsv=true"]), a);
     // Uncompressed files read the same.
     let plain = capture("content-plain", ESPN, &["-comp=false"]);
-    assert_eq!(run_ok(&["-r", s(&plain.join("TCP.ncap"))]), run_ok(&["-r", s(&gz)]));
+    assert_eq!(run_stdout(&["-r", s(&plain.join("TCP.ncap"))]), run_stdout(&["-r", s(&gz)]));
 }
 
 #[test]
@@ -857,7 +829,7 @@ fn json_agrees_with_prost_reflect_on_every_record_type() {
         let mut reader = RecordReader::open(file).expect("open");
         let desc = netcap::schema::message(&reader.header().r#type).expect("type");
         let digits = if reader.header().timestamp_digits == 9 { 9 } else { 6 };
-        let json = run_ok(&["-r", s(file), "-json"]);
+        let json = run_stdout(&["-r", s(file), "-json"]);
         let mut lines = json.lines();
         let mut buf = Vec::new();
         while reader.next_raw(&mut buf).expect("record") {
