@@ -1,8 +1,8 @@
 //! The `-nats*` flags `netcap sensor` and `netcap server` share (feature
 //! `nats`): where the bus is, the client's TLS and credentials, and the
-//! stream created when it is missing.
+//! stream: created when it is missing, changed where a flag is given.
 
-use crate::collect::nats::{self, Connection, StreamSettings};
+use crate::collect::nats::{self, Connection, StreamChanges, StreamSettings};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,22 +39,26 @@ pub struct NatsArgs {
     #[arg(long, value_name = "NAME", default_value = nats::DEFAULT_STREAM)]
     pub nats_stream: String,
 
-    /// Size limit of a stream created here; past it the oldest batches go.
-    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = super::capture::parse_size)]
-    pub nats_max_bytes: usize,
+    /// Size limit of the stream; past it the oldest batches go [default
+    /// for a new stream: 1GiB]. Given, it changes an existing stream too.
+    #[arg(long, value_name = "SIZE", value_parser = super::capture::parse_size)]
+    pub nats_max_bytes: Option<usize>,
 
-    /// Age limit of a stream created here (0: none).
-    #[arg(long, value_name = "DUR", default_value = "0s", value_parser = crate::duration::parse)]
-    pub nats_max_age: Duration,
+    /// Age limit of the stream, 0 for none [default for a new stream: 0].
+    /// Given, it changes an existing stream too.
+    #[arg(long, value_name = "DUR", value_parser = crate::duration::parse)]
+    pub nats_max_age: Option<Duration>,
 
-    /// Replicas of a stream created here (a clustered NATS: 3 or 5).
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub nats_replicas: usize,
+    /// Replicas of the stream, 3 or 5 on a NATS cluster [default for a new
+    /// stream: 1]. Given, it changes an existing stream too.
+    #[arg(long, value_name = "N")]
+    pub nats_replicas: Option<usize>,
 
-    /// Deduplication window of a stream created here: a resent batch
-    /// within it is dropped by JetStream.
-    #[arg(long, value_name = "DUR", default_value = "2m", value_parser = crate::duration::parse)]
-    pub nats_dup_window: Duration,
+    /// Deduplication window of the stream: a resent batch within it is
+    /// dropped by JetStream [default for a new stream: 2m]. Given, it
+    /// changes an existing stream too.
+    #[arg(long, value_name = "DUR", value_parser = crate::duration::parse)]
+    pub nats_dup_window: Option<Duration>,
 }
 
 impl NatsArgs {
@@ -76,15 +80,27 @@ impl NatsArgs {
         {
             return Err(format!("invalid -nats-stream {:?}: no '.', '*', '>' or spaces", self.nats_stream));
         }
-        if self.nats_replicas == 0 || self.nats_replicas > 5 {
+        if self.nats_replicas.is_some_and(|n| n == 0 || n > 5) {
             return Err("-nats-replicas must be 1 to 5".into());
         }
-        Ok(StreamSettings {
-            name: self.nats_stream.clone(),
-            max_bytes: i64::try_from(self.nats_max_bytes).map_err(|_| "-nats-max-bytes too large".to_string())?,
+        let max_bytes = self
+            .nats_max_bytes
+            .map(|n| i64::try_from(n).map_err(|_| "-nats-max-bytes too large".to_string()))
+            .transpose()?;
+        let given = StreamChanges {
+            max_bytes,
             max_age: self.nats_max_age,
             replicas: self.nats_replicas,
             duplicate_window: self.nats_dup_window,
+        };
+        let defaults = StreamSettings::default();
+        Ok(StreamSettings {
+            name: self.nats_stream.clone(),
+            max_bytes: given.max_bytes.unwrap_or(defaults.max_bytes),
+            max_age: given.max_age.unwrap_or(defaults.max_age),
+            replicas: given.replicas.unwrap_or(defaults.replicas),
+            duplicate_window: given.duplicate_window.unwrap_or(defaults.duplicate_window),
+            change_existing: given,
         })
     }
 }

@@ -169,6 +169,7 @@ fn nats_main(args: &ServerArgs, conn: crate::collect::nats::Connection, collecto
         batch: args.nats_batch,
         stats_interval: (!args.stats_interval.is_zero()).then_some(args.stats_interval),
         stop,
+        fault: nats::Fault::None,
     };
     match nats::consume(&opts, collector, &args.out) {
         Ok(stats) => i32::from(stats.write_errors > 0),

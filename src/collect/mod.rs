@@ -9,12 +9,15 @@
 //!   files, and the receive loop.
 //! - `nats` (feature `nats`): the same sealed batches through a NATS
 //!   JetStream stream, to any number of servers sharing a durable consumer;
-//!   [`ledger`]: what such a server wrote, on disk, so crashes and
-//!   redeliveries neither lose nor duplicate records.
+//!   [`ledger`]: what such a server wrote, on disk, and `claims`: which
+//!   server of the fleet wrote each batch, in a JetStream key-value bucket,
+//!   so crashes and redeliveries neither lose nor duplicate records.
 //!
 //! This module also holds the key files and the client-id rule both sides
 //! share.
 
+#[cfg(feature = "nats")]
+pub mod claims;
 pub mod ledger;
 #[cfg(feature = "nats")]
 pub mod nats;

@@ -20,9 +20,11 @@
 //! by the transport or the consumer runs it, and the rest of netcap stays
 //! synchronous.
 
+use super::claims::{self, Claim, Claims};
 use super::ledger::{Ledger, LoggedBatch};
 use super::sensor::{BatchMeta, Transport};
-use super::server::{Collector, Files, Log, Stats};
+use super::server::{Accepted, Collector, Files, Log, Stats};
+use super::wire::Reject;
 use crate::registry::ENCODERS;
 use async_nats::jetstream::{self, consumer, stream};
 use bytes::Bytes;
@@ -69,8 +71,8 @@ pub struct Connection {
     pub name: String,
 }
 
-/// The stream a sensor or server creates when it is missing (an existing
-/// stream is used as it is).
+/// The stream a sensor or server creates when it is missing, and the
+/// settings it changes in an existing one.
 #[derive(Debug, Clone)]
 pub struct StreamSettings {
     pub name: String,
@@ -79,6 +81,17 @@ pub struct StreamSettings {
     pub max_age: Duration,
     pub replicas: usize,
     pub duplicate_window: Duration,
+    /// Settings asked for explicitly: an existing stream gets them too.
+    pub change_existing: StreamChanges,
+}
+
+/// Settings of an existing stream to change (None: keep).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamChanges {
+    pub max_bytes: Option<i64>,
+    pub max_age: Option<Duration>,
+    pub replicas: Option<usize>,
+    pub duplicate_window: Option<Duration>,
 }
 
 impl Default for StreamSettings {
@@ -89,6 +102,7 @@ impl Default for StreamSettings {
             max_age: Duration::ZERO,
             replicas: 1,
             duplicate_window: DEFAULT_DUPLICATE_WINDOW,
+            change_existing: StreamChanges::default(),
         }
     }
 }
@@ -115,6 +129,12 @@ async fn connect(c: &Connection, retry_initial: bool) -> Result<async_nats::Clie
         // The sensor starts even when the bus is down, and buffers.
         o = o.retry_on_initial_connect();
     }
+    // async-nats leaves credentials in a URL unused: pass them on.
+    match url_credentials(&c.url) {
+        Some(UrlCredentials::UserPassword(user, password)) => o = o.user_and_password(user, password),
+        Some(UrlCredentials::Token(token)) => o = o.token(token),
+        None => {}
+    }
     if let Some(path) = &c.creds {
         o = o.credentials_file(path).await.map_err(|e| format!("cannot read credentials {}: {e}", path.display()))?;
     }
@@ -130,7 +150,50 @@ async fn connect(c: &Connection, retry_initial: bool) -> Result<async_nats::Clie
     o.connect(c.url.as_str()).await.map_err(|e| format!("cannot connect to {}: {e}", c.url))
 }
 
-/// The stream, created with `s` when it is missing.
+/// Credentials written into a server URL, as the NATS tools take them.
+#[derive(Debug, PartialEq, Eq)]
+enum UrlCredentials {
+    /// `nats://user:password@host`.
+    UserPassword(String, String),
+    /// `nats://token@host`.
+    Token(String),
+}
+
+/// The credentials of the first URL of a comma-separated list, percent-decoded.
+fn url_credentials(urls: &str) -> Option<UrlCredentials> {
+    let first = urls.split(',').next()?.trim();
+    let rest = first.split_once("://").map_or(first, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    Some(match userinfo.split_once(':') {
+        Some((user, password)) => UrlCredentials::UserPassword(percent_decode(user), percent_decode(password)),
+        None => UrlCredentials::Token(percent_decode(userinfo)),
+    })
+}
+
+/// `%XX` escapes decoded (others kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).filter(|_| b == b'%');
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(decoded) => {
+                out.push(decoded);
+                i += 3;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The stream, created with `s` when it is missing; an existing one gets
+/// the settings in `s.change_existing` that it does not have yet.
 pub async fn ensure_stream(js: &jetstream::Context, s: &StreamSettings) -> Result<stream::Stream, String> {
     let config = stream::Config {
         name: s.name.clone(),
@@ -143,7 +206,34 @@ pub async fn ensure_stream(js: &jetstream::Context, s: &StreamSettings) -> Resul
         duplicate_window: s.duplicate_window,
         ..Default::default()
     };
-    js.get_or_create_stream(config).await.map_err(|e| format!("cannot get or create stream {}: {e}", s.name))
+    let mut stream =
+        js.get_or_create_stream(config).await.map_err(|e| format!("cannot get or create stream {}: {e}", s.name))?;
+    let old = stream.cached_info().config.clone();
+    let mut new = old.clone();
+    let c = &s.change_existing;
+    new.max_bytes = c.max_bytes.unwrap_or(old.max_bytes);
+    new.max_age = c.max_age.unwrap_or(old.max_age);
+    new.num_replicas = c.replicas.unwrap_or(old.num_replicas);
+    new.duplicate_window = c.duplicate_window.unwrap_or(old.duplicate_window);
+    if new != old {
+        js.update_stream(&new).await.map_err(|e| format!("cannot change stream {}: {e}", s.name))?;
+        stream = js.get_stream(&s.name).await.map_err(|e| format!("cannot get stream {}: {e}", s.name))?;
+        let mut changes = Vec::new();
+        if new.max_bytes != old.max_bytes {
+            changes.push(format!("max bytes {} -> {}", old.max_bytes, new.max_bytes));
+        }
+        if new.max_age != old.max_age {
+            changes.push(format!("max age {:?} -> {:?}", old.max_age, new.max_age));
+        }
+        if new.num_replicas != old.num_replicas {
+            changes.push(format!("replicas {} -> {}", old.num_replicas, new.num_replicas));
+        }
+        if new.duplicate_window != old.duplicate_window {
+            changes.push(format!("duplicate window {:?} -> {:?}", old.duplicate_window, new.duplicate_window));
+        }
+        eprintln!("netcap: stream {} changed: {}", s.name, changes.join(", "));
+    }
+    Ok(stream)
 }
 
 /// Counters of a [`NatsTransport`].
@@ -360,6 +450,48 @@ pub struct ConsumeOptions {
     pub batch: usize,
     pub stats_interval: Option<Duration>,
     pub stop: Arc<AtomicBool>,
+    /// Fault injection for the tests of the fleet's claims.
+    #[doc(hidden)]
+    pub fault: Fault,
+}
+
+/// A fault [`consume`] plays, once, after it has written and logged a group
+/// and before it claims it: the moment where two servers can both have
+/// written one batch.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Stop there, claiming and acknowledging nothing (as if killed).
+    DieBeforeClaim,
+    /// Stop after the claims, committing and acknowledging nothing.
+    DieAfterClaim,
+    /// Wait that long there (as if stalled past the acknowledgement wait).
+    StallBeforeClaim(Duration),
+}
+
+/// How a group ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Group {
+    /// Written and committed (or nothing to write): acknowledge it.
+    Done,
+    /// Stopped before its commit: acknowledge nothing; the next start
+    /// cuts it away and releases its claims.
+    Stopped,
+}
+
+/// The server's state while it consumes.
+struct Consumer<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    claims: &'a Claims,
+    collector: Collector,
+    files: Files,
+    ledger: Ledger,
+    log: Log,
+    stop: &'a AtomicBool,
+    fault: Fault,
+    errors: u32,
 }
 
 /// Consumes the stream into `out` until `stop`; returns the final stats.
@@ -368,13 +500,13 @@ pub struct ConsumeOptions {
 /// back to its ledger and the unacknowledged batches come again.
 pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> Result<Stats, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
-    let (mut ledger, recovered) = Ledger::open(out, |b| {
+    let (ledger, recovered) = Ledger::open(out, |b| {
         if let Some(t) = ENCODERS.iter().position(|e| e.name == b.type_name) {
             collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
         }
     })?;
     let rt = runtime().map_err(|e| format!("cannot start the NATS runtime: {e}"))?;
-    let (client, consumer) = rt.block_on(async {
+    let (client, consumer, claims) = rt.block_on(async {
         let client = connect(&opts.conn, false).await?;
         let js = jetstream::new(client.clone());
         let stream = ensure_stream(&js, &opts.stream).await?;
@@ -388,21 +520,33 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
             .get_or_create_consumer::<consumer::pull::Config>(&opts.consumer, config)
             .await
             .map_err(|e| format!("cannot get or create consumer {}: {e}", opts.consumer))?;
-        Ok::<_, String>((client, consumer))
+        let bucket = claims::bucket_name(&opts.stream.name, &opts.consumer);
+        let claims = Claims::open(&js, &bucket, opts.stream.replicas, opts.stream.max_age, ledger.owner()).await?;
+        Ok::<_, String>((client, consumer, claims))
     })?;
     eprintln!(
-        "netcap server: consuming stream {} as {} from {}, writing to {} (ledger: {} batches, {} files cut back, {} removed)",
+        "netcap server: consuming stream {} as {} from {}, writing to {} as server {} (ledger: {} batches, {} files cut back, {} removed)",
         opts.stream.name,
         opts.consumer,
         opts.conn.url,
         out.display(),
+        ledger.owner(),
         recovered.batches,
         recovered.files_cut,
         recovered.files_removed
     );
-    let mut files = Files::with_members(out.to_owned());
-    let mut log = Log::default();
-    let mut fetch_errors = 0u32;
+    let mut c = Consumer {
+        rt: &rt,
+        claims: &claims,
+        collector,
+        files: Files::with_members(out.to_owned()),
+        ledger,
+        log: Log::default(),
+        stop: &opts.stop,
+        fault: opts.fault,
+        errors: 0,
+    };
+    c.finish_last_run(recovered.tail, &recovered.aborted)?;
     let mut last_stats = Instant::now();
     let batch = opts.batch.max(1);
     let result = loop {
@@ -426,23 +570,19 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
         let messages = match fetched {
             Ok(m) => m,
             Err(e) => {
-                if fetch_errors < LOG_ERRORS {
-                    fetch_errors += 1;
-                    eprintln!("netcap server: cannot fetch from NATS: {e}");
-                }
+                c.error(&format!("cannot fetch from NATS: {e}"));
                 std::thread::sleep(Duration::from_millis(200));
                 Vec::new()
             }
         };
-        if let Err(e) = handle_group(&messages, &mut collector, &mut files, &mut ledger, &mut log) {
-            break Err(e);
+        match c.handle_group(&messages) {
+            Ok(Group::Done) => {}
+            Ok(Group::Stopped) => break Ok(()),
+            Err(e) => break Err(e),
         }
         for m in &messages {
             if let Err(e) = rt.block_on(m.ack()) {
-                if fetch_errors < LOG_ERRORS {
-                    fetch_errors += 1;
-                    eprintln!("netcap server: cannot acknowledge a batch (it will come again): {e}");
-                }
+                c.error(&format!("cannot acknowledge a batch (it will come again): {e}"));
             }
         }
         if !messages.is_empty() {
@@ -451,10 +591,11 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
         }
         if opts.stats_interval.is_some_and(|i| last_stats.elapsed() >= i) {
             last_stats = Instant::now();
-            eprintln!("netcap server: stats: {}", collector.stats.line());
+            eprintln!("netcap server: stats: {}", c.collector.stats.line());
         }
     };
-    for (path, e) in files.finish() {
+    let mut collector = c.collector;
+    for (path, e) in c.files.finish() {
         collector.stats.write_errors += 1;
         eprintln!("netcap server: cannot complete {}: {e}", path.display());
     }
@@ -462,46 +603,185 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
     result.map(|()| collector.stats)
 }
 
-/// Checks and writes a group of messages, then fsyncs the files and the
-/// ledger: afterwards every message of the group may be acknowledged.
-fn handle_group(
-    messages: &[jetstream::Message],
-    collector: &mut Collector,
-    files: &mut Files,
-    ledger: &mut Ledger,
-    log: &mut Log,
-) -> Result<(), String> {
-    let mut written = Vec::new();
-    for m in messages {
-        match collector.handle(&m.payload) {
-            Ok(a) => {
-                log.event(&a);
-                if let Err(e) = files.append(&a) {
-                    collector.stats.write_errors += 1;
-                    log.write_error(&a, &e);
-                    return Err(format!("cannot write {} records of {}: {e}", a.batch.r#type, a.batch.client_id));
+impl Consumer<'_> {
+    /// Finishes what the last run died in the middle of (see
+    /// [`Recovered`](super::ledger::Recovered)): releases the claims of the
+    /// groups it aborted, and claims the group it had written whole,
+    /// keeping it if all of it is this server's.
+    fn finish_last_run(&mut self, tail: Vec<LoggedBatch>, aborted: &[LoggedBatch]) -> Result<(), String> {
+        let stopped = || "stopped while finishing the last run's group".to_string();
+        if !self.release_all(aborted) {
+            return Err(stopped());
+        }
+        if tail.is_empty() {
+            return Ok(());
+        }
+        let owners = self.claim_all(&tail).ok_or_else(stopped)?;
+        if owners.iter().all(|o| *o == Claim::Ours) {
+            self.ledger.commit().map_err(|e| format!("cannot write the ledger: {e}"))?;
+            for b in &tail {
+                if let Some(t) = ENCODERS.iter().position(|e| e.name == b.type_name) {
+                    self.collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
                 }
-                written.push(LoggedBatch {
-                    sensor: a.sensor,
-                    run_id: a.batch.run_id,
-                    run_started: a.batch.run_started,
-                    type_name: a.batch.r#type,
-                    seq: a.batch.seq,
-                });
             }
-            Err(reason) => log.reject(reason, &m.subject),
+            eprintln!("netcap server: kept the last run's unfinished group of {} batches", tail.len());
+            return Ok(());
+        }
+        self.ledger.abort().map_err(|e| format!("cannot cut the last run's unfinished group back: {e}"))?;
+        let ours: Vec<LoggedBatch> =
+            tail.into_iter().zip(&owners).filter(|(_, o)| **o == Claim::Ours).map(|(b, _)| b).collect();
+        if !self.release_all(&ours) {
+            return Err(stopped());
+        }
+        eprintln!(
+            "netcap server: dropped the last run's unfinished group of {} batches ({} written by another server)",
+            owners.len(),
+            owners.len() - ours.len()
+        );
+        Ok(())
+    }
+
+    fn error(&mut self, what: &str) {
+        if self.errors < LOG_ERRORS {
+            self.errors += 1;
+            eprintln!("netcap server: {what}");
         }
     }
-    if written.is_empty() {
-        return Ok(());
+
+    /// Checks and writes a group of messages, fsyncs the files and the
+    /// ledger, claims the group's batches in the fleet's bucket and
+    /// commits it: afterwards every message of the group may be
+    /// acknowledged. Batches another server claimed first are cut away
+    /// again and counted as duplicates.
+    fn handle_group(&mut self, messages: &[jetstream::Message]) -> Result<Group, String> {
+        let mut written: Vec<(LoggedBatch, Accepted)> = Vec::new();
+        for m in messages {
+            match self.collector.handle(&m.payload) {
+                Ok(a) => {
+                    self.log.event(&a);
+                    let logged = LoggedBatch {
+                        sensor: a.sensor,
+                        run_id: a.batch.run_id,
+                        run_started: a.batch.run_started,
+                        type_name: a.batch.r#type.clone(),
+                        seq: a.batch.seq,
+                    };
+                    written.push((logged, a));
+                }
+                Err(reason) => self.log.reject(reason, &m.subject),
+            }
+        }
+        // Each round drops at least one batch, so this ends.
+        while !written.is_empty() {
+            for (_, a) in &written {
+                if let Err(e) = self.files.append(a) {
+                    self.collector.stats.write_errors += 1;
+                    self.log.write_error(a, &e);
+                    return Err(format!("cannot write {} records of {}: {e}", a.batch.r#type, a.batch.client_id));
+                }
+            }
+            let ends = self.files.sync().map_err(|e| format!("cannot write record files: {e}"))?;
+            let batches: Vec<LoggedBatch> = written.iter().map(|(b, _)| b.clone()).collect();
+            self.ledger.write_group(&batches, &ends).map_err(|e| format!("cannot write the ledger: {e}"))?;
+            let fault = std::mem::take(&mut self.fault);
+            match fault {
+                Fault::DieBeforeClaim => return Ok(Group::Stopped),
+                Fault::StallBeforeClaim(d) => std::thread::sleep(d),
+                Fault::None | Fault::DieAfterClaim => {}
+            }
+            let Some(owners) = self.claim_all(&batches) else { return Ok(Group::Stopped) };
+            if fault == Fault::DieAfterClaim {
+                return Ok(Group::Stopped);
+            }
+            if owners.iter().all(|o| *o == Claim::Ours) {
+                self.ledger.commit().map_err(|e| format!("cannot write the ledger: {e}"))?;
+                return Ok(Group::Done);
+            }
+            // Undo the group, give up its claims, and write again what is ours.
+            self.files.forget_open();
+            self.ledger.abort().map_err(|e| format!("cannot cut record files back: {e}"))?;
+            let ours: Vec<LoggedBatch> =
+                batches.iter().zip(&owners).filter(|(_, o)| **o == Claim::Ours).map(|(b, _)| b.clone()).collect();
+            if !self.release_all(&ours) {
+                return Ok(Group::Stopped);
+            }
+            let mut theirs = 0u64;
+            written = written
+                .into_iter()
+                .zip(owners)
+                .filter_map(|(w, o)| {
+                    if o == Claim::Theirs {
+                        self.collector.uncount(&w.1);
+                        theirs += 1;
+                        None
+                    } else {
+                        Some(w)
+                    }
+                })
+                .collect();
+            self.collector.count_dropped(Reject::Duplicate, theirs);
+            self.error(&format!("{theirs} batches were written by another server first: dropped here as duplicates"));
+        }
+        Ok(Group::Done)
     }
-    let ends = files.sync().map_err(|e| format!("cannot write record files: {e}"))?;
-    ledger.commit(&written, &ends).map_err(|e| format!("cannot write the ledger: {e}"))
+
+    /// Claims every batch (all at once), trying again while the bus is
+    /// unreachable. None when told to stop meanwhile.
+    fn claim_all(&mut self, batches: &[LoggedBatch]) -> Option<Vec<Claim>> {
+        loop {
+            let claims = self.claims;
+            let result = self.rt.block_on(async {
+                let all = futures_util::future::join_all(batches.iter().map(|b| claims.claim(b)));
+                match tokio::time::timeout(Duration::from_secs(10), all).await {
+                    Ok(owners) => owners.into_iter().collect::<Result<Vec<_>, String>>(),
+                    Err(_) => Err("no answer from the claims bucket in 10 s".to_string()),
+                }
+            });
+            match result {
+                Ok(owners) => return Some(owners),
+                Err(e) => self.error(&format!("{e} (trying again)")),
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Releases this server's claims of `batches`, trying again while the
+    /// bus is unreachable. False when told to stop meanwhile.
+    fn release_all(&mut self, batches: &[LoggedBatch]) -> bool {
+        for b in batches {
+            loop {
+                match self.rt.block_on(self.claims.release(b)) {
+                    Ok(()) => break,
+                    Err(e) => self.error(&format!("{e} (trying again)")),
+                }
+                if self.stop.load(Ordering::Relaxed) {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        true
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_urls_are_found_and_decoded() {
+        use UrlCredentials::*;
+        let up = |u: &str, p: &str| Some(UserPassword(u.into(), p.into()));
+        assert_eq!(url_credentials("nats://netcap:s3cret@bus:4222"), up("netcap", "s3cret"));
+        assert_eq!(url_credentials("tls://a%40b:p%3Aw%2F@bus,nats://other:x@bus2"), up("a@b", "p:w/"));
+        assert_eq!(url_credentials("nats://t0ken@127.0.0.1"), Some(Token("t0ken".into())));
+        assert_eq!(url_credentials("bus:4222"), None);
+        assert_eq!(url_credentials("nats://bus:4222/x@y"), None, "an @ after the host is not userinfo");
+        assert_eq!(url_credentials("nats://u:%zz%4@h"), up("u", "%zz%4"), "bad escapes are kept");
+    }
 
     #[test]
     fn message_ids_name_sensor_run_type_and_seq() {

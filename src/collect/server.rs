@@ -225,6 +225,17 @@ impl Collector {
         self.stats.rejected[reason.index()] += n;
     }
 
+    /// Takes an accepted batch back out of the counts (the NATS server
+    /// found that another server had written it first).
+    pub fn uncount(&mut self, a: &Accepted) {
+        self.stats.batches = self.stats.batches.saturating_sub(1);
+        self.stats.records = self.stats.records.saturating_sub(a.batch.count);
+        self.stats.bytes = self.stats.bytes.saturating_sub(a.batch.records.len() as u64);
+        if a.batch.end_of_run {
+            self.stats.ended = self.stats.ended.saturating_sub(1);
+        }
+    }
+
     fn count(&mut self, result: &Result<Accepted, Reject>) {
         match result {
             Ok(a) => {
@@ -522,6 +533,13 @@ impl Files {
             }
         }
         result
+    }
+
+    /// Forgets every open file without writing more (after [`sync`](Self::sync),
+    /// nothing is buffered): the NATS server does this before it cuts files
+    /// back, so the next batch reopens them at their new end.
+    pub fn forget_open(&mut self) {
+        self.open.clear();
     }
 
     /// Completes every file. Returns the paths that could not be completed.
