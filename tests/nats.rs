@@ -369,17 +369,21 @@ fn four_sensors_through_jetstream_to_two_servers_deliver_every_record_once() {
         captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
     let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
     nats.wait_consumed();
-    let (mut batches, mut ended) = (0, 0);
+    let (mut batches, mut ended, mut complete) = (0, 0, 0);
     for server in servers {
         let (stats, log) = server.stop();
         assert_eq!(stats["rejected"], 0, "{log}");
         assert_eq!(stats["write-errors"], 0, "{log}");
+        let fleet = |k: &str| stats.get(k).copied().unwrap_or(0);
+        assert_eq!((fleet("fleet-missing"), fleet("fleet-unchecked")), (0, 0), "{log}");
         batches += stats["batches"];
         ended += stats["ended"];
+        complete += fleet("fleet-complete");
     }
     assert_eq!(batches, sent, "every batch handled once by one of the servers");
     let streams = assert_union_equals_local(&dir, &captures, &outs);
     assert_eq!(ended, streams, "an end-of-run batch per (sensor, record type)");
+    assert_eq!(complete, streams, "each stream found complete across the fleet by the server that ended it");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -572,6 +576,88 @@ fn a_server_sigkilled_mid_run_and_restarted_loses_and_doubles_nothing() {
     assert_eq!(stats["write-errors"], 0, "{log}");
     assert_eq!(stats["batches"], sent - written_before as u64, "the rest, once: {log}");
     assert_union_equals_local(&dir, &captures, &[out]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_batch_no_server_wrote_is_reported_at_its_streams_end_across_the_fleet() {
+    let dir = temp_dir("tail-loss");
+    let Some(nats) = Nats::start(&dir.join("js")) else { return };
+    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
+    let server_public =
+        crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
+    let (sensor, sensor_public) = generate_keypair();
+    let key = *sensor_public.as_bytes();
+    let sealer = Sealer::new(&sensor, &server_public);
+    let conn = Connection { url: nats.url(), name: "test".into(), ..Default::default() };
+    let mut t =
+        NatsTransport::connect(&conn, StreamSettings::default(), 1 << 20, Duration::from_secs(60)).expect("connect");
+    // Two servers share the batches of two runs: run 77 lost batch 2 on
+    // the way, run 78 lost nothing.
+    let outs = [dir.join("out-a"), dir.join("out-b")];
+    let servers: Vec<Server> =
+        outs.iter().map(|o| Server::start(&nats, &server_priv, o, &["-nats-batch", "1"])).collect();
+    for (run, seqs) in [(77u64, &[0u64, 1, 3][..]), (78, &[0, 1, 2, 3][..])] {
+        for &seq in seqs {
+            let b = batch("good", run, seq, &[tcp_record(seq as i32)]);
+            publish(&mut t, &key, "good", run, seq, &sealer.seal(&wire::encode_batch(&b)).expect("seal"));
+        }
+        let mut end = batch("good", run, 4, &[]);
+        end.end_of_run = true;
+        publish(&mut t, &key, "good", run, 4, &sealer.seal(&wire::encode_batch(&end)).expect("seal"));
+    }
+    t.finish().expect("delivered");
+    nats.wait_consumed();
+    // The second look comes two acknowledgement waits (2 s each) after the first.
+    std::thread::sleep(Duration::from_secs(7));
+    let (mut complete, mut missing, mut said) = (0, 0, String::new());
+    for server in servers {
+        let (stats, log) = server.stop();
+        let fleet = |k: &str| stats.get(k).copied().unwrap_or(0);
+        complete += fleet("fleet-complete");
+        missing += fleet("fleet-missing");
+        said.push_str(&log);
+    }
+    assert_eq!((complete, missing), (1, 1), "{said}");
+    let sensor_hex = hex(&key[..4]);
+    let report = format!("fleet: good TCP (sensor {sensor_hex}…, run 000000000000004d) ended at batch 4 with 1 batches no server wrote: 2");
+    assert!(said.contains(&report), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn claims_are_created_once_released_by_their_owner_and_listed_per_stream() {
+    use netcap::collect::claims::{Claim, Claims};
+    use netcap::collect::ledger::LoggedBatch;
+    let dir = temp_dir("claims-api");
+    let Some(nats) = Nats::start(&dir.join("js")) else { return };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let js = jetstream::new(async_nats::connect(nats.url()).await.expect("connect"));
+        let a = Claims::open(&js, "T_written", 1, Duration::ZERO, "aaaa").await.expect("bucket");
+        let b = Claims::open(&js, "T_written", 1, Duration::ZERO, "bbbb").await.expect("same bucket");
+        let batch = |run_id: u64, seq: u64| LoggedBatch {
+            sensor: [9; 32],
+            run_id,
+            run_started: 1,
+            type_name: "TCP".into(),
+            seq,
+        };
+        let group: Vec<LoggedBatch> = [0, 1, 3, 5].iter().map(|&s| batch(1, s)).collect();
+        assert_eq!(a.claim_all(&group).await.expect("claims"), vec![Claim::Ours; 4]);
+        assert_eq!(a.claim_all(&group[..2]).await.expect("again"), vec![Claim::Ours; 2], "a's own, still");
+        assert_eq!(b.claim_all(&group[1..3]).await.expect("b"), vec![Claim::Theirs; 2]);
+        b.release(&group[1]).await.expect("b cannot release a's");
+        assert_eq!(b.claim(&group[1]).await.expect("b"), Claim::Theirs);
+        a.release(&group[1]).await.expect("a releases its own");
+        assert_eq!(b.claim_all(&group[1..2]).await.expect("b"), vec![Claim::Ours], "a released key is free");
+        // Another run's claims do not count for this one.
+        assert_eq!(a.claim(&batch(2, 2)).await.expect("run 2"), Claim::Ours);
+        let end = batch(1, 7);
+        assert_eq!(a.missing_before(&end).await.expect("listed"), Some(vec![2, 4, 6]));
+        assert_eq!(b.unclaimed(&end, &[1, 2, 3, 4]).await.expect("looked up"), vec![2, 4]);
+        assert_eq!(a.missing_before(&batch(1, 1 << 40)).await.expect("too long"), None);
+    });
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -35,7 +35,9 @@ pub enum Claim {
 
 /// The claims bucket, as seen by one server.
 pub struct Claims {
+    js: jetstream::Context,
     kv: kv::Store,
+    bucket: String,
     owner: Bytes,
 }
 
@@ -94,7 +96,33 @@ impl Claims {
                 })?
             }
         };
-        Ok(Claims { kv, owner: Bytes::copy_from_slice(owner.as_bytes()) })
+        Ok(Claims { js: js.clone(), kv, bucket: bucket.to_string(), owner: Bytes::copy_from_slice(owner.as_bytes()) })
+    }
+
+    /// Claims every batch of a group, or finds whose each is. All creates
+    /// go out before the first acknowledgement is awaited (the key-value
+    /// store's own create waits for each in turn); a key that exists is
+    /// then looked up as [`claim`](Self::claim) does.
+    pub async fn claim_all(&self, batches: &[LoggedBatch]) -> Result<Vec<Claim>, String> {
+        use jetstream::context::PublishErrorKind;
+        let mut acks = Vec::with_capacity(batches.len());
+        for b in batches {
+            let create = jetstream::message::PublishMessage::build()
+                .payload(self.owner.clone())
+                .expected_last_subject_sequence(0);
+            let subject = format!("$KV.{}.{}", self.bucket, key(b));
+            acks.push(self.js.send_publish(subject, create).await.map_err(|e| format!("cannot claim: {e}"))?);
+        }
+        let mut owners = Vec::with_capacity(batches.len());
+        for (b, ack) in batches.iter().zip(acks) {
+            owners.push(match ack.await {
+                Ok(_) => Claim::Ours,
+                // Claimed before (or released): whose it is now.
+                Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => self.claim(b).await?,
+                Err(e) => return Err(format!("cannot claim {}: {e}", key(b))),
+            });
+        }
+        Ok(owners)
     }
 
     /// Claims `b` for this server, or finds whose it is.
@@ -131,6 +159,66 @@ impl Claims {
             Ok(_) => Ok(()),
             Err(e) => Err(format!("cannot read claim {key}: {e}")),
         }
+    }
+}
+
+impl Claims {
+    /// Which of the numbers `seqs` of `end`'s (sensor, run, type) stream no
+    /// server of the fleet has claimed (all looked up at once).
+    pub async fn unclaimed(&self, end: &LoggedBatch, seqs: &[u64]) -> Result<Vec<u64>, String> {
+        let lookups = seqs.iter().map(|&seq| {
+            let key = key(&LoggedBatch { seq, ..end.clone() });
+            async move { (seq, self.kv.entry(key).await) }
+        });
+        let mut missing = Vec::new();
+        for (seq, entry) in futures_util::future::join_all(lookups).await {
+            match entry {
+                Ok(Some(e)) if e.operation == kv::Operation::Put => {}
+                Ok(_) => missing.push(seq),
+                Err(e) => return Err(format!("cannot read claims: {e}")),
+            }
+        }
+        Ok(missing)
+    }
+}
+
+/// Longest (run, type) stream whose claims [`Claims::missing_before`]
+/// lists (a bitmap of 512 KiB); the sequence number comes from a sensor.
+pub const MAX_CHECKED_SEQ: u64 = 1 << 22;
+
+impl Claims {
+    /// The numbers below `end.seq` of `end`'s (sensor, run, type) stream
+    /// that no server of the fleet has claimed: batches no server wrote.
+    /// None when the stream is too long to check.
+    pub async fn missing_before(&self, end: &LoggedBatch) -> Result<Option<Vec<u64>>, String> {
+        use futures_util::StreamExt;
+        if end.seq > MAX_CHECKED_SEQ {
+            return Ok(None);
+        }
+        let prefix = format!("{}.{:016x}.{}.", super::hex(&end.sensor), end.run_id, end.type_name);
+        let mut seen = vec![0u64; (end.seq as usize).div_ceil(64)];
+        let mut watch =
+            self.kv.watch_with_history(format!("{prefix}*")).await.map_err(|e| format!("cannot list claims: {e}"))?;
+        // The entries there are now come first, the last with delta 0; the
+        // wait covers a stream without any.
+        while let Ok(next) = tokio::time::timeout(Duration::from_secs(2), watch.next()).await {
+            let Some(entry) = next else { break };
+            let entry = entry.map_err(|e| format!("cannot list claims: {e}"))?;
+            let seq = entry.key.strip_prefix(&prefix).and_then(|n| n.parse::<u64>().ok());
+            if let Some(seq) = seq.filter(|s| *s < end.seq) {
+                if entry.operation == kv::Operation::Put {
+                    if let Some(word) = seen.get_mut((seq / 64) as usize) {
+                        *word |= 1 << (seq % 64);
+                    }
+                }
+            }
+            if entry.delta == 0 {
+                break;
+            }
+        }
+        let missing =
+            (0..end.seq).filter(|s| seen.get((s / 64) as usize).is_some_and(|w| w & (1 << (s % 64)) == 0)).collect();
+        Ok(Some(missing))
     }
 }
 

@@ -187,7 +187,7 @@ impl Ledger {
         file.set_len(whole).map_err(|e| format!("cannot cut {} back: {e}", path.display()))?;
         file.seek(io::SeekFrom::End(0)).map_err(|e| format!("{}: {e}", path.display()))?;
         // A group cut short by the crash was never claimed: drop it.
-        let torn_group = !r.group_whole && !(r.group.is_empty() && r.group_ends.is_empty());
+        let torn_group = !r.group_whole && (!r.group.is_empty() || !r.group_ends.is_empty());
         if torn_group {
             r.abort();
             file.write_all(b"A\n")
@@ -271,11 +271,11 @@ impl Ledger {
     }
 
     /// Commits the open group (all of it claimed by this server): once
-    /// this returns, its batches may be acknowledged.
+    /// this returns, its batches may be acknowledged. Not fsync'd: a
+    /// commit lost in a crash is made again at the next start, where the
+    /// group comes back as the tail and its claims are all this server's.
     pub fn commit(&mut self) -> io::Result<()> {
-        self.line.clear();
-        self.line.push_str("C\n");
-        self.append()?;
+        self.file.write_all(b"C\n")?;
         self.committed.extend(self.open_group.drain());
         Ok(())
     }

@@ -11,10 +11,14 @@
 //!
 //! Servers share one durable pull consumer, so each batch goes to one of
 //! them. A server runs the UDP server's checks ([`Collector`]), appends,
-//! fsyncs the files and its [`Ledger`], and only then acknowledges: a
-//! server killed at any point loses nothing (unacknowledged batches are
-//! redelivered) and writes nothing twice (the ledger makes a redelivered
-//! batch a duplicate and cuts files back to what it recorded).
+//! fsyncs the files and its [`Ledger`], claims the batches in the fleet's
+//! [`Claims`] bucket, commits, and only then acknowledges: a server killed
+//! at any point loses nothing (unacknowledged batches are redelivered), and
+//! no batch is kept twice in the fleet (the ledger makes a redelivered
+//! batch a duplicate and cuts files back to what it recorded; a claim
+//! decides which of two servers that wrote one batch keeps it). The server
+//! that commits a stream's end-of-run batch checks in the bucket that the
+//! fleet wrote every batch before it.
 //!
 //! The client library is async; a small runtime (one worker thread) owned
 //! by the transport or the consumer runs it, and the rest of netcap stays
@@ -148,6 +152,22 @@ async fn connect(c: &Connection, retry_initial: bool) -> Result<async_nats::Clie
         o = o.require_tls(true);
     }
     o.connect(c.url.as_str()).await.map_err(|e| format!("cannot connect to {}: {e}", c.url))
+}
+
+/// `0-3,7,9-10`.
+fn ranges(numbers: &[u64]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&first) = numbers.get(i) {
+        let mut last = first;
+        while numbers.get(i + 1) == Some(&(last + 1)) {
+            last += 1;
+            i += 1;
+        }
+        out.push(if first == last { first.to_string() } else { format!("{first}-{last}") });
+        i += 1;
+    }
+    out.join(",")
 }
 
 /// Credentials written into a server URL, as the NATS tools take them.
@@ -492,7 +512,34 @@ struct Consumer<'a> {
     stop: &'a AtomicBool,
     fault: Fault,
     errors: u32,
+    /// Ends of (run, type) streams to check against the fleet's claims,
+    /// a second after their commit.
+    end_checks: VecDeque<EndCheck>,
+    /// Streams the first check found incomplete, checked once more after
+    /// `end_check_delay`: then the batches still missing are reported.
+    end_rechecks: VecDeque<EndCheck>,
+    /// How long a recheck waits for batches still in other servers' hands
+    /// (two acknowledgement waits: one redelivery).
+    end_check_delay: Duration,
 }
+
+/// An end-of-run batch this server committed, and when to check that the
+/// fleet wrote every batch before it.
+struct EndCheck {
+    due: Instant,
+    client_id: String,
+    end: LoggedBatch,
+}
+
+/// End-of-run checks waiting at once; past it the oldest is not done (and
+/// counted as unchecked).
+const MAX_END_CHECKS: usize = 65_536;
+/// Batches of an ended stream looked up one by one in the claims bucket;
+/// past it, the stream's claims are listed instead.
+const MAX_LOOKUPS: usize = 1024;
+/// When an ended stream is first checked: the batches just before its end
+/// may still be in another server's group.
+const END_CHECK_FIRST: Duration = Duration::from_secs(1);
 
 /// Consumes the stream into `out` until `stop`; returns the final stats.
 /// An error is returned (and nothing more acknowledged) when a record file
@@ -545,6 +592,9 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
         stop: &opts.stop,
         fault: opts.fault,
         errors: 0,
+        end_checks: VecDeque::new(),
+        end_rechecks: VecDeque::new(),
+        end_check_delay: opts.ack_wait * 2 + Duration::from_secs(1),
     };
     c.finish_last_run(recovered.tail, &recovered.aborted)?;
     let mut last_stats = Instant::now();
@@ -589,11 +639,13 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
             // The acknowledgements leave now, not at some later write.
             let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), client.flush()).await });
         }
+        c.run_end_checks(false);
         if opts.stats_interval.is_some_and(|i| last_stats.elapsed() >= i) {
             last_stats = Instant::now();
             eprintln!("netcap server: stats: {}", c.collector.stats.line());
         }
     };
+    c.run_end_checks(true);
     let mut collector = c.collector;
     for (path, e) in c.files.finish() {
         collector.stats.write_errors += 1;
@@ -639,6 +691,106 @@ impl Consumer<'_> {
             owners.len() - ours.len()
         );
         Ok(())
+    }
+
+    fn schedule_end_check(&mut self, client_id: &str, end: &LoggedBatch) {
+        if self.end_checks.len() + self.end_rechecks.len() >= MAX_END_CHECKS {
+            self.end_checks.pop_front();
+            self.collector.stats.fleet_unchecked += 1;
+        }
+        let due = Instant::now() + END_CHECK_FIRST;
+        self.end_checks.push_back(EndCheck { due, client_id: client_id.to_string(), end: end.clone() });
+    }
+
+    /// Checks the ended streams that are due: a batch before a stream's end
+    /// that no server of the fleet claimed, and still none after two
+    /// acknowledgement waits, was lost on the way. When `stopping`, first
+    /// checks are done at once (an incomplete one is then unchecked, as is
+    /// every recheck not due yet).
+    fn run_end_checks(&mut self, stopping: bool) {
+        let now = Instant::now();
+        while let Some(check) = self.end_checks.front() {
+            if check.due > now && !stopping {
+                break;
+            }
+            let Some(mut check) = self.end_checks.pop_front() else { break };
+            match self.check_end(&check, false) {
+                Some(_) if stopping => self.collector.stats.fleet_unchecked += 1,
+                Some(_) => {
+                    check.due = now + self.end_check_delay;
+                    self.end_rechecks.push_back(check);
+                }
+                None => {}
+            }
+        }
+        while let Some(check) = self.end_rechecks.front() {
+            if check.due > now {
+                break;
+            }
+            let Some(check) = self.end_rechecks.pop_front() else { break };
+            let _ = self.check_end(&check, true);
+        }
+        if stopping && !self.end_rechecks.is_empty() {
+            let left = self.end_rechecks.len() as u64;
+            self.collector.stats.fleet_unchecked += left;
+            self.end_rechecks.clear();
+            eprintln!(
+                "netcap server: {left} ended streams with batches not yet written anywhere left unchecked: stopped before their time"
+            );
+        }
+    }
+
+    /// Lists what the fleet has not written of `check`'s stream; counts a
+    /// complete stream, and with `last`, reports and counts what is missing.
+    /// Some(missing) when that is not empty.
+    fn check_end(&mut self, check: &EndCheck, last: bool) -> Option<Vec<u64>> {
+        let e = &check.end;
+        // Only what this server did not write itself needs the bucket.
+        let type_index = ENCODERS.iter().position(|t| t.name == e.type_name);
+        let result = match type_index.and_then(|t| self.collector.unseen(&e.sensor, e.run_id, t, e.seq)) {
+            Some(unseen) if unseen.is_empty() => Ok(Some(unseen)),
+            Some(unseen) if unseen.len() <= MAX_LOOKUPS => {
+                self.rt.block_on(self.claims.unclaimed(e, &unseen)).map(Some)
+            }
+            _ => self.rt.block_on(self.claims.missing_before(e)),
+        };
+        let stream = || {
+            format!(
+                "{} {} (sensor {}…, run {:016x})",
+                check.client_id,
+                e.type_name,
+                super::hex(e.sensor.get(..4).unwrap_or_default()),
+                e.run_id
+            )
+        };
+        match result {
+            Ok(Some(missing)) if missing.is_empty() => {
+                self.collector.stats.fleet_complete += 1;
+                None
+            }
+            Ok(Some(missing)) if !last => Some(missing),
+            Ok(Some(missing)) => {
+                self.collector.stats.fleet_missing += missing.len() as u64;
+                self.error(&format!(
+                    "fleet: {} ended at batch {} with {} batches no server wrote: {}",
+                    stream(),
+                    e.seq,
+                    missing.len(),
+                    ranges(&missing)
+                ));
+                None
+            }
+            Ok(None) => {
+                self.collector.stats.fleet_unchecked += 1;
+                self.error(&format!("fleet: {} is too long ({} batches) to check", stream(), e.seq));
+                None
+            }
+            Err(err) => {
+                self.collector.stats.fleet_unchecked += 1;
+                self.error(&format!("fleet: cannot check {}: {err}", stream()));
+                None
+            }
+        }
     }
 
     fn error(&mut self, what: &str) {
@@ -695,6 +847,9 @@ impl Consumer<'_> {
             }
             if owners.iter().all(|o| *o == Claim::Ours) {
                 self.ledger.commit().map_err(|e| format!("cannot write the ledger: {e}"))?;
+                for (end, a) in written.iter().filter(|(_, a)| a.batch.end_of_run) {
+                    self.schedule_end_check(&a.batch.client_id, end);
+                }
                 return Ok(Group::Done);
             }
             // Undo the group, give up its claims, and write again what is ours.
@@ -731,9 +886,8 @@ impl Consumer<'_> {
         loop {
             let claims = self.claims;
             let result = self.rt.block_on(async {
-                let all = futures_util::future::join_all(batches.iter().map(|b| claims.claim(b)));
-                match tokio::time::timeout(Duration::from_secs(10), all).await {
-                    Ok(owners) => owners.into_iter().collect::<Result<Vec<_>, String>>(),
+                match tokio::time::timeout(Duration::from_secs(10), claims.claim_all(batches)).await {
+                    Ok(owners) => owners,
                     Err(_) => Err("no answer from the claims bucket in 10 s".to_string()),
                 }
             });
@@ -770,6 +924,13 @@ impl Consumer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_batches_print_as_ranges() {
+        assert_eq!(ranges(&[0, 1, 2, 3, 7, 9, 10]), "0-3,7,9-10");
+        assert_eq!(ranges(&[5]), "5");
+        assert_eq!(ranges(&[]), "");
+    }
 
     #[test]
     fn credentials_in_urls_are_found_and_decoded() {

@@ -73,6 +73,12 @@ pub struct Stats {
     /// End-of-run batches accepted: (run, type) streams known complete
     /// up to their end, unless `gaps` says otherwise.
     pub ended: u64,
+    /// NATS fleets: ended streams whose every batch some server wrote.
+    pub fleet_complete: u64,
+    /// NATS fleets: batches before an ended stream's end that no server wrote.
+    pub fleet_missing: u64,
+    /// NATS fleets: ended streams not checked (stopped first, or too long).
+    pub fleet_unchecked: u64,
 }
 
 impl Stats {
@@ -91,8 +97,16 @@ impl Stats {
             .filter(|r| self.rejected(**r) > 0)
             .map(|r| format!("{}={}", r.name(), self.rejected(*r)))
             .collect();
+        let fleet = if self.fleet_complete + self.fleet_missing + self.fleet_unchecked > 0 {
+            format!(
+                " fleet-complete={} fleet-missing={} fleet-unchecked={}",
+                self.fleet_complete, self.fleet_missing, self.fleet_unchecked
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "datagrams={} batches={} records={} bytes={} gaps={} late={} ended={} write-errors={} rejected={} ({})",
+            "datagrams={} batches={} records={} bytes={} gaps={} late={} ended={}{fleet} write-errors={} rejected={} ({})",
             self.datagrams,
             self.batches,
             self.records,
@@ -133,6 +147,8 @@ pub struct Accepted {
 struct Stream {
     next: u64,
     missing: BTreeSet<u64>,
+    /// Some missing numbers were not remembered (the limits above).
+    forgot: bool,
 }
 
 #[derive(Clone)]
@@ -287,6 +303,18 @@ impl Collector {
         Ok(Accepted { sensor, type_index: checked.type_index, batch: checked.batch, event })
     }
 
+    /// The numbers below `end` of (sensor, run, type) that this collector
+    /// has not seen; None when it does not know them all (the run is no
+    /// longer tracked, or the stream's missing numbers passed the limits).
+    pub fn unseen(&self, sensor: &[u8; KEY_LEN], run_id: u64, type_index: usize, end: u64) -> Option<Vec<u64>> {
+        let run = self.sensors.get(sensor)?.runs.iter().find(|r| r.id == run_id)?;
+        let stream = run.streams.get(type_index)?.as_ref()?;
+        if stream.forgot || stream.next < end {
+            return None;
+        }
+        Some(stream.missing.range(..end).copied().collect())
+    }
+
     /// Takes batch `seq` of (sensor, run, type) as seen, without counting
     /// it: rebuilds the replay state from a server's ledger at its start,
     /// so batches written before a restart are duplicates after it.
@@ -349,9 +377,11 @@ impl Collector {
             let room = MAX_MISSING_TOTAL.saturating_sub(self.missing_total);
             let remembered = gap.min(MAX_MISSING as u64).min(room as u64);
             stream.missing.extend(seq - remembered..seq);
+            stream.forgot |= remembered < gap;
             self.missing_total += remembered as usize;
             while stream.missing.len() > MAX_MISSING {
                 stream.missing.pop_first();
+                stream.forgot = true;
                 self.missing_total -= 1;
             }
             let first = stream.next;
