@@ -322,6 +322,17 @@ fn sensor_keys(dir: &Path, captures: &[Capture]) -> (Vec<PathBuf>, PathBuf) {
     (keys, path)
 }
 
+/// The four captures published by their sensors (keys bound in an allow
+/// file) before any server runs: (captures, allow file, batches sent).
+fn publish_captures(nats: &Nats, server_pub: &Path, dir: &Path) -> (Vec<Capture>, PathBuf, u64) {
+    let captures = captures();
+    let (keys, allow) = sensor_keys(dir, &captures);
+    let sensors: Vec<Sensor> =
+        captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), server_pub, k, c, dir)).collect();
+    let sent = sensors.into_iter().map(Sensor::wait).sum();
+    (captures, allow, sent)
+}
+
 /// The union of the servers' records per capture equals a local
 /// `netcap -r` of it, as multisets: nothing lost, nothing twice. Returns
 /// the number of (capture, record type) streams.
@@ -506,12 +517,8 @@ fn a_server_sigkilled_mid_run_and_restarted_loses_and_doubles_nothing() {
     let dir = temp_dir("kill");
     let Some(nats) = Nats::start(&dir.join("js")) else { return };
     let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
-    let captures = captures();
-    let (keys, allow) = sensor_keys(&dir, &captures);
     // Everything is in the stream before the server starts.
-    let sensors: Vec<Sensor> =
-        captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
-    let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
+    let (captures, allow, sent) = publish_captures(&nats, &server_pub, &dir);
     let out = dir.join("out");
     let flags = ["-allow", s(&allow), "-nats-batch", "3"];
     let mut server = Server::start(&nats, &server_priv, &out, &flags);
@@ -704,11 +711,7 @@ fn a_batch_two_servers_both_wrote_is_kept_once_by_the_server_that_claimed_it() {
     let dir = temp_dir("claims");
     let Some(nats) = Nats::start(&dir.join("js")) else { return };
     let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
-    let captures = captures();
-    let (keys, _) = sensor_keys(&dir, &captures);
-    let sensors: Vec<Sensor> =
-        captures.iter().zip(&keys).map(|(c, k)| Sensor::start(&nats.url(), &server_pub, k, c, &dir)).collect();
-    let sent: u64 = sensors.into_iter().map(Sensor::wait).sum();
+    let (captures, _, sent) = publish_captures(&nats, &server_pub, &dir);
     assert!(sent > 40, "enough batches for several groups: {sent}");
     let (out_a, out_b) = (dir.join("out-a"), dir.join("out-b"));
 
@@ -931,7 +934,11 @@ fn nats_server_restarted_mid_run_sensors_buffer_and_resend_nothing_lost() {
     let mut batches = 0;
     for server in servers {
         let (stats, log) = server.stop();
-        assert_eq!(stats["rejected"], 0, "{log}");
+        // A group whose claims waited for the bus past the acknowledgement
+        // wait went to the other server too: one of them keeps it, the
+        // other drops its copy as duplicates. Nothing else is rejected.
+        let duplicates = stats.get("duplicate").copied().unwrap_or(0);
+        assert_eq!(stats["rejected"], duplicates, "{log}");
         batches += stats["batches"];
     }
     assert_eq!(batches, sent, "every batch once");

@@ -594,7 +594,7 @@ pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> R
         errors: 0,
         end_checks: VecDeque::new(),
         end_rechecks: VecDeque::new(),
-        end_check_delay: opts.ack_wait * 2 + Duration::from_secs(1),
+        end_check_delay: opts.ack_wait.saturating_mul(2).saturating_add(Duration::from_secs(1)),
     };
     c.finish_last_run(recovered.tail, &recovered.aborted)?;
     let mut last_stats = Instant::now();
