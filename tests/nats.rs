@@ -248,6 +248,14 @@ fn keypair_files(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join("priv.key"), dir.join("pub.key"))
 }
 
+/// The server's key files in `dir/server-keys`, and its public key for
+/// sealing batches in the test.
+fn server_keypair(dir: &Path) -> (PathBuf, PathBuf, crypto_box::PublicKey) {
+    let (private, public) = keypair_files(&dir.join("server-keys"));
+    let key = parse_hex_key(&std::fs::read_to_string(&public).expect("pub")).expect("hex");
+    (private, public, crypto_box::PublicKey::from(key))
+}
+
 /// A capture a sensor sends, and the flags of its run.
 struct Capture {
     id: &'static str,
@@ -427,9 +435,7 @@ fn publish(t: &mut NatsTransport, sensor: &[u8; 32], client_id: &str, run_id: u6
 fn resends_are_dropped_forged_replayed_wrong_key_and_wrong_client_batches_rejected_and_counted() {
     let dir = temp_dir("bad");
     let Some(nats) = Nats::start(&dir.join("js")) else { return };
-    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
-    let server_public =
-        crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
+    let (server_priv, _, server_public) = server_keypair(&dir);
     let (sensor, sensor_public) = generate_keypair();
     let (other, other_public) = generate_keypair();
     let allow = dir.join("allow.txt");
@@ -590,9 +596,7 @@ fn a_server_sigkilled_mid_run_and_restarted_loses_and_doubles_nothing() {
 fn a_batch_no_server_wrote_is_reported_at_its_streams_end_across_the_fleet() {
     let dir = temp_dir("tail-loss");
     let Some(nats) = Nats::start(&dir.join("js")) else { return };
-    let (server_priv, server_pub) = keypair_files(&dir.join("server-keys"));
-    let server_public =
-        crypto_box::PublicKey::from(parse_hex_key(&std::fs::read_to_string(&server_pub).expect("pub")).expect("hex"));
+    let (server_priv, _, server_public) = server_keypair(&dir);
     let (sensor, sensor_public) = generate_keypair();
     let key = *sensor_public.as_bytes();
     let sealer = Sealer::new(&sensor, &server_public);

@@ -179,37 +179,19 @@ enum UrlCredentials {
     Token(String),
 }
 
-/// The credentials of the first URL of a comma-separated list, percent-decoded.
+/// The credentials of the first URL of a comma-separated list,
+/// percent-decoded (a URL without a scheme is read as `nats://`, as the
+/// client does).
 fn url_credentials(urls: &str) -> Option<UrlCredentials> {
     let first = urls.split(',').next()?.trim();
-    let rest = first.split_once("://").map_or(first, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    Some(match userinfo.split_once(':') {
-        Some((user, password)) => UrlCredentials::UserPassword(percent_decode(user), percent_decode(password)),
-        None => UrlCredentials::Token(percent_decode(userinfo)),
+    let url = if first.contains("://") { url::Url::parse(first) } else { url::Url::parse(&format!("nats://{first}")) };
+    let url = url.ok()?;
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let user = Some(decode(url.username())).filter(|u| !u.is_empty())?;
+    Some(match url.password() {
+        Some(password) => UrlCredentials::UserPassword(user, decode(password)),
+        None => UrlCredentials::Token(user),
     })
-}
-
-/// `%XX` escapes decoded (others kept as they are).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).filter(|_| b == b'%');
-        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-            Some(decoded) => {
-                out.push(decoded);
-                i += 3;
-            }
-            None => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The stream, created with `s` when it is missing; an existing one gets
@@ -541,17 +523,26 @@ const MAX_LOOKUPS: usize = 1024;
 /// may still be in another server's group.
 const END_CHECK_FIRST: Duration = Duration::from_secs(1);
 
+/// The registry index of a record type, by its exact name.
+fn type_index(name: &str) -> Option<usize> {
+    ENCODERS.iter().position(|e| e.name == name)
+}
+
+/// Takes a batch the ledger names as seen (a redelivery of it is then a
+/// duplicate).
+fn restore(collector: &mut Collector, b: &LoggedBatch) {
+    if let Some(t) = type_index(&b.type_name) {
+        collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
+    }
+}
+
 /// Consumes the stream into `out` until `stop`; returns the final stats.
 /// An error is returned (and nothing more acknowledged) when a record file
 /// or the ledger cannot be written: restarted, the server cuts the files
 /// back to its ledger and the unacknowledged batches come again.
 pub fn consume(opts: &ConsumeOptions, mut collector: Collector, out: &Path) -> Result<Stats, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
-    let (ledger, recovered) = Ledger::open(out, |b| {
-        if let Some(t) = ENCODERS.iter().position(|e| e.name == b.type_name) {
-            collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
-        }
-    })?;
+    let (ledger, recovered) = Ledger::open(out, |b| restore(&mut collector, &b))?;
     let rt = runtime().map_err(|e| format!("cannot start the NATS runtime: {e}"))?;
     let (client, consumer, claims) = rt.block_on(async {
         let client = connect(&opts.conn, false).await?;
@@ -672,9 +663,7 @@ impl Consumer<'_> {
         if owners.iter().all(|o| *o == Claim::Ours) {
             self.ledger.commit().map_err(|e| format!("cannot write the ledger: {e}"))?;
             for b in &tail {
-                if let Some(t) = ENCODERS.iter().position(|e| e.name == b.type_name) {
-                    self.collector.restore(b.sensor, b.run_id, b.run_started, t, b.seq);
-                }
+                restore(&mut self.collector, b);
             }
             eprintln!("netcap server: kept the last run's unfinished group of {} batches", tail.len());
             return Ok(());
@@ -746,8 +735,7 @@ impl Consumer<'_> {
     fn check_end(&mut self, check: &EndCheck, last: bool) -> Option<Vec<u64>> {
         let e = &check.end;
         // Only what this server did not write itself needs the bucket.
-        let type_index = ENCODERS.iter().position(|t| t.name == e.type_name);
-        let result = match type_index.and_then(|t| self.collector.unseen(&e.sensor, e.run_id, t, e.seq)) {
+        let result = match type_index(&e.type_name).and_then(|t| self.collector.unseen(&e.sensor, e.run_id, t, e.seq)) {
             Some(unseen) if unseen.is_empty() => Ok(Some(unseen)),
             Some(unseen) if unseen.len() <= MAX_LOOKUPS => {
                 self.rt.block_on(self.claims.unclaimed(e, &unseen)).map(Some)
