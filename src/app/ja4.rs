@@ -106,8 +106,20 @@ pub fn alpn_code(first: &[u8]) -> String {
     }
 }
 
+/// The values as 4-digit hex, joined by ',', appended to `out`.
+fn push_hex_list(out: &mut String, values: &[u16]) {
+    for (i, &v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::decode::wire::push_hex_u16_padded(out, v);
+    }
+}
+
 fn hex_list(values: &[u16]) -> String {
-    values.iter().map(|v| format!("{v:04x}")).collect::<Vec<_>>().join(",")
+    let mut s = String::with_capacity(values.len() * 5);
+    push_hex_list(&mut s, values);
+    s
 }
 
 /// SHA-256 of `text`, its first 12 hex digits; [`EMPTY_HASH`] when `empty`.
@@ -115,9 +127,8 @@ fn hash12(text: &str, empty: bool) -> String {
     if empty {
         return EMPTY_HASH.to_string();
     }
-    let mut hex = crate::decode::wire::hex_string(&Sha256::digest(text.as_bytes()));
-    hex.truncate(12);
-    hex
+    let digest = Sha256::digest(text.as_bytes());
+    crate::decode::wire::hex_string(digest.get(..6).unwrap_or_default())
 }
 
 /// The parts JA4 and JA4_r share: (the first section, sorted cipher
@@ -143,25 +154,32 @@ fn parts(ch: &ClientHelloView) -> (String, Vec<u16>, Vec<u16>, Vec<u16>) {
 /// "extensions" or "extensions_signature algorithms" (no underscore
 /// without signature algorithms).
 fn extensions_text(extensions: &[u16], signatures: &[u16]) -> String {
-    if signatures.is_empty() {
-        hex_list(extensions)
-    } else {
-        format!("{}_{}", hex_list(extensions), hex_list(signatures))
+    let mut s = hex_list(extensions);
+    if !signatures.is_empty() {
+        s.push('_');
+        push_hex_list(&mut s, signatures);
     }
+    s
 }
 
 /// JA4, e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1".
 pub fn ja4(ch: &ClientHelloView) -> String {
-    let (first, ciphers, extensions, signatures) = parts(ch);
-    let cipher_hash = hash12(&hex_list(&ciphers), ciphers.is_empty());
-    let extension_hash = hash12(&extensions_text(&extensions, &signatures), extensions.is_empty());
-    format!("{first}_{cipher_hash}_{extension_hash}")
+    ja4_and_raw(ch).0
 }
 
 /// JA4_r, the raw form of [`ja4`]: the lists it hashes, sorted, as text.
 pub fn ja4_r(ch: &ClientHelloView) -> String {
+    ja4_and_raw(ch).1
+}
+
+/// JA4 and JA4_r together: they share every part but the hashing.
+pub fn ja4_and_raw(ch: &ClientHelloView) -> (String, String) {
     let (first, ciphers, extensions, signatures) = parts(ch);
-    format!("{first}_{}_{}", hex_list(&ciphers), extensions_text(&extensions, &signatures))
+    let cipher_text = hex_list(&ciphers);
+    let extension_text = extensions_text(&extensions, &signatures);
+    let cipher_hash = hash12(&cipher_text, ciphers.is_empty());
+    let extension_hash = hash12(&extension_text, extensions.is_empty());
+    (format!("{first}_{cipher_hash}_{extension_hash}"), format!("{first}_{cipher_text}_{extension_text}"))
 }
 
 #[cfg(test)]

@@ -221,10 +221,18 @@ pub struct ClientHello {
 }
 
 /// Decimal values '-' joined, GREASE left out.
-fn ja3_list<T: Copy + Into<u16>>(values: &[T]) -> String {
-    let kept: Vec<String> =
-        values.iter().map(|&v| v.into()).filter(|&v| !is_grease(v)).map(|v| v.to_string()).collect();
-    kept.join("-")
+/// The decimal values without GREASE, joined by '-', appended to `out`
+/// (written digit by digit: a `String` per value and a join cost more than
+/// the rest of a ClientHello's record in profiles of the benchmark).
+fn push_ja3_list<T: Copy + Into<u16>>(out: &mut String, values: &[T]) {
+    let mut first = true;
+    for v in values.iter().map(|&v| v.into()).filter(|&v| !is_grease(v)) {
+        if !first {
+            out.push('-');
+        }
+        first = false;
+        crate::decode::wire::push_decimal_u32(out, u32::from(v));
+    }
 }
 
 fn md5_hex(text: &str) -> String {
@@ -232,11 +240,7 @@ fn md5_hex(text: &str) -> String {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    crate::decode::wire::hex_string(bytes)
 }
 
 impl ClientHello {
@@ -312,14 +316,15 @@ impl ClientHello {
     /// The JA3 input as tshark's `tls.handshake.ja3_full` (and Salesforce's
     /// JA3) has it: version, ciphers, extensions, groups, point formats.
     pub fn ja3_string(&self) -> String {
-        format!(
-            "{},{},{},{},{}",
-            self.client_version,
-            ja3_list(&self.ciphers),
-            ja3_list(&self.extensions),
-            ja3_list(&self.supported_groups),
-            ja3_list(&self.ec_point_formats),
-        )
+        let mut s = String::with_capacity(256);
+        crate::decode::wire::push_decimal_u32(&mut s, u32::from(self.client_version));
+        for list in [&self.ciphers[..], &self.extensions, &self.supported_groups] {
+            s.push(',');
+            push_ja3_list(&mut s, list);
+        }
+        s.push(',');
+        push_ja3_list(&mut s, &self.ec_point_formats);
+        s
     }
 
     pub fn ja3(&self) -> String {
@@ -335,6 +340,7 @@ impl ClientHello {
     pub fn record(&self, layer: RecordLayer, timestamp: i64, info: &ConnInfo) -> pb::Tls {
         let ints = |v: &[u16]| v.iter().map(|&x| i32::from(x)).collect::<Vec<i32>>();
         let ja3_string = self.ja3_string();
+        let (ja4, ja4_r) = super::ja4::ja4_and_raw(&self.ja4_view(Transport::Tcp));
         pb::Tls {
             timestamp,
             r#type: i32::from(layer.content_type),
@@ -366,8 +372,8 @@ impl ClientHello {
             ja3_string,
             extensions: ints(&self.extensions),
             supported_versions: ints(&self.supported_versions),
-            ja4: super::ja4::ja4(&self.ja4_view(Transport::Tcp)),
-            ja4_r: super::ja4::ja4_r(&self.ja4_view(Transport::Tcp)),
+            ja4,
+            ja4_r,
             // Set by the stream decoder, which knows the packets.
             frame_number_first: 0,
             frame_number_last: 0,
@@ -455,7 +461,13 @@ impl ServerHello {
 
     /// tshark's `tls.handshake.ja3s_full`: version, cipher, extensions.
     pub fn ja3s_string(&self) -> String {
-        format!("{},{},{}", self.version, self.cipher, ja3_list(&self.extensions))
+        let mut s = String::with_capacity(64);
+        crate::decode::wire::push_decimal_u32(&mut s, u32::from(self.version));
+        s.push(',');
+        crate::decode::wire::push_decimal_u32(&mut s, u32::from(self.cipher));
+        s.push(',');
+        push_ja3_list(&mut s, &self.extensions);
+        s
     }
 
     /// The `TLSServerHello` record (no certificates yet), sent from

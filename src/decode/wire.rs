@@ -214,7 +214,32 @@ pub fn hex_string(bytes: &[u8]) -> String {
     s
 }
 
-fn push_hex_byte(s: &mut String, b: u8) {
+/// Decimal digits of `v`, appended without the formatting machinery.
+pub fn push_decimal_u32(s: &mut String, v: u32) {
+    let mut digits = [0u8; 10];
+    let mut n = v;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        s.push(char::from(d));
+    }
+}
+
+/// Four lowercase hex digits of `v`, as `format!("{v:04x}")` writes them.
+pub fn push_hex_u16_padded(s: &mut String, v: u16) {
+    let [hi, lo] = v.to_be_bytes();
+    push_hex_byte(s, hi);
+    push_hex_byte(s, lo);
+}
+
+pub fn push_hex_byte(s: &mut String, b: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     s.push(HEX[(b >> 4) as usize] as char);
     s.push(HEX[(b & 15) as usize] as char);
