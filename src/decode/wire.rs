@@ -289,10 +289,21 @@ impl Histogram {
     pub fn add(&mut self, data: &[u8]) {
         if self.sum_valid && data.len() < TRACKED_CHANGE {
             let t = c_log2_c_table();
-            for &b in data {
-                let c = &mut self.counts[b as usize];
-                self.sum += c_log2_c_in(t, *c + 1) - c_log2_c_in(t, *c);
-                *c += 1;
+            if self.total + data.len() < C_LOG2_C_TABLE_LEN {
+                // Every count stays below the table's length: one lookup
+                // of the step, no bounds check.
+                let steps = c_log2_c_steps();
+                for &b in data {
+                    let c = &mut self.counts[b as usize];
+                    self.sum += steps[*c as usize & TABLE_MASK];
+                    *c += 1;
+                }
+            } else {
+                for &b in data {
+                    let c = &mut self.counts[b as usize];
+                    self.sum += c_log2_c_in(t, *c + 1) - c_log2_c_in(t, *c);
+                    *c += 1;
+                }
             }
         } else if data.len() < SPLIT_COUNTING {
             for &b in data {
@@ -333,6 +344,19 @@ impl Histogram {
     /// Removes bytes that were added before (callers guarantee it).
     pub fn remove(&mut self, data: &[u8]) {
         let tracked = self.sum_valid && data.len() < TRACKED_CHANGE;
+        if tracked && self.total < C_LOG2_C_TABLE_LEN {
+            // As in `add`: counts below the table's length, one lookup.
+            let steps = c_log2_c_steps();
+            for &b in data {
+                let c = &mut self.counts[b as usize];
+                if *c > 0 {
+                    *c -= 1;
+                    self.sum -= steps[*c as usize & TABLE_MASK];
+                }
+            }
+            self.total = self.total.saturating_sub(data.len());
+            return;
+        }
         let t = c_log2_c_table();
         for &b in data {
             let c = &mut self.counts[b as usize];
@@ -359,6 +383,23 @@ impl Histogram {
             // 256 dependent additions waited on each addition's latency.
             let t = c_log2_c_table();
             let (mut a, mut b, mut c, mut d) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+            if self.total < C_LOG2_C_TABLE_LEN {
+                // No count reaches the table's end (packets are short):
+                // masked lookups, no bounds checks or branches.
+                let t: &[f64; C_LOG2_C_TABLE_LEN] = c_log2_c_array();
+                for quad in self.counts.chunks_exact(4) {
+                    if let &[w, x, y, z] = quad {
+                        a += t[w as usize & TABLE_MASK];
+                        b += t[x as usize & TABLE_MASK];
+                        c += t[y as usize & TABLE_MASK];
+                        d += t[z as usize & TABLE_MASK];
+                    }
+                }
+                self.sum = (a + b) + (c + d);
+                self.sum_valid = true;
+                let n = self.total as f64;
+                return (n.log2() - self.sum / n).max(0.0);
+            }
             for quad in self.counts.chunks_exact(4) {
                 if let &[w, x, y, z] = quad {
                     a += c_log2_c_in(t, w);
@@ -392,12 +433,42 @@ fn c_log2_c_in(table: &[f64], c: u32) -> f64 {
 }
 
 const C_LOG2_C_TABLE_LEN: usize = 4096;
+/// Indexes masked with this stay in the tables (a power of two long).
+const TABLE_MASK: usize = C_LOG2_C_TABLE_LEN - 1;
+
+/// c*log2(c) for c below [`C_LOG2_C_TABLE_LEN`], and the steps between
+/// neighbours: `steps[c] = table[c + 1] - table[c]`, the change of the
+/// sum when a count goes from c to c + 1 (and back, negated: IEEE
+/// subtraction is exactly antisymmetric, so sums stay bit for bit those
+/// of the two-lookup form).
+struct CLog2CTables {
+    table: [f64; C_LOG2_C_TABLE_LEN],
+    steps: [f64; C_LOG2_C_TABLE_LEN],
+}
+
+fn c_log2_c_tables() -> &'static CLog2CTables {
+    static TABLES: std::sync::OnceLock<Box<CLog2CTables>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let f = |c: usize| if c < 2 { 0.0 } else { c as f64 * (c as f64).log2() };
+        let mut t = Box::new(CLog2CTables { table: [0.0; C_LOG2_C_TABLE_LEN], steps: [0.0; C_LOG2_C_TABLE_LEN] });
+        for c in 0..C_LOG2_C_TABLE_LEN {
+            t.table[c] = f(c);
+            t.steps[c] = f(c + 1) - f(c);
+        }
+        t
+    })
+}
 
 fn c_log2_c_table() -> &'static [f64] {
-    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        (0..C_LOG2_C_TABLE_LEN).map(|c| if c < 2 { 0.0 } else { c as f64 * (c as f64).log2() }).collect()
-    })
+    &c_log2_c_tables().table
+}
+
+fn c_log2_c_array() -> &'static [f64; C_LOG2_C_TABLE_LEN] {
+    &c_log2_c_tables().table
+}
+
+fn c_log2_c_steps() -> &'static [f64; C_LOG2_C_TABLE_LEN] {
+    &c_log2_c_tables().steps
 }
 
 /// Entropy of slices of one packet buffer, reusing the histogram of the
