@@ -3,10 +3,12 @@
 //! No other file knows this byte layout.
 
 use crate::compress::{self, Compression, InputPosition};
+use crate::member_pool::{MemberCodec, MemberPool, MemberResult};
 use crate::schema::pb;
-use flate2::write::{DeflateEncoder, GzEncoder};
-use flate2::Crc;
+use crossbeam_channel::{Receiver, TryRecvError};
+use flate2::write::GzEncoder;
 use prost::Message;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -59,100 +61,131 @@ impl Write for CountingFile {
 /// (a fresh deflate dictionary every few KiB); 256 KiB members cost 0.0-0.7%
 /// in size and no measurable time (four pcapplusplus example captures).
 ///
-/// flate2's `GzEncoder` cannot be reset, and a new one per member would
-/// allocate the deflate state each time; a `DeflateEncoder` is reset
-/// instead, and the 10-byte header and 8-byte trailer (CRC-32 and length)
-/// are written here.
-///
 /// zstd works the same way: a file of whole zstd frames is one valid zstd
 /// stream (RFC 8878, section 3.1), so each member is a frame, made by one
 /// reused compression context.
+///
+/// With a [`MemberPool`] (capture output), members are compressed on the
+/// pool's threads and written here in order as they come back: at most
+/// [`MEMBERS_IN_FLIGHT`] per file are out at a time.
 struct Members {
     /// Whole batches not yet compressed.
     pending: Vec<u8>,
+    /// Records in `pending`.
+    pending_records: u64,
     /// Compress once `pending` holds this much (0: every batch).
     member_size: usize,
-    codec: Codec,
-}
-
-enum Codec {
-    Gzip {
-        deflate: DeflateEncoder<Vec<u8>>,
-        /// The other output buffer, swapped with the encoder's at each member.
-        spare: Vec<u8>,
-        crc: Crc,
-    },
-    Zstd(zstd::bulk::Compressor<'static>),
+    compression: Compression,
+    /// Compresses here when there is no pool.
+    codec: MemberCodec,
+    /// A finished member, between the codec and the file.
+    scratch: Vec<u8>,
+    pool: Option<Arc<MemberPool>>,
+    /// Members handed to the pool, oldest first, with their record counts.
+    in_flight: VecDeque<(Receiver<MemberResult>, u64)>,
+    /// An uncompressed buffer back from the pool, for the next member.
+    spare: Vec<u8>,
 }
 
 /// Uncompressed bytes per gzip member of buffered output (see [`Members`]).
 pub const MEMBER_SIZE: usize = 256 << 10;
 
-/// Member header: gzip magic, deflate, no flags, no time, no extra flags, OS unknown.
-const MEMBER_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+/// Members of one file handed to a [`MemberPool`] and not yet written.
+pub const MEMBERS_IN_FLIGHT: usize = 3;
+
+/// What a call wrote to the file: bytes, and the records of the members
+/// they hold (each member ends with a whole batch).
+#[derive(Default, Clone, Copy)]
+struct Written {
+    bytes: u64,
+    records: u64,
+}
 
 impl Members {
     /// Members of `compression` (gzip or zstd).
-    fn new(compression: Compression, member_size: usize) -> io::Result<Self> {
-        let codec = match compression {
-            Compression::Zstd => Codec::Zstd(zstd::bulk::Compressor::new(compress::ZSTD_LEVEL)?),
-            Compression::Gzip | Compression::None => Codec::Gzip {
-                deflate: DeflateEncoder::new(
-                    Vec::with_capacity(1 << 16),
-                    flate2::Compression::new(compress::GZIP_LEVEL),
-                ),
-                spare: Vec::with_capacity(1 << 16),
-                crc: Crc::new(),
-            },
-        };
-        Ok(Members { pending: Vec::new(), member_size, codec })
+    fn new(compression: Compression, member_size: usize, pool: Option<Arc<MemberPool>>) -> io::Result<Self> {
+        Ok(Members {
+            pending: Vec::new(),
+            pending_records: 0,
+            member_size,
+            compression,
+            codec: MemberCodec::new(compression)?,
+            scratch: Vec::new(),
+            pool,
+            in_flight: VecDeque::new(),
+            spare: Vec::new(),
+        })
     }
 
-    /// Adds a batch; returns the length of the member written, if one was.
-    fn add(&mut self, bytes: &[u8], out: &mut impl Write) -> io::Result<Option<u64>> {
+    /// Adds a batch of `count` records; returns what was written, if a
+    /// member was.
+    fn add(&mut self, bytes: &[u8], count: u64, out: &mut impl Write) -> io::Result<Option<Written>> {
         self.pending.extend_from_slice(bytes);
+        self.pending_records += count;
         if self.pending.len() < self.member_size {
-            return Ok(None);
+            return self.collect(out, false);
         }
-        self.end(out)
+        self.end_member(out)
     }
 
-    /// Writes what is pending as a member, if anything is.
-    fn end(&mut self, out: &mut impl Write) -> io::Result<Option<u64>> {
+    /// Writes what is pending as a member, if anything is, and with a pool
+    /// every member still out (the end of the file).
+    fn end(&mut self, out: &mut impl Write) -> io::Result<Option<Written>> {
+        let ended = self.end_member(out)?;
+        let rest = self.collect(out, true)?;
+        Ok(sum(ended, rest))
+    }
+
+    /// Compresses what is pending into a member: here, or on the pool.
+    fn end_member(&mut self, out: &mut impl Write) -> io::Result<Option<Written>> {
         if self.pending.is_empty() {
-            return Ok(None);
+            return self.collect(out, false);
         }
-        let pending = std::mem::take(&mut self.pending);
-        let written = self.write_member(&pending, out);
-        self.pending = pending;
+        let records = std::mem::take(&mut self.pending_records);
+        if let Some(pool) = &self.pool {
+            let raw = std::mem::replace(&mut self.pending, std::mem::take(&mut self.spare));
+            self.in_flight.push_back((pool.submit(self.compression, raw)?, records));
+            return self.collect(out, false);
+        }
+        self.scratch.clear();
+        let member = self.codec.member(&self.pending, &mut self.scratch);
         self.pending.clear();
-        written.map(Some)
+        member?;
+        out.write_all(&self.scratch)?;
+        Ok(Some(Written { bytes: self.scratch.len() as u64, records }))
     }
 
-    /// Compresses `bytes` into one complete member, written to `out`.
-    fn write_member(&mut self, bytes: &[u8], out: &mut impl Write) -> io::Result<u64> {
-        match &mut self.codec {
-            Codec::Gzip { deflate, spare, crc } => {
-                crc.reset();
-                crc.update(bytes);
-                deflate.write_all(bytes)?;
-                // Finishes the deflate stream, swapping in the spare buffer for the next.
-                let member = deflate.reset(std::mem::take(spare))?;
-                let len = MEMBER_HEADER.len() + member.len() + 8;
-                *spare = member;
-                out.write_all(&MEMBER_HEADER)?;
-                out.write_all(spare)?;
-                out.write_all(&crc.sum().to_le_bytes())?;
-                out.write_all(&crc.amount().to_le_bytes())?;
-                spare.clear();
-                Ok(len as u64)
-            }
-            Codec::Zstd(compressor) => {
-                let frame = compressor.compress(bytes)?;
-                out.write_all(&frame)?;
-                Ok(frame.len() as u64)
-            }
+    /// Writes the members the pool has finished, in order; waits for the
+    /// oldest while too many are out, or for all of them when `all`.
+    fn collect(&mut self, out: &mut impl Write, all: bool) -> io::Result<Option<Written>> {
+        let mut written: Option<Written> = None;
+        while let Some((result, _)) = self.in_flight.front() {
+            let must_wait = all || self.in_flight.len() > MEMBERS_IN_FLIGHT;
+            let answer = if must_wait {
+                result.recv().map_err(|_| io::Error::other("a compression thread stopped"))
+            } else {
+                match result.try_recv() {
+                    Ok(a) => Ok(a),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => Err(io::Error::other("a compression thread stopped")),
+                }
+            };
+            let records = self.in_flight.pop_front().map_or(0, |(_, r)| r);
+            let (member, mut raw) = answer??;
+            out.write_all(&member)?;
+            raw.clear();
+            self.spare = raw;
+            written = sum(written, Some(Written { bytes: member.len() as u64, records }));
         }
+        Ok(written)
+    }
+}
+
+fn sum(a: Option<Written>, b: Option<Written>) -> Option<Written> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Written { bytes: a.bytes + b.bytes, records: a.records + b.records }),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 
@@ -186,6 +219,8 @@ pub struct RecordWriter {
     records: u64,
     /// Bytes handed to the file's buffer.
     handed: u64,
+    /// Records in those bytes.
+    handed_records: u64,
     /// (file length, records) after each complete batch not known to be on
     /// disk yet, oldest first; the first may be on disk (the last known
     /// good end).
@@ -198,6 +233,17 @@ impl RecordWriter {
     /// Creates `dir/<Type>.ncap[.gz|.zst]` and writes `header` into it. A file
     /// whose header cannot be written is removed.
     pub fn create(dir: &Path, header: &pb::Header, compression: Compression, buffered: bool) -> io::Result<Self> {
+        Self::create_with(dir, header, compression, buffered, None)
+    }
+
+    /// [`create`](Self::create), with buffered members compressed on `pool`.
+    pub fn create_with(
+        dir: &Path,
+        header: &pb::Header,
+        compression: Compression,
+        buffered: bool,
+        pool: Option<Arc<MemberPool>>,
+    ) -> io::Result<Self> {
         let path = dir.join(file_name(&header.r#type, compression));
         let file = File::create(&path)?;
         // Capacity 0: every write goes straight to the file.
@@ -205,7 +251,10 @@ impl RecordWriter {
         let member_size = if buffered { MEMBER_SIZE } else { 0 };
         let sink = match compression {
             Compression::None => Sink::Plain(out),
-            Compression::Gzip | Compression::Zstd => Sink::Members(Members::new(compression, member_size)?, out),
+            Compression::Gzip | Compression::Zstd => {
+                let pool = if buffered { pool } else { None };
+                Sink::Members(Members::new(compression, member_size, pool)?, out)
+            }
         };
         let mut w = RecordWriter::with_sink(sink, path);
         if let Err(e) = w.write_records(&header.encode_length_delimited_to_vec(), 0) {
@@ -219,7 +268,7 @@ impl RecordWriter {
 
     fn with_sink(sink: Sink, path: PathBuf) -> Self {
         let commits = std::collections::VecDeque::from([(0, 0)]);
-        RecordWriter { sink, path, records: 0, handed: 0, commits, failed: None }
+        RecordWriter { sink, path, records: 0, handed: 0, handed_records: 0, commits, failed: None }
     }
 
     /// Opens `path` to add records of `header`'s type (the server's files,
@@ -248,7 +297,7 @@ impl RecordWriter {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
         let len = file.metadata()?.len();
         let out = BufWriter::with_capacity(1 << 16, CountingFile { file, accepted: len });
-        let sink = Sink::Members(Members::new(Compression::Gzip, 0)?, out);
+        let sink = Sink::Members(Members::new(Compression::Gzip, 0, None)?, out);
         let mut w = RecordWriter::with_sink(sink, path.to_owned());
         w.handed = len;
         w.commits = std::collections::VecDeque::from([(len, u64::from(len > 0))]);
@@ -293,17 +342,17 @@ impl RecordWriter {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
         // The bytes handed to the file, if this batch ends a valid stream there.
+        let whole = Written { bytes: bytes.len() as u64, records: count };
         let written = match &mut self.sink {
-            Sink::Gzip(w) => w.write_all(bytes).map(|()| Some(bytes.len() as u64)),
-            Sink::Members(m, w) => m.add(bytes, w),
-            Sink::Plain(w) => w.write_all(bytes).map(|()| Some(bytes.len() as u64)),
+            Sink::Gzip(w) => w.write_all(bytes).map(|()| Some(whole)),
+            Sink::Members(m, w) => m.add(bytes, count, w),
+            Sink::Plain(w) => w.write_all(bytes).map(|()| Some(whole)),
         };
         match written {
             Ok(member) => {
                 self.records += count;
-                if let Some(n) = member {
-                    self.handed += n;
-                    self.commit();
+                if let Some(w) = member {
+                    self.handed_over(w);
                 }
                 Ok(())
             }
@@ -315,10 +364,22 @@ impl RecordWriter {
         }
     }
 
+    /// Counts bytes handed to the file that end a valid stream, and commits
+    /// that end. Members compressed on a pool arrive after later batches
+    /// were counted, so they bring their own record count; everywhere else
+    /// the bytes hold every record so far (the server's files count theirs
+    /// with [`add_count`](Self::add_count)).
+    fn handed_over(&mut self, w: Written) {
+        self.handed += w.bytes;
+        let pooled = matches!(&self.sink, Sink::Members(m, _) if m.pool.is_some());
+        self.handed_records = if pooled { self.handed_records + w.records } else { self.records };
+        self.commit();
+    }
+
     /// Records the batch just handed over as a good end, and forgets the
     /// ends before the last one the OS has accepted.
     fn commit(&mut self) {
-        self.commits.push_back((self.handed, self.records));
+        self.commits.push_back((self.handed, self.handed_records));
         let accepted = self.accepted();
         while self.commits.get(1).is_some_and(|&(end, _)| end <= accepted) {
             self.commits.pop_front();
@@ -367,10 +428,7 @@ impl RecordWriter {
         if self.failed.is_none() {
             if let Sink::Members(m, w) = &mut self.sink {
                 match m.end(w) {
-                    Ok(Some(n)) => {
-                        self.handed += n;
-                        self.commit();
-                    }
+                    Ok(Some(written)) => self.handed_over(written),
                     Ok(None) => {}
                     Err(e) => self.failed = Some(e),
                 }

@@ -10,6 +10,7 @@ pub mod schema;
 pub mod capture;
 pub mod compress;
 pub mod container;
+pub mod member_pool;
 pub mod timefmt;
 pub mod varint;
 pub mod cli;

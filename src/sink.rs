@@ -5,9 +5,11 @@
 
 use crate::compress::Compression;
 use crate::container::RecordWriter;
+use crate::member_pool::MemberPool;
 use crate::schema::pb;
 use anyhow::Result;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Facts about a run that go into every record file's Header.
 #[derive(Debug, Clone)]
@@ -61,13 +63,20 @@ pub struct FileSink {
     buffered: bool,
     info: RunInfo,
     writers: Vec<(&'static str, RecordWriter)>,
+    /// Compresses the members of buffered, compressed files off the
+    /// writer thread (see [`crate::member_pool`]); started with the first file.
+    pool: Option<Arc<MemberPool>>,
     /// The first failure, with the file it struck.
     failure: Option<(PathBuf, std::io::Error)>,
 }
 
+/// Threads of a [`FileSink`]'s [`MemberPool`]: two keep both cores of the
+/// benchmark machine busy with the files that fill fastest.
+const COMPRESSION_THREADS: usize = 2;
+
 impl FileSink {
     pub fn new(dir: PathBuf, compression: Compression, buffered: bool, info: RunInfo) -> Self {
-        FileSink { dir, compression, buffered, info, writers: Vec::new(), failure: None }
+        FileSink { dir, compression, buffered, info, writers: Vec::new(), pool: None, failure: None }
     }
 
     fn fail(&mut self, path: PathBuf, e: std::io::Error) -> anyhow::Error {
@@ -87,7 +96,12 @@ impl RecordSink for FileSink {
             Some(i) => i,
             None => {
                 let header = self.info.header(type_name, timestamp_digits);
-                match RecordWriter::create(&self.dir, &header, self.compression, self.buffered) {
+                if self.pool.is_none() && self.buffered && self.compression != Compression::None {
+                    // Without threads (a failure to start them), members are compressed here.
+                    self.pool = MemberPool::start(COMPRESSION_THREADS).ok().map(Arc::new);
+                }
+                let pool = self.pool.clone();
+                match RecordWriter::create_with(&self.dir, &header, self.compression, self.buffered, pool) {
                     Ok(w) => self.writers.push((type_name, w)),
                     Err(e) => {
                         let path = self.dir.join(crate::container::file_name(type_name, self.compression));
