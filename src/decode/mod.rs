@@ -1167,9 +1167,13 @@ impl<'b> Emitter<'b> {
         // FrameNumber goes after the encoder's fields: protobuf readers take
         // fields in any order, and appending needs no change to any encoder.
         let frame_len = if self.frame == 0 { 0 } else { key_len(FRAME_NUMBER_FIELD) + encoded_len_varint(self.frame) };
-        encode_varint((record.encoded_len() + frame_len) as u64, self.buf);
-        // Encoding into a Vec cannot fail: it grows as needed.
-        let _ = record.encode(self.buf);
+        let len = record.encoded_len() + frame_len;
+        self.buf.reserve(len + encoded_len_varint(len as u64));
+        encode_varint(len as u64, self.buf);
+        // `encode` would compute `encoded_len` a second time (to check the
+        // room, which a Vec always has): `encode_raw` is what it then calls,
+        // as prost's own `encode_to_vec` does.
+        record.encode_raw(self.buf);
         if self.frame != 0 {
             encode_key(FRAME_NUMBER_FIELD, WireType::Varint, self.buf);
             encode_varint(self.frame, self.buf);
