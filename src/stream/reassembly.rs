@@ -411,7 +411,10 @@ impl HalfStream {
         // growth would (up to twice that, past the per-stream bound).
         let needed = (self.recent.len() + bytes.len()).min(RECENT_BYTES);
         if needed > self.recent.capacity() {
-            let target = needed.max(2 * self.recent.capacity()).min(RECENT_BYTES);
+            // At least a quarter of the window at once: small messages
+            // (TLS records, HTTP requests) otherwise regrew it from a few
+            // bytes, a realloc and a copy per doubling, for every stream.
+            let target = needed.max(2 * self.recent.capacity()).max(RECENT_BYTES / 4).min(RECENT_BYTES);
             self.recent.reserve_exact(target.saturating_sub(self.recent.len()));
         }
         if bytes.len() >= RECENT_BYTES {
