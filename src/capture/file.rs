@@ -208,7 +208,10 @@ impl CaptureReader {
                     if !self.state.push_packet(&block, batch) {
                         self.state.note_block(&block);
                     }
-                    self.inner.consume(n);
+                    // `consume` moves what is left to the front of the buffer once
+                    // half of it is read: every byte of the capture moved once more.
+                    // Without the shift, `refill` moves only the cut-off tail block.
+                    self.inner.consume_noshift(n);
                     self.offset += n as u64;
                     return Ok(());
                 }
@@ -368,7 +371,9 @@ impl PacketSource for CaptureReader {
 
     fn dump_format(&self) -> DumpFormat {
         match self.format() {
-            CaptureFormat::Pcap => DumpFormat::Pcap { link_type: self.link_type(), nanos: self.timestamp_digits() == 9 },
+            CaptureFormat::Pcap => {
+                DumpFormat::Pcap { link_type: self.link_type(), nanos: self.timestamp_digits() == 9 }
+            }
             CaptureFormat::PcapNg => DumpFormat::PcapNg { names: self.state.names.clone() },
         }
     }
