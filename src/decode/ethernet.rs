@@ -1,8 +1,9 @@
 //! Ethernet II frames (IEEE 802.3 with an EtherType).
 
-use super::wire::{be16, mac_string};
+use super::wire::{be16, write_mac};
 use super::{DecodeError, Emitter, EncodeConfig, Layers};
 use crate::schema::pb;
+use std::cell::RefCell;
 
 pub const HEADER_LEN: usize = 14;
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -42,18 +43,28 @@ impl<'a> EthernetFrame<'a> {
     }
 }
 
+thread_local! {
+    /// The record, reused from packet to packet: its address strings keep
+    /// their buffers, where new ones cost two allocations and two frees
+    /// per frame (about 1 % of the benchmark's CPU time for this type).
+    static RECORD: RefCell<pb::Ethernet> = RefCell::default();
+}
+
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
     if !l.has(super::kind::ETHERNET) {
         return;
     }
-    for f in crate::layers_of!(l, Ethernet) {
-        out.emit(&pb::Ethernet {
-            timestamp: l.timestamp,
-            src_mac: mac_string(f.src()),
-            dst_mac: mac_string(f.dst()),
-            ethernet_type: i32::from(f.ethertype()),
-            payload_entropy: l.entropy.entropy(f.payload()),
-            payload_size: f.payload().len() as i32,
-        });
-    }
+    RECORD.with_borrow_mut(|r| {
+        for f in crate::layers_of!(l, Ethernet) {
+            // Every field bound, none left from the previous frame.
+            let pb::Ethernet { timestamp, src_mac, dst_mac, ethernet_type, payload_entropy, payload_size } = r;
+            *timestamp = l.timestamp;
+            write_mac(src_mac, f.src());
+            write_mac(dst_mac, f.dst());
+            *ethernet_type = i32::from(f.ethertype());
+            *payload_entropy = l.entropy.entropy(f.payload());
+            *payload_size = f.payload().len() as i32;
+            out.emit(r);
+        }
+    });
 }

@@ -1,8 +1,9 @@
 //! IPv4 (RFC 791) with its options.
 
-use super::wire::{be16, ipv4_string, u8_at};
+use super::wire::{be16, u8_at, write_ipv4};
 use super::{DecodeError, Emitter, EncodeConfig, ErrorKind, Layers};
 use crate::schema::pb;
+use std::cell::RefCell;
 
 const MIN_HEADER_LEN: usize = 20;
 
@@ -136,32 +137,60 @@ pub fn parse_options(opts: &[u8]) -> (Vec<pb::IPv4Option>, &[u8]) {
     (out, padding)
 }
 
+thread_local! {
+    /// The record, reused from packet to packet: its address strings keep
+    /// their buffers (see `ethernet::RECORD`).
+    static RECORD: RefCell<pb::IPv4> = RefCell::default();
+}
+
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
     if !l.has(super::kind::IPV4) {
         return;
     }
-    for p in crate::layers_of!(l, Ipv4) {
-        let (options, padding) = parse_options(p.options());
-        out.emit(&pb::IPv4 {
-            timestamp: l.timestamp,
-            version: i32::from(p.version()),
-            ihl: i32::from(p.ihl()),
-            tos: i32::from(p.tos()),
-            length: i32::from(p.total_len()),
-            id: i32::from(p.id()),
-            flags: i32::from(p.flags()),
-            frag_offset: i32::from(p.frag_offset()),
-            ttl: i32::from(p.ttl()),
-            protocol: i32::from(p.protocol()),
-            checksum: i32::from(p.checksum()),
-            src_ip: ipv4_string(p.src()),
-            dst_ip: ipv4_string(p.dst()),
-            padding: padding.to_vec(),
-            options,
-            payload_entropy: l.entropy.entropy(p.payload()),
-            payload_size: p.payload_len() as i32,
-        });
-    }
+    RECORD.with_borrow_mut(|r| {
+        for p in crate::layers_of!(l, Ipv4) {
+            let (parsed_options, option_padding) = parse_options(p.options());
+            // Every field bound, none left from the previous packet.
+            let pb::IPv4 {
+                timestamp,
+                version,
+                ihl,
+                tos,
+                length,
+                id,
+                flags,
+                frag_offset,
+                ttl,
+                protocol,
+                checksum,
+                src_ip,
+                dst_ip,
+                padding,
+                options,
+                payload_entropy,
+                payload_size,
+            } = r;
+            *timestamp = l.timestamp;
+            *version = i32::from(p.version());
+            *ihl = i32::from(p.ihl());
+            *tos = i32::from(p.tos());
+            *length = i32::from(p.total_len());
+            *id = i32::from(p.id());
+            *flags = i32::from(p.flags());
+            *frag_offset = i32::from(p.frag_offset());
+            *ttl = i32::from(p.ttl());
+            *protocol = i32::from(p.protocol());
+            *checksum = i32::from(p.checksum());
+            write_ipv4(src_ip, p.src());
+            write_ipv4(dst_ip, p.dst());
+            padding.clear();
+            padding.extend_from_slice(option_padding);
+            *options = parsed_options;
+            *payload_entropy = l.entropy.entropy(p.payload());
+            *payload_size = p.payload_len() as i32;
+            out.emit(r);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -205,6 +234,37 @@ mod tests {
         let mut ihl = HEADER;
         ihl[0] = 0x46; // 24-byte header in a 20-byte buffer
         assert!(Ipv4Packet::new_checked(&ihl).is_err());
+    }
+
+    /// Encodes one raw IPv4 packet (link type RAW) into its record.
+    fn record_of(pkt: &[u8]) -> pb::IPv4 {
+        use prost::Message;
+        let l = Layers::decode(crate::decode::linktype::RAW, 7, pkt, pkt.len());
+        let (mut buf, mut count) = (Vec::new(), 0);
+        encode(&l, &EncodeConfig::default(), &mut Emitter::new(&mut buf, &mut count));
+        assert_eq!(count, 1);
+        pb::IPv4::decode_length_delimited(buf.as_slice()).expect("one record")
+    }
+
+    #[test]
+    fn a_reused_record_keeps_nothing_of_the_previous_packet() {
+        // Options (Router Alert, EOL, padding) and long addresses first, then a plain header.
+        let mut with_options = HEADER.to_vec();
+        with_options[0] = 0x47;
+        with_options[2..4].copy_from_slice(&36u16.to_be_bytes());
+        with_options[12..20].copy_from_slice(&[192, 168, 100, 200, 172, 16, 254, 254]);
+        with_options.extend_from_slice(&[148, 4, 0, 0, 0, 0xaa, 0xbb, 0xcc]);
+        with_options.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        let first = record_of(&with_options);
+        assert_eq!((first.src_ip.as_str(), first.dst_ip.as_str()), ("192.168.100.200", "172.16.254.254"));
+        assert_eq!(first.options.len(), 2);
+        assert_eq!(first.padding, vec![0xaa, 0xbb, 0xcc]);
+        let mut plain = HEADER.to_vec();
+        plain.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        let second = record_of(&plain);
+        assert_eq!((second.src_ip.as_str(), second.dst_ip.as_str()), ("10.0.0.1", "10.0.0.2"));
+        assert!(second.options.is_empty() && second.padding.is_empty());
+        assert_eq!((second.ihl, second.length, second.payload_size), (5, 28, 8));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! IPv6 (RFC 8200) fixed header; extension headers without records of
 //! their own (routing, destination options) are skipped here.
 
-use super::wire::{be16, be32, ipv6_string, u8_at};
+use super::wire::{be16, be32, u8_at, write_ipv6};
 use super::{DecodeError, Emitter, EncodeConfig, ErrorKind, Layers};
 use crate::schema::pb;
+use std::cell::RefCell;
 
 pub const HEADER_LEN: usize = 40;
 pub const NEXT_HOP_BY_HOP: u8 = 0;
@@ -94,33 +95,54 @@ pub fn skip_extension(buf: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
     }
 }
 
+thread_local! {
+    /// The record, reused from packet to packet: its address strings keep
+    /// their buffers (see `ethernet::RECORD`).
+    static RECORD: RefCell<pb::IPv6> = RefCell::default();
+}
+
 pub fn encode(l: &Layers, _cfg: &EncodeConfig, out: &mut Emitter) {
     if !l.has(super::kind::IPV6) {
         return;
     }
-    let mut layers = l.layers().peekable();
-    while let Some(layer) = layers.next() {
-        let super::Layer::Ipv6(p) = layer else { continue };
-        // Its hop-by-hop header, if any, is the next layer.
-        let hop_by_hop = match layers.peek() {
-            Some(super::Layer::Ipv6HopByHop(h)) => Some(super::ipv6_hop_by_hop::record(l.timestamp, h)),
-            _ => None,
-        };
-        out.emit(&pb::IPv6 {
-            timestamp: l.timestamp,
-            version: i32::from(p.version()),
-            traffic_class: i32::from(p.traffic_class()),
-            flow_label: p.flow_label() as i32,
-            length: i32::from(p.payload_len()),
-            next_header: i32::from(p.next_header()),
-            hop_limit: i32::from(p.hop_limit()),
-            src_ip: ipv6_string(p.src()),
-            dst_ip: ipv6_string(p.dst()),
-            payload_entropy: l.entropy.entropy(p.payload()),
-            payload_size: p.declared_payload_len() as i32,
-            hop_by_hop,
-        });
-    }
+    RECORD.with_borrow_mut(|r| {
+        let mut layers = l.layers().peekable();
+        while let Some(layer) = layers.next() {
+            let super::Layer::Ipv6(p) = layer else { continue };
+            // Every field bound, none left from the previous packet.
+            let pb::IPv6 {
+                timestamp,
+                version,
+                traffic_class,
+                flow_label,
+                length,
+                next_header,
+                hop_limit,
+                src_ip,
+                dst_ip,
+                payload_entropy,
+                payload_size,
+                hop_by_hop,
+            } = r;
+            *timestamp = l.timestamp;
+            *version = i32::from(p.version());
+            *traffic_class = i32::from(p.traffic_class());
+            *flow_label = p.flow_label() as i32;
+            *length = i32::from(p.payload_len());
+            *next_header = i32::from(p.next_header());
+            *hop_limit = i32::from(p.hop_limit());
+            write_ipv6(src_ip, p.src());
+            write_ipv6(dst_ip, p.dst());
+            *payload_entropy = l.entropy.entropy(p.payload());
+            *payload_size = p.declared_payload_len() as i32;
+            // Its hop-by-hop header, if any, is the next layer.
+            *hop_by_hop = match layers.peek() {
+                Some(super::Layer::Ipv6HopByHop(h)) => Some(super::ipv6_hop_by_hop::record(l.timestamp, h)),
+                _ => None,
+            };
+            out.emit(r);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -138,7 +160,7 @@ mod tests {
         assert_eq!(p.flow_label(), 0x12345);
         assert_eq!((p.next_header(), p.hop_limit()), (17, 64));
         assert_eq!(p.payload(), &[1, 2, 3, 4]);
-        assert_eq!(ipv6_string(p.src()), "fe80::1");
+        assert_eq!(crate::decode::wire::ipv6_string(p.src()), "fe80::1");
         assert!(Ipv6Packet::new_checked(&pkt[..39]).is_err());
     }
 

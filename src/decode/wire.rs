@@ -115,27 +115,43 @@ pub fn walk_options<'a>(mut opts: &'a [u8], mut each: impl FnMut(u8, u8, &'a [u8
 /// `aa:bb:cc:dd:ee:ff`, lowercase like tshark's `eth.src`.
 pub fn mac_string(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 3);
+    write_mac(&mut s, bytes);
+    s
+}
+
+/// [`mac_string`] into `s` (cleared first), reusing its buffer: records
+/// reused from packet to packet keep their address strings' allocations.
+pub fn write_mac(s: &mut String, bytes: &[u8]) {
+    s.clear();
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             s.push(':');
         }
-        push_hex_byte(&mut s, *b);
+        push_hex_byte(s, *b);
     }
-    s
 }
 
 /// Dotted quad. Written by hand: `Ipv4Addr`'s Display goes through the
 /// formatting machinery and cost more than decoding the whole packet.
 pub fn ipv4_string(b: &[u8]) -> String {
-    let [a, b, c, d] = b else { return hex_string(b) };
     let mut s = String::with_capacity(15);
+    write_ipv4(&mut s, b);
+    s
+}
+
+/// [`ipv4_string`] into `s` (cleared first), reusing its buffer.
+pub fn write_ipv4(s: &mut String, b: &[u8]) {
+    s.clear();
+    let [a, b, c, d] = b else {
+        push_hex(s, b);
+        return;
+    };
     for (i, octet) in [a, b, c, d].into_iter().enumerate() {
         if i > 0 {
             s.push('.');
         }
-        push_decimal(&mut s, *octet);
+        push_decimal(s, *octet);
     }
-    s
 }
 
 fn push_decimal(s: &mut String, v: u8) {
@@ -153,11 +169,23 @@ fn push_decimal(s: &mut String, v: u8) {
 /// on a tie) as `::`. Hand-written for speed like [`ipv4_string`];
 /// IPv4-mapped addresses (rare) go to std for their dotted tail.
 pub fn ipv6_string(b: &[u8]) -> String {
-    let Ok(a) = <[u8; 16]>::try_from(b) else { return hex_string(b) };
+    let mut s = String::with_capacity(39);
+    write_ipv6(&mut s, b);
+    s
+}
+
+/// [`ipv6_string`] into `s` (cleared first), reusing its buffer.
+pub fn write_ipv6(s: &mut String, b: &[u8]) {
+    s.clear();
+    let Ok(a) = <[u8; 16]>::try_from(b) else {
+        push_hex(s, b);
+        return;
+    };
     let addr = std::net::Ipv6Addr::from(a);
     let g = addr.segments();
     if g[..5] == [0; 5] && g[5] == 0xffff {
-        return addr.to_string();
+        let _ = write!(s, "{addr}");
+        return;
     }
     let (mut best, mut best_len, mut run, mut run_len) = (8, 0, 0, 0);
     for (i, &seg) in g.iter().enumerate() {
@@ -177,7 +205,6 @@ pub fn ipv6_string(b: &[u8]) -> String {
     if best_len < 2 {
         best = 8;
     }
-    let mut s = String::with_capacity(39);
     let mut i = 0;
     while i < 8 {
         if i == best {
@@ -188,10 +215,9 @@ pub fn ipv6_string(b: &[u8]) -> String {
         if i > 0 && i != best + best_len {
             s.push(':');
         }
-        push_hex_u16(&mut s, g[i]);
+        push_hex_u16(s, g[i]);
         i += 1;
     }
-    s
 }
 
 fn push_hex_u16(s: &mut String, v: u16) {
@@ -208,10 +234,15 @@ fn push_hex_u16(s: &mut String, v: u16) {
 
 pub fn hex_string(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        push_hex_byte(&mut s, *b);
-    }
+    push_hex(&mut s, bytes);
     s
+}
+
+/// Appends `bytes` as lowercase hex digits.
+pub fn push_hex(s: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        push_hex_byte(s, *b);
+    }
 }
 
 /// Decimal digits of `v`, appended without the formatting machinery.
