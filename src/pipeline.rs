@@ -474,7 +474,8 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
         for (index, (meta, data)) in batch.iter().enumerate() {
             marks.clear();
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                let layers = Layers::decode(meta.link_type, meta.timestamp, data, meta.orig_len as usize);
+                let mut layers = Layers::empty(meta.timestamp, data, meta.orig_len as usize);
+                layers.decode_frame(meta.link_type, data);
                 for &(slot, needs, encode) in &job.encoders {
                     if !layers.has(needs) {
                         continue;

@@ -456,7 +456,17 @@ impl<'a> Layers<'a> {
     /// Decodes `frame` (captured bytes of one packet) of link type `link`;
     /// `wire_len` is the packet's length on the wire (pcap's orig_len).
     pub fn decode(link: u32, timestamp: i64, frame: &'a [u8], wire_len: usize) -> Layers<'a> {
-        let mut l = Layers {
+        let mut l = Layers::empty(timestamp, frame, wire_len);
+        l.decode_frame(link, frame);
+        l
+    }
+
+    /// No layers yet, for [`decode_frame`](Self::decode_frame) to fill in
+    /// place. Why not [`decode`](Self::decode) on the hot path: these are
+    /// nearly 3 KB, and returning them decoded cost a copy per packet (a
+    /// struct literal is built where the caller keeps it).
+    pub fn empty(timestamp: i64, frame: &'a [u8], wire_len: usize) -> Layers<'a> {
+        Layers {
             timestamp,
             uncaptured: wire_len.saturating_sub(frame.len()),
             stack: [None; MAX_LAYERS],
@@ -469,9 +479,12 @@ impl<'a> Layers<'a> {
             entropy: wire::EntropyMemo::new(frame),
             names: [""; MAX_LAYERS],
             depth: 0,
-        };
-        l.decode_link(link, frame);
-        l
+        }
+    }
+
+    /// Decodes `frame`, the one given to [`empty`](Self::empty), of link type `link`.
+    pub fn decode_frame(&mut self, link: u32, frame: &'a [u8]) {
+        self.decode_link(link, frame);
     }
 
     /// The decoded layers, outermost first.
