@@ -1176,20 +1176,31 @@ impl<'b> Emitter<'b> {
     }
 
     pub fn emit(&mut self, record: &impl prost::Message) {
-        use prost::encoding::{encode_key, encode_varint, encoded_len_varint, key_len, WireType};
+        use prost::encoding::{encode_key, encode_varint, WireType};
+        // The length prefix is written after the record: computing it first
+        // (`encoded_len`) walked every field a second time. One byte is kept
+        // for it, enough for records under 128 bytes (Ethernet, IPv4, TCP,
+        // UDP: most of them); a longer record moves over to make room.
+        let start = self.buf.len();
+        self.buf.push(0);
+        record.encode_raw(self.buf);
         // FrameNumber goes after the encoder's fields: protobuf readers take
         // fields in any order, and appending needs no change to any encoder.
-        let frame_len = if self.frame == 0 { 0 } else { key_len(FRAME_NUMBER_FIELD) + encoded_len_varint(self.frame) };
-        let len = record.encoded_len() + frame_len;
-        self.buf.reserve(len + encoded_len_varint(len as u64));
-        encode_varint(len as u64, self.buf);
-        // `encode` would compute `encoded_len` a second time (to check the
-        // room, which a Vec always has): `encode_raw` is what it then calls,
-        // as prost's own `encode_to_vec` does.
-        record.encode_raw(self.buf);
         if self.frame != 0 {
             encode_key(FRAME_NUMBER_FIELD, WireType::Varint, self.buf);
             encode_varint(self.frame, self.buf);
+        }
+        let len = self.buf.len() - start - 1;
+        if len < 0x80 {
+            if let Some(prefix) = self.buf.get_mut(start) {
+                *prefix = len as u8;
+            }
+        } else {
+            let mut prefix = [0u8; 10];
+            let mut room = &mut prefix[..];
+            encode_varint(len as u64, &mut room);
+            let used = 10 - room.len();
+            self.buf.splice(start..=start, prefix.into_iter().take(used));
         }
         *self.count += 1;
     }
