@@ -1210,6 +1210,26 @@ impl<'b> Emitter<'b> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn emitted_records_of_every_length_read_back_with_their_frame_numbers() {
+        use prost::Message;
+        let (mut buf, mut count) = (Vec::new(), 0);
+        // Prefixes of one, two and three bytes.
+        let sizes = [0usize, 100, 126, 127, 200, 16_383, 20_000];
+        for (i, &n) in sizes.iter().enumerate() {
+            let record =
+                crate::schema::pb::Tcp { src_port: 1 + i as i32, payload: vec![0xab; n], ..Default::default() };
+            Emitter::for_frame(&mut buf, &mut count, 1000 + i as u64).emit(&record);
+        }
+        assert_eq!(count, sizes.len() as u64);
+        let mut rest = buf.as_slice();
+        for (i, &n) in sizes.iter().enumerate() {
+            let r = crate::schema::pb::Tcp::decode_length_delimited(&mut rest).expect("a record");
+            assert_eq!((r.src_port, r.payload.len(), r.frame_number), (1 + i as i32, n, 1000 + i as u64));
+        }
+        assert!(rest.is_empty());
+    }
+
     /// Ethernet + IPv4 (total length `total`) + a 32-byte TCP header, no payload bytes.
     fn tcp_frame(total: u16) -> Vec<u8> {
         let mut f = vec![0u8; 12];
