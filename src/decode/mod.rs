@@ -1210,6 +1210,18 @@ impl<'b> Emitter<'b> {
 mod tests {
     use super::*;
 
+    /// A TCP record as read back: the fields the test sets, and FrameNumber
+    /// (which the generated structs leave to the emitter).
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct FramedTcp {
+        #[prost(int32, tag = "2")]
+        src_port: i32,
+        #[prost(bytes = "vec", tag = "23")]
+        payload: Vec<u8>,
+        #[prost(uint64, tag = "100")]
+        frame_number: u64,
+    }
+
     #[test]
     fn emitted_records_of_every_length_read_back_with_their_frame_numbers() {
         use prost::Message;
@@ -1224,7 +1236,7 @@ mod tests {
         assert_eq!(count, sizes.len() as u64);
         let mut rest = buf.as_slice();
         for (i, &n) in sizes.iter().enumerate() {
-            let r = crate::schema::pb::Tcp::decode_length_delimited(&mut rest).expect("a record");
+            let r = FramedTcp::decode_length_delimited(&mut rest).expect("a record");
             assert_eq!((r.src_port, r.payload.len(), r.frame_number), (1 + i as i32, n, 1000 + i as u64));
         }
         assert!(rest.is_empty());
