@@ -76,8 +76,10 @@ struct Members {
     /// Compress once `pending` holds this much (0: every batch).
     member_size: usize,
     compression: Compression,
-    /// Compresses here when there is no pool.
-    codec: MemberCodec,
+    /// Compresses here when there is no pool; made at the first member
+    /// (a deflate state is about 300 KB to allocate and clear, and a
+    /// capture opens a file per record type).
+    codec: Option<MemberCodec>,
     /// A finished member, between the codec and the file.
     scratch: Vec<u8>,
     pool: Option<Arc<MemberPool>>,
@@ -105,18 +107,18 @@ struct Written {
 
 impl Members {
     /// Members of `compression` (gzip or zstd).
-    fn new(compression: Compression, member_size: usize, pool: Option<Arc<MemberPool>>) -> io::Result<Self> {
-        Ok(Members {
+    fn new(compression: Compression, member_size: usize, pool: Option<Arc<MemberPool>>) -> Self {
+        Members {
             pending: Vec::new(),
             pending_records: 0,
             member_size,
             compression,
-            codec: MemberCodec::new(compression)?,
+            codec: None,
             scratch: Vec::new(),
             pool,
             in_flight: VecDeque::new(),
             spares: Vec::new(),
-        })
+        }
     }
 
     /// Adds a batch of `count` records; returns what was written, if a
@@ -152,7 +154,11 @@ impl Members {
             return self.collect(out, false);
         }
         self.scratch.clear();
-        let member = self.codec.member(&self.pending, &mut self.scratch);
+        let codec = match &mut self.codec {
+            Some(codec) => codec,
+            None => self.codec.insert(MemberCodec::new(self.compression)?),
+        };
+        let member = codec.member(&self.pending, &mut self.scratch);
         self.pending.clear();
         member?;
         out.write_all(&self.scratch)?;
@@ -259,7 +265,7 @@ impl RecordWriter {
             Compression::None => Sink::Plain(out),
             Compression::Gzip | Compression::Zstd => {
                 let pool = if buffered { pool } else { None };
-                Sink::Members(Members::new(compression, member_size, pool)?, out)
+                Sink::Members(Members::new(compression, member_size, pool), out)
             }
         };
         let mut w = RecordWriter::with_sink(sink, path);
@@ -303,7 +309,7 @@ impl RecordWriter {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
         let len = file.metadata()?.len();
         let out = BufWriter::with_capacity(1 << 16, CountingFile { file, accepted: len });
-        let sink = Sink::Members(Members::new(Compression::Gzip, 0, None)?, out);
+        let sink = Sink::Members(Members::new(Compression::Gzip, 0, None), out);
         let mut w = RecordWriter::with_sink(sink, path.to_owned());
         w.handed = len;
         w.commits = std::collections::VecDeque::from([(len, u64::from(len > 0))]);
