@@ -44,8 +44,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// Packets per batch.
-pub const BATCH_PACKETS: usize = 256;
+/// Packets per batch. Every stage hands batches on through a channel and
+/// wakes a thread for each: 1,024 packets per batch took 5-9 % less time
+/// than 256 on the benchmark (two cores, eight threads), and 2,048 no less
+/// than 1,024.
+pub const BATCH_PACKETS: usize = 1024;
 /// A batch is also cut when its packet bytes pass this size.
 const BATCH_BYTES: usize = 1 << 20;
 /// Longest wait of the writer thread before it lets the sink act on time.
@@ -416,7 +419,8 @@ fn read_batches(
             interrupted = true;
             break;
         }
-        let mut batch = PacketBatch::with_capacity(BATCH_PACKETS, 256 << 10);
+        // Room for the usual batch: growing by doubling copied it each time.
+        let mut batch = PacketBatch::with_capacity(BATCH_PACKETS, BATCH_BYTES);
         batch.seq = seq;
         batch.first_packet = packets;
         let more = match reader.fill(&mut batch, BATCH_PACKETS, BATCH_BYTES) {
