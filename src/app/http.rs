@@ -1151,6 +1151,12 @@ const MAX_START_TRIES: usize = 4;
 fn find_start_inside(side: Side, line: &[u8]) -> Option<usize> {
     let is_candidate = |at: usize| {
         let tail = line.get(at..).unwrap_or_default();
+        // Every method and "HTTP/1." starts with an uppercase letter: a body
+        // of unknown length is scanned here byte by byte, and comparing each
+        // position with all 43 methods was most of the time it took.
+        if !tail.first().is_some_and(u8::is_ascii_uppercase) {
+            return false;
+        }
         match side {
             Side::Server => tail.starts_with(RESPONSE_START),
             Side::Client => METHODS.iter().any(|m| tail.strip_prefix(*m).is_some_and(|t| t.first() == Some(&b' '))),
@@ -1468,6 +1474,16 @@ mod tests {
     use prost::Message;
 
     const SELECTED: &[&str] = &["HTTP"];
+
+    #[test]
+    fn every_start_line_begins_with_an_uppercase_letter() {
+        // find_start_inside skips other bytes before comparing.
+        assert!(METHODS.iter().chain([&RESPONSE_START]).all(|m| m.first().is_some_and(u8::is_ascii_uppercase)));
+        let line = b"\x00\x01body bytes of unknown length GET /next HTTP/1.1\r\n";
+        assert_eq!(find_start_inside(Side::Client, line), Some(31));
+        assert_eq!(find_start_inside(Side::Server, b"xyzHTTP/1.1 200 OK\r\n"), Some(3));
+        assert_eq!(find_start_inside(Side::Client, b"get / HTTP/1.1\r\n"), None);
+    }
 
     #[test]
     fn a_reset_record_is_empty_and_keeps_its_header_entries() {
