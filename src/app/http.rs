@@ -1076,62 +1076,15 @@ thread_local! {
 const SPARE_HEADERS: usize = 64;
 
 /// Empties `record` for the next transaction, keeping its buffers; its
-/// header entries go to `spare`. Binds every field, so a field added to
-/// the schema cannot carry a value over from the previous record.
+/// header entries go to `spare`. prost's `clear` resets every field of the
+/// schema (strings and lists in place), so no field can carry a value over.
 fn reset(record: &mut pb::Http, spare: &mut Vec<pb::HttpHeader>) {
-    let pb::Http {
-        timestamp,
-        proto,
-        method,
-        host,
-        user_agent,
-        referer,
-        req_cookies,
-        req_content_length,
-        url,
-        res_content_length,
-        content_type,
-        status_code,
-        src_ip,
-        dst_ip,
-        src_port,
-        dst_port,
-        response_timestamp,
-        server_name,
-        request_header,
-        response_header,
-        status_text,
-        res_proto,
-        req_body_length,
-        res_body_length,
-        req_content_type,
-        interim_status_codes,
-        request_missing,
-        response_missing,
-        incomplete,
-        frame_number_first,
-        frame_number_last,
-    } = record;
-    for text in [proto, method, host, user_agent, referer, url, content_type, src_ip, dst_ip, server_name, status_text]
-    {
-        text.clear();
-    }
-    res_proto.clear();
-    req_content_type.clear();
-    for number in [timestamp, req_content_length, res_content_length, response_timestamp, req_body_length] {
-        *number = 0;
-    }
-    *res_body_length = 0;
-    (*status_code, *src_port, *dst_port) = (0, 0, 0);
-    (*request_missing, *response_missing, *incomplete) = (false, false, false);
-    (*frame_number_first, *frame_number_last) = (0, 0);
-    req_cookies.clear();
-    interim_status_codes.clear();
-    for headers in [request_header, response_header] {
+    use prost::Message;
+    for headers in [&mut record.request_header, &mut record.response_header] {
         let room = SPARE_HEADERS.saturating_sub(spare.len());
         spare.extend(headers.drain(..).take(room));
-        headers.clear();
     }
+    record.clear();
 }
 
 /// What the first line of a head turned out to be.
