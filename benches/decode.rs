@@ -5,8 +5,8 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
+use netcap::decode::{Emitter, EncodeConfig, Layers};
 use netcap::registry::ENCODERS;
-use netcap::decode::{EncodeConfig, Emitter, Layers};
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -46,6 +46,21 @@ fn bench(c: &mut Criterion) {
                 }
             }
             black_box(&bufs);
+        })
+    });
+    group.finish();
+
+    // Payload entropy (Ethernet, IP and TCP records) on the same packets:
+    // one histogram per frame, as the encoders build it.
+    let bytes: u64 = batch.iter().map(|(_, data)| data.len() as u64).sum();
+    let mut group = c.benchmark_group("entropy");
+    group.throughput(Throughput::Bytes(bytes));
+    group.sample_size(20);
+    group.bench_function("frames", |b| {
+        b.iter(|| {
+            for (_, data) in batch.iter() {
+                black_box(netcap::decode::wire::entropy(data));
+            }
         })
     });
     group.finish();
