@@ -208,7 +208,7 @@ impl<'a> AppEmitter<'a> {
     /// Writes `record` as a record of type `name` if that type is selected.
     pub fn emit(&mut self, name: &str, record: &impl prost::Message) {
         if let Some(i) = self.selected.iter().position(|s| *s == name) {
-            self.out.push(AppOutput::Record(i, record.encode_length_delimited_to_vec()));
+            self.out.push(AppOutput::Record(i, length_delimited(record)));
         }
     }
 
@@ -227,6 +227,33 @@ impl<'a> AppEmitter<'a> {
     }
 }
 
+/// `record` with its length prefix, in a vector of exactly that size.
+/// prost's `encode_length_delimited_to_vec` walks the message twice (its
+/// length, then its bytes): an HTTP record with its header lists cost
+/// about as much to measure as to encode. One walk into a reused buffer
+/// and a copy is cheaper.
+fn length_delimited(record: &impl prost::Message) -> Vec<u8> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|scratch| {
+        let mut body = scratch.borrow_mut();
+        body.clear();
+        record.encode_raw(&mut *body);
+        let mut out = Vec::with_capacity(body.len() + prost::length_delimiter_len(body.len()));
+        prost::encoding::encode_varint(body.len() as u64, &mut out);
+        out.extend_from_slice(&body);
+        // A rare huge record (a certificate chain) gives its memory back.
+        if body.capacity() > SCRATCH_KEEP {
+            *body = Vec::new();
+        }
+        out
+    })
+}
+
+/// Capacity of the encoding buffer kept between records.
+const SCRATCH_KEEP: usize = 1 << 20;
+
 /// "192.0.2.1:80" or "[2001:db8::1]:80".
 fn endpoint(version: u8, ip: &[u8; 16], port: u16) -> String {
     let ip = crate::flows::ip_string(version, ip);
@@ -234,5 +261,36 @@ fn endpoint(version: u8, ip: &[u8; 16], port: u16) -> String {
         format!("[{ip}]:{port}")
     } else {
         format!("{ip}:{port}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::pb;
+    use prost::Message;
+
+    #[test]
+    fn records_are_framed_as_prost_frames_them() {
+        let header = |n: &str, v: &str| pb::HttpHeader { name: n.into(), value: v.into() };
+        let http = pb::Http {
+            timestamp: 1_700_000_000_123_456_789,
+            method: "GET".into(),
+            url: "/a,\"b\"\n".into(),
+            status_code: 200,
+            request_header: (0..40).map(|i| header(&format!("X-{i}"), &"v".repeat(i))).collect(),
+            response_header: vec![header("Server", "nginx")],
+            interim_status_codes: vec![100, 103],
+            ..pb::Http::default()
+        };
+        // Empty, one-byte-prefix and two-byte-prefix records, then a small
+        // one after a large one (the reused buffer keeps nothing).
+        let small = pb::Http { status_code: 404, ..pb::Http::default() };
+        for record in [pb::Http::default(), small.clone(), http, small] {
+            assert_eq!(length_delimited(&record), record.encode_length_delimited_to_vec());
+        }
+        let big = pb::Http { url: "u".repeat(SCRATCH_KEEP + 1), ..pb::Http::default() };
+        assert_eq!(length_delimited(&big), big.encode_length_delimited_to_vec());
+        assert_eq!(length_delimited(&pb::Http::default()), vec![0]);
     }
 }
