@@ -8,6 +8,7 @@ use crate::schema::pb;
 use crossbeam_channel::{Receiver, TryRecvError};
 use flate2::write::GzEncoder;
 use prost::Message;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -69,8 +70,13 @@ impl Write for CountingFile {
 /// pool's threads and written here in order as they come back: at most
 /// [`MEMBERS_IN_FLIGHT`] per file are out at a time.
 struct Members {
-    /// Whole batches not yet compressed.
-    pending: Vec<u8>,
+    /// Whole batches not yet compressed, in order: the workers' record
+    /// buffers as they were handed over, or copies of borrowed bytes.
+    pending: Vec<Vec<u8>>,
+    /// Bytes in `pending`.
+    pending_len: usize,
+    /// The last chunk of `pending` was copied here (more copies may join it).
+    tail_is_copy: bool,
     /// Records in `pending`.
     pending_records: u64,
     /// Compress once `pending` holds this much (0: every batch).
@@ -85,10 +91,6 @@ struct Members {
     pool: Option<Arc<MemberPool>>,
     /// Members handed to the pool, oldest first, with their record counts.
     in_flight: VecDeque<(Receiver<MemberResult>, u64)>,
-    /// Uncompressed buffers back from the pool, for the next members: a
-    /// new one would grow to [`MEMBER_SIZE`] by doubling, copying itself
-    /// each time (half a percent of the benchmark's instructions).
-    spares: Vec<Vec<u8>>,
 }
 
 /// Uncompressed bytes per gzip member of buffered output (see [`Members`]).
@@ -110,6 +112,8 @@ impl Members {
     fn new(compression: Compression, member_size: usize, pool: Option<Arc<MemberPool>>) -> Self {
         Members {
             pending: Vec::new(),
+            pending_len: 0,
+            tail_is_copy: false,
             pending_records: 0,
             member_size,
             compression,
@@ -117,16 +121,33 @@ impl Members {
             scratch: Vec::new(),
             pool,
             in_flight: VecDeque::new(),
-            spares: Vec::new(),
         }
     }
 
     /// Adds a batch of `count` records; returns what was written, if a
     /// member was.
-    fn add(&mut self, bytes: &[u8], count: u64, out: &mut impl Write) -> io::Result<Option<Written>> {
-        self.pending.extend_from_slice(bytes);
+    fn add(&mut self, bytes: Cow<[u8]>, count: u64, out: &mut impl Write) -> io::Result<Option<Written>> {
+        self.pending_len += bytes.len();
+        match bytes {
+            // Borrowed bytes (flow and application records, a record at a
+            // time) are gathered in one chunk: deflate takes a call per
+            // chunk, and a block per call.
+            Cow::Borrowed(b) => match self.pending.last_mut() {
+                Some(tail) if self.tail_is_copy => tail.extend_from_slice(b),
+                _ if b.is_empty() => {}
+                _ => {
+                    self.pending.push(b.to_vec());
+                    self.tail_is_copy = true;
+                }
+            },
+            Cow::Owned(v) if v.is_empty() => {}
+            Cow::Owned(v) => {
+                self.pending.push(v);
+                self.tail_is_copy = false;
+            }
+        }
         self.pending_records += count;
-        if self.pending.len() < self.member_size {
+        if self.pending_len < self.member_size {
             return self.collect(out, false);
         }
         self.end_member(out)
@@ -142,14 +163,13 @@ impl Members {
 
     /// Compresses what is pending into a member: here, or on the pool.
     fn end_member(&mut self, out: &mut impl Write) -> io::Result<Option<Written>> {
-        if self.pending.is_empty() {
+        if self.pending_len == 0 {
             return self.collect(out, false);
         }
         let records = std::mem::take(&mut self.pending_records);
+        self.pending_len = 0;
         if let Some(pool) = &self.pool {
-            // Room for a member and the batch that ends the next one.
-            let next = self.spares.pop().unwrap_or_else(|| Vec::with_capacity(self.member_size + self.member_size / 4));
-            let raw = std::mem::replace(&mut self.pending, next);
+            let raw = std::mem::take(&mut self.pending);
             self.in_flight.push_back((pool.submit(self.compression, raw)?, records));
             return self.collect(out, false);
         }
@@ -181,12 +201,8 @@ impl Members {
                 }
             };
             let records = self.in_flight.pop_front().map_or(0, |(_, r)| r);
-            let (member, mut raw) = answer??;
+            let member = answer??;
             out.write_all(&member)?;
-            raw.clear();
-            if self.spares.len() <= MEMBERS_IN_FLIGHT {
-                self.spares.push(raw);
-            }
             written = sum(written, Some(Written { bytes: member.len() as u64, records }));
         }
         Ok(written)
@@ -350,15 +366,26 @@ impl RecordWriter {
     /// bytes, as one batch: after a later failure the file keeps them
     /// whole or not at all. After a failure nothing more is written.
     pub fn write_records(&mut self, bytes: &[u8], count: u64) -> io::Result<()> {
+        self.write_batch(Cow::Borrowed(bytes), count)
+    }
+
+    /// [`write_records`](Self::write_records) of a buffer the writer may
+    /// keep: compressed output holds it until its member is compressed,
+    /// with no copy.
+    pub fn write_records_owned(&mut self, bytes: Vec<u8>, count: u64) -> io::Result<()> {
+        self.write_batch(Cow::Owned(bytes), count)
+    }
+
+    fn write_batch(&mut self, bytes: Cow<[u8]>, count: u64) -> io::Result<()> {
         if let Some(e) = &self.failed {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
         // The bytes handed to the file, if this batch ends a valid stream there.
         let whole = Written { bytes: bytes.len() as u64, records: count };
         let written = match &mut self.sink {
-            Sink::Gzip(w) => w.write_all(bytes).map(|()| Some(whole)),
+            Sink::Gzip(w) => w.write_all(&bytes).map(|()| Some(whole)),
             Sink::Members(m, w) => m.add(bytes, count, w),
-            Sink::Plain(w) => w.write_all(bytes).map(|()| Some(whole)),
+            Sink::Plain(w) => w.write_all(&bytes).map(|()| Some(whole)),
         };
         match written {
             Ok(member) => {

@@ -710,6 +710,16 @@ impl Sink {
         self.records.write(ENCODERS[e].name, self.timestamp_digits, bytes, count)
     }
 
+    /// [`write_slot`](Self::write_slot) of a worker's buffer, which the
+    /// record sink keeps instead of copying.
+    fn write_slot_owned(&mut self, slot: usize, bytes: Vec<u8>, count: u64) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let Some(&e) = self.encoders.get(slot) else { return Ok(()) };
+        self.records.write_owned(ENCODERS[e].name, self.timestamp_digits, bytes, count)
+    }
+
     /// Writes what the flow tables emitted since the last call.
     fn write_flow_records(&mut self) -> Result<()> {
         for i in 0..self.trackers.len() {
@@ -728,8 +738,9 @@ impl Sink {
         self.timestamp_digits = batch.timestamp_digits;
         self.summary.packets += batch.len() as u64;
         self.summary.bytes += batch.iter().map(|(m, _)| u64::from(m.orig_len)).sum::<u64>();
-        for (slot, bytes) in result.records.iter().enumerate() {
-            self.write_slot(slot, bytes, result.counts[slot])?;
+        for (slot, bytes) in std::mem::take(&mut result.records).into_iter().enumerate() {
+            let count = result.counts.get(slot).copied().unwrap_or(0);
+            self.write_slot_owned(slot, bytes, count)?;
         }
         for problem in &result.problems {
             let (packet, is_error) = match problem {

@@ -38,6 +38,18 @@ pub trait RecordSink: Send {
     /// `timestamp_digits` (6 or 9) describes the capture's resolution.
     fn write(&mut self, type_name: &'static str, timestamp_digits: u32, records: &[u8], count: u64) -> Result<()>;
 
+    /// [`write`](Self::write) of a buffer the sink may keep (a worker's
+    /// records of one type, which the writer no longer needs).
+    fn write_owned(
+        &mut self,
+        type_name: &'static str,
+        timestamp_digits: u32,
+        records: Vec<u8>,
+        count: u64,
+    ) -> Result<()> {
+        self.write(type_name, timestamp_digits, &records, count)
+    }
+
     /// Called at least every second while the pipeline runs, also when no
     /// packets arrive, for time-based flushing.
     fn tick(&mut self) -> Result<()> {
@@ -84,10 +96,10 @@ impl FileSink {
         self.failure.get_or_insert((path, e));
         error
     }
-}
 
-impl RecordSink for FileSink {
-    fn write(&mut self, type_name: &'static str, timestamp_digits: u32, records: &[u8], count: u64) -> Result<()> {
+    /// The writer of `type_name`, whose file is created (with its header)
+    /// on the type's first records.
+    fn writer(&mut self, type_name: &'static str, timestamp_digits: u32) -> Result<&mut RecordWriter> {
         if self.failure.is_some() {
             anyhow::bail!("not written: an earlier write to {} failed", self.dir.display());
         }
@@ -111,12 +123,36 @@ impl RecordSink for FileSink {
                 self.writers.len() - 1
             }
         };
-        let (_, w) = &mut self.writers[index];
-        if let Err(e) = w.write_records(records, count) {
-            let path = w.path().to_owned();
-            return Err(self.fail(path, e));
+        match self.writers.get_mut(index) {
+            Some((_, w)) => Ok(w),
+            None => anyhow::bail!("no writer for {type_name}"),
         }
-        Ok(())
+    }
+
+    /// Records the failure of `result` (a write to `type_name`'s file).
+    fn checked(&mut self, type_name: &'static str, result: std::io::Result<()>) -> Result<()> {
+        let Err(e) = result else { return Ok(()) };
+        let path = self.writers.iter().find(|(n, _)| *n == type_name).map(|(_, w)| w.path().to_owned());
+        let path = path.unwrap_or_else(|| self.dir.join(crate::container::file_name(type_name, self.compression)));
+        Err(self.fail(path, e))
+    }
+}
+
+impl RecordSink for FileSink {
+    fn write(&mut self, type_name: &'static str, timestamp_digits: u32, records: &[u8], count: u64) -> Result<()> {
+        let result = self.writer(type_name, timestamp_digits)?.write_records(records, count);
+        self.checked(type_name, result)
+    }
+
+    fn write_owned(
+        &mut self,
+        type_name: &'static str,
+        timestamp_digits: u32,
+        records: Vec<u8>,
+        count: u64,
+    ) -> Result<()> {
+        let result = self.writer(type_name, timestamp_digits)?.write_records_owned(records, count);
+        self.checked(type_name, result)
     }
 
     fn finish(self: Box<Self>) -> (Vec<(&'static str, u64)>, Result<()>) {
