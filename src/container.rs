@@ -130,8 +130,8 @@ impl Members {
         self.pending_len += bytes.len();
         match bytes {
             // Borrowed bytes (flow and application records, a record at a
-            // time) are gathered in one chunk: deflate takes a call per
-            // chunk, and a block per call.
+            // time) are gathered in one chunk: the codec makes a deflate
+            // call per chunk, and tiny ones would cost a call per record.
             Cow::Borrowed(b) => match self.pending.last_mut() {
                 Some(tail) if self.tail_is_copy => tail.extend_from_slice(b),
                 _ if b.is_empty() => {}
