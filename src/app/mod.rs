@@ -17,6 +17,7 @@ pub mod http;
 pub mod ja4;
 pub mod ssh;
 pub mod tls;
+pub mod x509;
 
 /// Which end of the connection sent the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,8 +33,6 @@ use super::ja4::{is_grease, ClientHelloView, Transport};
 use super::{AppConfig, AppEmitter, AppProtocol, CloseReason, ConnInfo, Detect, Side, StreamDecoder};
 use crate::schema::pb;
 use md5::{Digest, Md5};
-use sha1::Sha1;
-use sha2::Sha256;
 use tls_parser::TlsExtension;
 
 pub static PROTOCOL: AppProtocol = AppProtocol { name: "TLS", records: &["TLS", "TLSServerHello"], detect, new };
@@ -547,56 +545,6 @@ fn u16_list(bytes: &[u8]) -> Vec<u16> {
         .collect()
 }
 
-/// The record of one certificate, and why it did not parse as X.509 if it
-/// did not (then only its fingerprints are set, and `Unparsed`).
-pub fn certificate_record(der: &[u8]) -> (pb::TlsCertificate, Option<String>) {
-    let mut record = pb::TlsCertificate {
-        sha1: hex(&Sha1::digest(der)),
-        sha256: hex(&Sha256::digest(der)),
-        ..pb::TlsCertificate::default()
-    };
-    let cert = match x509_parser::parse_x509_certificate(der) {
-        Ok((_, cert)) => cert,
-        Err(e) => {
-            record.unparsed = true;
-            return (record, Some(format!("certificate of {} bytes: {e}", der.len())));
-        }
-    };
-    let registry = x509_parser::objects::oid_registry();
-    let oid_name = |oid: &x509_parser::der_parser::oid::Oid| {
-        x509_parser::objects::oid2sn(oid, registry).map_or_else(|_| oid.to_id_string(), str::to_string)
-    };
-    record.subject = cert.subject().to_string();
-    record.issuer = cert.issuer().to_string();
-    record.serial = hex(cert.raw_serial());
-    let ns = |seconds: i64| seconds.saturating_mul(1_000_000_000);
-    record.not_before = ns(cert.validity().not_before.timestamp());
-    record.not_after = ns(cert.validity().not_after.timestamp());
-    record.signature_algorithm = oid_name(&cert.signature_algorithm.algorithm);
-    record.public_key_algorithm = oid_name(&cert.public_key().algorithm.algorithm);
-    if let Ok(Some(san)) = cert.subject_alternative_name() {
-        for name in &san.value.general_names {
-            match name {
-                x509_parser::extensions::GeneralName::DNSName(dns) => record.dns_names.push(dns.to_string()),
-                x509_parser::extensions::GeneralName::IPAddress(ip) => record.ip_addresses.push(ip_text(ip)),
-                _ => {}
-            }
-        }
-    }
-    (record, None)
-}
-
-/// A SAN iPAddress: 4 or 16 bytes as an address, anything else as hex.
-fn ip_text(bytes: &[u8]) -> String {
-    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
-        std::net::Ipv4Addr::from(v4).to_string()
-    } else if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
-        std::net::Ipv6Addr::from(v6).to_string()
-    } else {
-        hex(bytes)
-    }
-}
-
 /// Where one side's stream is in the TLS record framing.
 #[derive(Debug, Default)]
 struct Reader {
@@ -906,7 +854,7 @@ impl TlsDecoder {
         };
         let mut certificates = Vec::with_capacity(chain.len());
         for raw in &chain {
-            let (certificate, problem) = certificate_record(raw.data);
+            let (certificate, problem) = super::x509::certificate_record(raw.data);
             certificates.push(certificate);
             if let Some(e) = problem {
                 self.error("malformed certificate", &e, timestamp, out);
@@ -977,6 +925,7 @@ mod tests {
     use super::*;
     use crate::app::AppOutput;
     use prost::Message;
+    use sha2::Sha256;
 
     fn info() -> ConnInfo {
         ConnInfo {
