@@ -25,7 +25,7 @@
 
 use crate::app::{AppOutput, AppProtocol, ConnInfo};
 use crate::capture::dump::PacketDump;
-use crate::capture::{CaptureStats, PacketBatch, PacketSource};
+use crate::capture::{BatchPool, CaptureStats, PacketBatch, PacketSource};
 use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, Layer, Layers, Outcome};
 use crate::defrag::{DefragConfig, DefragStats, Defragmenter};
 use crate::flows::{FlowConfig, Observation, Tracker};
@@ -51,6 +51,11 @@ use std::time::{Duration, Instant};
 pub const BATCH_PACKETS: usize = 1024;
 /// A batch is also cut when its packet bytes pass this size.
 const BATCH_BYTES: usize = 1 << 20;
+
+/// Dropped batches whose buffers wait for the reader (see [`BatchPool`]):
+/// about as many as are in flight between the reader and the writer's
+/// stream stage on a two-core machine, a few megabytes.
+const POOLED_BATCHES: usize = 8;
 /// Longest wait of the writer thread before it lets the sink act on time.
 const TICK: Duration = Duration::from_millis(250);
 /// Most packet bytes read but not yet written. The channels bound batches
@@ -414,13 +419,14 @@ fn read_batches(
     let mut interrupted = false;
     // Counts sent batches only: the writer expects batch k from worker k % N.
     let mut seq = 0u64;
+    let pool = BatchPool::new(POOLED_BATCHES);
     loop {
         if stop.load(Ordering::Relaxed) {
             interrupted = true;
             break;
         }
         // Room for the usual batch: growing by doubling copied it each time.
-        let mut batch = PacketBatch::with_capacity(BATCH_PACKETS, BATCH_BYTES);
+        let mut batch = pool.take(BATCH_PACKETS, BATCH_BYTES);
         batch.seq = seq;
         batch.first_packet = packets;
         let more = match reader.fill(&mut batch, BATCH_PACKETS, BATCH_BYTES) {

@@ -9,6 +9,7 @@ pub mod file;
 #[cfg(feature = "libpcap")]
 pub mod live;
 
+use crossbeam_channel::{Receiver, Sender};
 use dump::DumpFormat;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -113,6 +114,62 @@ pub struct PacketBatch {
     read: u64,
     data: Vec<u8>,
     packets: Vec<PacketMeta>,
+    /// Where the buffers go when the batch is dropped (see [`BatchPool`]).
+    home: Option<Sender<Buffers>>,
+}
+
+/// A batch's two buffers, emptied.
+type Buffers = (Vec<u8>, Vec<PacketMeta>);
+
+/// Buffers of dropped batches, for the reader's next ones. A batch ends its
+/// life in the writer or in the stream shard that drops the last reference
+/// to it; freshly allocated megabyte buffers were returned to the system
+/// and faulted in again page by page (half of a run's page faults), and
+/// were cold in the cache when the reader filled them.
+///
+/// Bounded: the pool holds at most `capacity` batches' buffers (a batch
+/// dropped when it is full frees its buffers), and buffers that grew past
+/// [`MAX_POOLED_BYTES`] for an outsized packet are not kept.
+pub struct BatchPool {
+    tx: Sender<Buffers>,
+    rx: Receiver<Buffers>,
+}
+
+/// Largest data buffer a pool keeps.
+pub const MAX_POOLED_BYTES: usize = 4 << 20;
+
+impl BatchPool {
+    pub fn new(capacity: usize) -> Self {
+        let (tx, rx) = crossbeam_channel::bounded(capacity);
+        BatchPool { tx, rx }
+    }
+
+    /// An empty batch, with the buffers of a dropped one if there is one,
+    /// that returns its buffers to this pool when dropped.
+    pub fn take(&self, packets: usize, bytes: usize) -> PacketBatch {
+        let mut batch = match self.rx.try_recv() {
+            Ok((data, metas)) => {
+                PacketBatch { seq: 0, timestamp_digits: 6, first_packet: 0, read: 0, data, packets: metas, home: None }
+            }
+            Err(_) => PacketBatch::with_capacity(packets, bytes),
+        };
+        batch.home = Some(self.tx.clone());
+        batch
+    }
+}
+
+impl Drop for PacketBatch {
+    fn drop(&mut self) {
+        let Some(home) = self.home.take() else { return };
+        if self.data.capacity() > MAX_POOLED_BYTES {
+            return;
+        }
+        let (mut data, mut packets) = (std::mem::take(&mut self.data), std::mem::take(&mut self.packets));
+        data.clear();
+        packets.clear();
+        // A full pool: these buffers are freed here instead.
+        let _ = home.try_send((data, packets));
+    }
 }
 
 impl PacketBatch {
@@ -124,6 +181,7 @@ impl PacketBatch {
             read: 0,
             data: Vec::with_capacity(bytes),
             packets: Vec::with_capacity(packets),
+            home: None,
         }
     }
 
@@ -190,6 +248,7 @@ impl PacketBatch {
         kept.timestamp_digits = self.timestamp_digits;
         kept.first_packet = self.first_packet;
         kept.read = self.read;
+        kept.home = self.home.take();
         for (m, data) in self.iter() {
             if keep(m, data) {
                 kept.push_frame(*m, data);
@@ -229,5 +288,62 @@ impl PacketSource for ForcedLinkType {
     }
     fn progress(&self) -> Option<InputProgress> {
         self.inner.progress()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(pool: &BatchPool, packets: usize) -> PacketBatch {
+        let mut b = pool.take(4, 64);
+        for i in 0..packets {
+            b.push(i as i64, 1, 0, 3, &[1, 2, 3]);
+        }
+        b
+    }
+
+    #[test]
+    fn a_dropped_batch_gives_its_buffers_to_the_next_one_empty() {
+        let pool = BatchPool::new(2);
+        let first = filled(&pool, 3);
+        let (ptr, capacity) = (first.data.as_ptr(), first.data.capacity());
+        drop(first);
+        let next = pool.take(4, 64);
+        assert_eq!((next.data.as_ptr(), next.data.capacity()), (ptr, capacity), "the same buffer");
+        assert!(next.is_empty() && next.byte_len() == 0 && next.read_count() == 0);
+        assert_eq!((next.seq, next.first_packet, next.timestamp_digits), (0, 0, 6));
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_its_capacity_and_no_outsized_buffers() {
+        let pool = BatchPool::new(1);
+        let (a, b) = (filled(&pool, 1), filled(&pool, 1));
+        drop(a);
+        drop(b); // the pool is full: freed
+        assert!(pool.rx.try_recv().is_ok());
+        assert!(pool.rx.try_recv().is_err());
+        let mut big = pool.take(1, 64);
+        big.push(0, 1, 0, 1, &vec![0; MAX_POOLED_BYTES + 1]);
+        drop(big);
+        assert!(pool.rx.try_recv().is_err(), "an outsized buffer is freed");
+    }
+
+    #[test]
+    fn a_filtered_batch_still_goes_home() {
+        let pool = BatchPool::new(2);
+        let mut b = filled(&pool, 4);
+        b.retain(|m, _| m.timestamp % 2 == 0);
+        assert_eq!((b.len(), b.read_count()), (2, 4));
+        drop(b);
+        assert!(pool.rx.try_recv().is_ok());
+    }
+
+    #[test]
+    fn a_batch_outliving_its_pool_is_freed() {
+        let pool = BatchPool::new(2);
+        let b = filled(&pool, 2);
+        drop(pool);
+        drop(b);
     }
 }
