@@ -690,4 +690,25 @@ mod tests {
             assert_eq!(ipv4_string(&[v, v, 0, 255]), std::net::Ipv4Addr::new(v, v, 0, 255).to_string());
         }
     }
+
+    #[test]
+    fn every_octet_and_byte_formats_as_std_does_into_a_reused_string() {
+        let mut s = String::from("left over from the previous record");
+        for v in 0..=255u8 {
+            let ip = [v, 255 - v, v / 3, v.wrapping_mul(7)];
+            write_ipv4(&mut s, &ip);
+            assert_eq!(s, std::net::Ipv4Addr::from(ip).to_string());
+            let mac = [v, 255 - v, v / 3, v.wrapping_mul(7), 0, 0xff];
+            write_mac(&mut s, &mac);
+            let want: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(s, want.join(":"));
+        }
+        // Other lengths: EUI-64 and truncated addresses.
+        write_mac(&mut s, &[1, 2, 3, 4, 5, 6, 7, 0xab]);
+        assert_eq!(s, "01:02:03:04:05:06:07:ab");
+        write_mac(&mut s, &[]);
+        assert_eq!(s, "");
+        write_ipv4(&mut s, &[1, 2, 3]);
+        assert_eq!(s, "010203");
+    }
 }
