@@ -15,7 +15,7 @@
 //! starts a new connection.
 
 use super::community_id::Tuple;
-use super::table::Model;
+use super::table::{Model, PackedKey};
 use super::{
     i64_of, ip_string, network_name, tcp_flag, transport_name, uid, uid_string, Counters, FlowConfig, Key, Observation,
     PROTO_ICMP, PROTO_ICMPV6, PROTO_UDP,
@@ -182,7 +182,7 @@ impl ConnState {
 
 impl Model for Connection {
     type State = ConnState;
-    type MapKey = [u8; 39];
+    type MapKey = PackedKey<5>;
     const NAME: &'static str = "Connection";
 
     fn key(o: &Observation) -> Option<Key> {
@@ -211,13 +211,13 @@ impl Model for Connection {
         })
     }
 
-    fn map_key(k: &Key) -> [u8; 39] {
+    fn map_key(k: &Key) -> PackedKey<5> {
         // No MAC addresses: bytes 3..15 of the full key.
         let full = k.to_bytes();
         let mut b = [0u8; 39];
         b[..3].copy_from_slice(&full[..3]);
         b[3..].copy_from_slice(&full[15..]);
-        b
+        PackedKey::from_bytes(&b)
     }
 
     fn start(key: &Key, o: &Observation) -> ConnState {

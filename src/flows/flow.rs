@@ -2,7 +2,7 @@
 //! source and destination MAC, IP address, IP protocol and ports.
 
 use super::community_id::Tuple;
-use super::table::Model;
+use super::table::{Model, PackedKey};
 use super::{i64_of, ip_string, network_name, transport_name, uid, uid_string, Counters, Key, Observation};
 use crate::decode::{wire, Emitter};
 use crate::schema::pb;
@@ -33,7 +33,7 @@ pub fn tuple_of(k: &Key) -> Tuple {
 
 impl Model for Flow {
     type State = FlowState;
-    type MapKey = [u8; 51];
+    type MapKey = PackedKey<7>;
     const NAME: &'static str = "Flow";
 
     fn key(o: &Observation) -> Option<Key> {
@@ -53,8 +53,8 @@ impl Model for Flow {
         })
     }
 
-    fn map_key(k: &Key) -> [u8; 51] {
-        k.to_bytes()
+    fn map_key(k: &Key) -> PackedKey<7> {
+        PackedKey::from_bytes(&k.to_bytes())
     }
 
     fn reverse(k: &Key) -> Option<Key> {

@@ -1,7 +1,7 @@
 //! NetworkFlow: IP packets between two addresses, both directions.
 
 use super::bidir::Bidir;
-use super::table::Model;
+use super::table::{Model, PackedKey};
 use super::{i64_of, ip_string, network_name, uid, uid_string, Key, Observation};
 use crate::decode::Emitter;
 use crate::schema::pb;
@@ -10,7 +10,7 @@ pub struct NetworkFlow;
 
 impl Model for NetworkFlow {
     type State = Bidir;
-    type MapKey = [u8; 33];
+    type MapKey = PackedKey<5>;
     const NAME: &'static str = "NetworkFlow";
 
     fn key(o: &Observation) -> Option<Key> {
@@ -21,12 +21,12 @@ impl Model for NetworkFlow {
         Some(Key { ip_version: o.ip_version, a_ip: a, b_ip: b, ..Key::default() })
     }
 
-    fn map_key(k: &Key) -> [u8; 33] {
+    fn map_key(k: &Key) -> PackedKey<5> {
         let mut b = [0u8; 33];
         b[0] = k.ip_version;
         b[1..17].copy_from_slice(&k.a_ip);
         b[17..].copy_from_slice(&k.b_ip);
-        b
+        PackedKey::from_bytes(&b)
     }
 
     fn start(key: &Key, o: &Observation) -> Bidir {

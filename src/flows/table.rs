@@ -23,6 +23,53 @@ use super::{FlowConfig, Key, Observation, Tracker, CLOSE_LINGER};
 use crate::decode::Emitter;
 use std::collections::{HashMap, VecDeque};
 
+/// A map key of byte fields packed into 64-bit words (the last one padded
+/// with zeros). Keys held as byte arrays of 33 to 51 bytes were compared
+/// with a call to `memcmp` on every hit of the per-packet lookups (LLVM
+/// does not inline compares that long, nor of a struct of u128s); words
+/// are compared inline, one xor and one or each.
+#[derive(Clone, Copy, Debug)]
+pub struct PackedKey<const W: usize>([u64; W]);
+
+impl<const W: usize> PackedKey<W> {
+    /// Packs `bytes` (at most 8 * W of them; more are ignored).
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        let mut words = [0u64; W];
+        let mut chunks = bytes.chunks_exact(8);
+        let mut slots = words.iter_mut();
+        // Chunks first: `zip` takes from its first iterator first, and a
+        // word taken for a missing chunk would skip the remainder's word.
+        for (chunk, word) in (&mut chunks).zip(&mut slots) {
+            *word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        }
+        if let Some(word) = slots.next() {
+            let mut last = [0u8; 8];
+            for (to, from) in last.iter_mut().zip(chunks.remainder()) {
+                *to = *from;
+            }
+            *word = u64::from_le_bytes(last);
+        }
+        PackedKey(words)
+    }
+}
+
+impl<const W: usize> PartialEq for PackedKey<W> {
+    fn eq(&self, other: &Self) -> bool {
+        // A fold without early exit: `iter().eq()` or `==` on the arrays
+        // is turned back into a memcmp call.
+        self.0.iter().zip(&other.0).fold(0, |differ, (a, b)| differ | (a ^ b)) == 0
+    }
+}
+
+impl<const W: usize> Eq for PackedKey<W> {}
+
+impl<const W: usize> std::hash::Hash for PackedKey<W> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal keys have equal words, so hashing the words agrees with `eq`.
+        self.0.hash(state);
+    }
+}
+
 /// What a flow record type keys on, counts and writes.
 pub trait Model: Send + 'static {
     type State: Send;
@@ -453,6 +500,26 @@ mod tests {
     use crate::flows::{connection::Connection, flow::Flow, FlowConfig, PROTO_UDP, SECOND};
     use crate::schema::pb;
     use prost::Message;
+
+    #[test]
+    fn packed_keys_are_equal_exactly_when_their_bytes_are() {
+        let base: Vec<u8> = (0..51u8).map(|i| i.wrapping_mul(37)).collect();
+        let key = PackedKey::<7>::from_bytes(&base);
+        assert_eq!(key, PackedKey::<7>::from_bytes(&base.clone()));
+        let mut map = HashMap::<PackedKey<7>, u32, foldhash::fast::RandomState>::default();
+        map.insert(key, 7);
+        for at in 0..base.len() {
+            let mut other = base.clone();
+            other[at] ^= 0x80;
+            let changed = PackedKey::<7>::from_bytes(&other);
+            assert_ne!(key, changed, "byte {at}");
+            assert_eq!(map.get(&changed), None);
+        }
+        assert_eq!(map.get(&PackedKey::from_bytes(&base)), Some(&7));
+        // The padding of the last word is zero, not whatever follows.
+        assert_eq!(PackedKey::<5>::from_bytes(&[1; 33]), PackedKey::<5>::from_bytes(&[1; 33]));
+        assert_ne!(PackedKey::<5>::from_bytes(&[1; 33]), PackedKey::<5>::from_bytes(&[1; 34]));
+    }
 
     fn udp(ts: i64, from_a: bool, app: &'static str) -> Observation {
         let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
