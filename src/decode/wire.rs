@@ -30,6 +30,32 @@ pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
     h
 }
 
+/// [`fnv1a`] of the concatenation of `parts`, over plain slices: the
+/// same value as a chain of iterators gives, at a fraction of the cost.
+pub fn fnv1a_parts(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in *part {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A fixed 64-bit hash of words, the same on every platform and run: one
+/// multiply per word and splitmix64's finalizer, so every input bit
+/// reaches the low bits that `% n` keeps.
+pub fn mix_words(words: impl IntoIterator<Item = u64>) -> u64 {
+    let mut h: u64 = 0x243f_6a88_85a3_08d3;
+    for w in words {
+        h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
 /// Where `part` (a view borrowed from `whole`) starts in `whole`, if it
 /// lies inside it.
 pub fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
@@ -689,6 +715,16 @@ mod tests {
         for v in [0u8, 9, 10, 99, 100, 199, 255] {
             assert_eq!(ipv4_string(&[v, v, 0, 255]), std::net::Ipv4Addr::new(v, v, 0, 255).to_string());
         }
+    }
+
+    #[test]
+    fn fnv1a_over_parts_is_fnv1a_over_their_concatenation() {
+        let (a, b, c) = (&b"Flow"[..], &[0u8, 1, 255, 7][..], &[][..]);
+        let whole: Vec<u8> = [a, b, c].concat();
+        assert_eq!(fnv1a_parts(&[a, b, c]), fnv1a(whole.iter().copied()));
+        // FNV-1a's published test vectors (the empty string and "a").
+        assert_eq!(fnv1a_parts(&[]), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a_parts(&[b"a"]), 0xaf63_dc4c_8601_ec8c);
     }
 
     #[test]
