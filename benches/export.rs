@@ -49,7 +49,7 @@ fn capture() -> PathBuf {
     };
     let source = netcap::capture::file::CaptureReader::open(&pcap).unwrap_or_else(|e| panic!("{e}"));
     let info = netcap::sink::RunInfo { input_source: opts.source_name.clone(), contains_payloads: false };
-    let sink = Box::new(netcap::sink::FileSink::new(dir.clone(), true, true, info));
+    let sink = Box::new(netcap::sink::FileSink::new(dir.clone(), netcap::compress::Compression::Gzip, true, info));
     pipeline::run(Box::new(source), sink, &opts).unwrap_or_else(|e| panic!("capture {}: {e:#}", pcap.display()));
     dir
 }
