@@ -63,7 +63,7 @@ pub fn certificate_record(der: &[u8]) -> (pb::TlsCertificate, Option<String>) {
 /// every byte anyway.
 fn slot_of(der: &[u8]) -> usize {
     let tail = der.get(der.len().saturating_sub(32)..).unwrap_or_default();
-    let h = crate::decode::wire::fnv1a(der.len().to_le_bytes().into_iter().chain(tail.iter().copied()));
+    let h = crate::decode::wire::fnv1a(&[&der.len().to_le_bytes(), tail]);
     (h as usize) & (CACHE_SLOTS - 1)
 }
 

@@ -281,7 +281,7 @@ impl Key {
 /// platform and run, and for every slice of the conversation; cheap, as a
 /// table makes one per new entry.
 pub fn uid(type_name: &str, key: &Key, first: i64) -> u64 {
-    wire::fnv1a_parts(&[type_name.as_bytes(), &key.to_bytes(), &first.to_be_bytes()])
+    wire::fnv1a(&[type_name.as_bytes(), &key.to_bytes(), &first.to_be_bytes()])
 }
 
 pub fn uid_string(uid: u64) -> String {
