@@ -121,8 +121,10 @@ fn hive_layout_has_one_partition_per_type_and_capture() {
     capture(&sample(), &dir.join("a"), &["-comp=false"]);
     capture(&links, &dir.join("b"), &[]);
     let (set, a, b) = (dir.join("set"), dir.join("a"), dir.join("b"));
+    // Switches right before the inputs: `-hive a` is the switch, then an
+    // input, not -hive given the value "a".
     let args =
-        ["export", "-hive", "-quiet", "-out", set.to_str().expect("p"), a.to_str().expect("p"), b.to_str().expect("p")];
+        ["export", "-quiet", "-out", set.to_str().expect("p"), "-hive", a.to_str().expect("p"), b.to_str().expect("p")];
     ok(netcap(&args));
     for (sub, capture_name, suffix) in [("a", "sample.pcap", ".ncap"), ("b", "sample-links.pcapng", ".ncap.gz")] {
         let inputs = files(&dir.join(sub), suffix);
@@ -136,7 +138,7 @@ fn hive_layout_has_one_partition_per_type_and_capture() {
     // Exporting again is refused (exit 2) unless -overwrite.
     assert_eq!(netcap(&args).status.code(), Some(2));
     let mut again = args.to_vec();
-    again.insert(1, "-overwrite");
+    again.insert(5, "-overwrite");
     ok(netcap(&again));
 }
 

@@ -44,17 +44,17 @@ pub struct ExportArgs {
     /// Hive-style layout: DIR/type=<Type>/capture=<name>/part-0.parquet,
     /// the capture named after the file name of the header's InputSource.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+          require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub hive: bool,
 
     /// Replace Parquet files this export would write that already exist.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+          require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub overwrite: bool,
 
     /// No per-table report on stderr.
     #[arg(long, value_name = "BOOL", default_value_t = false, action = ArgAction::Set, num_args = 0..=1,
-          default_missing_value = "true", value_parser = BoolishValueParser::new())]
+          require_equals = true, default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub quiet: bool,
 }
 
