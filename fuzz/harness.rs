@@ -13,6 +13,12 @@ use netcap::capture::file::CaptureReader;
 use netcap::capture::PacketBatch;
 use netcap::container::{RecordReader, MAX_RECORD_SIZE};
 use netcap::decode::{linktype, wire, Emitter, EncodeConfig, Layers, Outcome, MAX_LAYERS};
+use netcap::output::csv::CsvSink;
+use netcap::output::json::JsonSink;
+use netcap::output::record::Values;
+use netcap::output::struc::StrucSink;
+use netcap::output::{Renderer, Sink, Style};
+use netcap::parquet::TableWriter;
 use netcap::registry::ENCODERS;
 use netcap::schema::pb;
 use prost::Message;
@@ -151,11 +157,33 @@ pub fn ncap_reader(data: &[u8]) {
     let Some(desc) = netcap::schema::message(&reader.header().r#type) else {
         panic!("reader accepted unknown record type {:?}", reader.header().r#type);
     };
+    let type_name = reader.header().r#type.clone();
+    // What `netcap read` and `netcap export` do with each record: the JSON,
+    // CSV and struct printers and the Parquet table. They read a record
+    // against the same schema, so they must agree on which records are
+    // malformed: a record that `read -json` prints and `export` refuses
+    // (or the other way round) would leave the two outputs unequal.
+    let mut renderer = Renderer::new(&desc, Style::default());
+    let mut json = JsonSink::new(std::io::sink());
+    let mut csv = CsvSink::new(std::io::sink(), b',');
+    let mut struc = StrucSink::new(std::io::sink());
+    let mut table = TableWriter::new(std::io::sink(), &type_name).expect("a table for every record type");
+    let mut vals = Values::default();
+    let mut appended = 0u64;
     let mut buf = Vec::new();
     while let Ok(true) = reader.next_raw(&mut buf) {
         assert!(buf.len() <= MAX_RECORD_SIZE);
         let _ = prost_reflect::DynamicMessage::decode(desc.clone(), buf.as_slice());
+        let printed = renderer.decode(&buf, &mut vals).is_ok()
+            && json.record(&mut renderer, &vals, &buf).is_ok()
+            && csv.record(&mut renderer, &vals, &buf).is_ok()
+            && struc.record(&mut renderer, &vals, &buf).is_ok();
+        let exported = table.append(&buf).is_ok();
+        assert_eq!(printed, exported, "read -json and export disagree on a record of {} bytes", buf.len());
+        appended += u64::from(exported);
     }
+    let (_, rows) = table.finish().expect("a table of the records it accepted");
+    assert_eq!(rows, appended);
 }
 
 /// Targets `http_decoder`, `tls_decoder`, `ssh_decoder`: one connection
