@@ -11,6 +11,7 @@ pub mod capture;
 pub mod compress;
 pub mod container;
 pub mod member_pool;
+pub mod budget;
 pub mod timefmt;
 pub mod varint;
 pub mod cli;

@@ -24,6 +24,7 @@
 //! earlier results (the writer consumed them), so nothing blocks it.
 
 use crate::app::{AppOutput, AppProtocol, ConnInfo};
+use crate::budget::Budget;
 use crate::capture::dump::PacketDump;
 use crate::capture::{BatchPool, CaptureStats, PacketBatch, PacketSource};
 use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, Layer, Layers, Outcome};
@@ -41,7 +42,7 @@ use std::io::{BufWriter, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Packets per batch. Every stage hands batches on through a channel and
@@ -567,50 +568,6 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
     }
 }
 
-/// Packet bytes between the reader and the writer (see MAX_IN_FLIGHT_BYTES).
-struct Budget {
-    state: Mutex<BudgetState>,
-    freed: Condvar,
-    limit: usize,
-}
-
-struct BudgetState {
-    used: usize,
-    closed: bool,
-}
-
-impl Budget {
-    fn new(limit: usize) -> Self {
-        Budget { state: Mutex::new(BudgetState { used: 0, closed: false }), freed: Condvar::new(), limit }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
-        // The state is two plain fields, valid even if a holder panicked.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Waits until `n` more bytes fit (or nothing is in flight, or the
-    /// writer has stopped), then counts them.
-    fn acquire(&self, n: usize) {
-        let mut s = self.lock();
-        while !s.closed && s.used > 0 && s.used.saturating_add(n) > self.limit {
-            s = self.freed.wait(s).unwrap_or_else(|e| e.into_inner());
-        }
-        s.used = s.used.saturating_add(n);
-    }
-
-    fn release(&self, n: usize) {
-        let mut s = self.lock();
-        s.used = s.used.saturating_sub(n);
-        self.freed.notify_all();
-    }
-
-    fn close(&self) {
-        self.lock().closed = true;
-        self.freed.notify_all();
-    }
-}
-
 fn unknown_kind(what: &str, value: u32) -> String {
     match what {
         "EtherType" => format!("{what} 0x{value:04x}"),
@@ -1062,7 +1019,7 @@ impl ErrorLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
+    use std::sync::Mutex;
 
     /// A terminal in memory: what the progress bar draws.
     #[derive(Debug, Clone, Default)]
@@ -1120,27 +1077,5 @@ mod tests {
         assert!(line.contains("1,234 packets"), "{line}");
         let rate = line.split(" B/s").next().and_then(|l| l.rsplit(' ').next()).unwrap_or_default();
         assert!(!rate.is_empty() && rate.bytes().all(|b| b.is_ascii_digit() || b == b','), "rate {rate:?} in {line}");
-    }
-
-    #[test]
-    fn budget_holds_the_reader_until_the_writer_frees_bytes() {
-        let budget = Arc::new(Budget::new(10));
-        budget.acquire(8);
-        let (tx, rx) = mpsc::channel();
-        let b = Arc::clone(&budget);
-        let reader = std::thread::spawn(move || {
-            b.acquire(5);
-            let _ = tx.send(());
-        });
-        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "8 + 5 > 10 must wait");
-        budget.release(8);
-        assert!(rx.recv_timeout(Duration::from_secs(10)).is_ok(), "released bytes must wake the reader");
-        let _ = reader.join();
-        // A batch larger than the whole budget passes when nothing else is in flight.
-        budget.release(5);
-        budget.acquire(100);
-        // Once the writer has stopped, nobody waits.
-        budget.close();
-        budget.acquire(100);
     }
 }

@@ -209,6 +209,17 @@ impl RecordSink for TeeSink {
         self.second.write(type_name, timestamp_digits, records, count)
     }
 
+    fn write_owned(
+        &mut self,
+        type_name: &'static str,
+        timestamp_digits: u32,
+        records: Vec<u8>,
+        count: u64,
+    ) -> Result<()> {
+        self.first.write(type_name, timestamp_digits, &records, count)?;
+        self.second.write_owned(type_name, timestamp_digits, records, count)
+    }
+
     fn tick(&mut self) -> Result<()> {
         self.first.tick()?;
         self.second.tick()
