@@ -175,6 +175,43 @@ fn damaged_record_files_are_reported_with_file_and_offset() {
     assert_eq!(rows(&out.join("DNS.parquet")), ncap_records(&run.join("DNS.ncap")));
 }
 
+/// A record of 450,000 empty DNS answers (900 KB) would expand to about
+/// twelve million values, 1.7 GB of columns or JSON at its size in
+/// earlier releases; `read` and `export` both refuse it, naming file and
+/// offset, and keep the records before it.
+#[test]
+fn a_record_that_expands_past_the_value_limit_is_refused_by_read_and_export() {
+    let dir = temp("expands");
+    let run = dir.join("run");
+    capture(&sample(), &run, &["-comp=false", "-include", "DNS"]);
+    let mut dns = std::fs::read(run.join("DNS.ncap")).expect("DNS.ncap");
+    let good = ncap_records(&run.join("DNS.ncap"));
+    let answers = netcap::schema::message("DNS").and_then(|d| d.get_field_by_name("Answers")).expect("Answers");
+    let mut empty_answer = Vec::new();
+    prost::encoding::encode_key(answers.number(), prost::encoding::WireType::LengthDelimited, &mut empty_answer);
+    empty_answer.push(0);
+    let record = empty_answer.repeat(450_000);
+    let offset = dns.len();
+    prost::encoding::encode_varint(record.len() as u64, &mut dns);
+    dns.extend_from_slice(&record);
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).expect("dir");
+    let file = bad.join("DNS.ncap");
+    std::fs::write(&file, &dns).expect("write");
+    let out = dir.join("out");
+    let export = netcap(&["export", "-out", out.to_str().expect("p"), file.to_str().expect("p")]);
+    let read = netcap(&["read", "-json", file.to_str().expect("p")]);
+    for r in [&export, &read] {
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(1), "{stderr}");
+        let expected = format!("{}: record {} at byte offset {offset}", file.display(), good + 1);
+        assert!(stderr.contains(&expected), "{expected:?} not in {stderr}");
+        assert!(stderr.contains("expands to more than 8388608 values"), "{stderr}");
+    }
+    assert_eq!(rows(&out.join("DNS.parquet")), good);
+    assert_eq!(String::from_utf8_lossy(&read.stdout).lines().count(), good);
+}
+
 #[test]
 fn export_refuses_what_is_not_a_record_file() {
     let dir = temp("refuse");

@@ -7,9 +7,9 @@ use crate::capture::PacketSource;
 use crate::compress::{self, Compression};
 use crate::decode::EncodeConfig;
 use crate::flows::FlowConfig;
+use crate::parquet::ParquetSink;
 use crate::pipeline::{self, CaptureOptions, Summary};
 use crate::registry::{self, ENCODERS};
-use crate::parquet::ParquetSink;
 use crate::sink::{FileSink, RecordSink, RunInfo, TeeSink};
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser};
@@ -251,7 +251,7 @@ pub fn main_as(bin_name: &str, args: Vec<OsString>) -> i32 {
     }
     let info = RunInfo { input_source: opts.source_name.clone(), contains_payloads: args.common.payload };
     let ncap = || Box::new(FileSink::new(args.common.out.clone(), args.comp, args.buf, info.clone()));
-    let parquet = || Box::new(ParquetSink::new(args.common.out.clone()));
+    let parquet = || Box::new(ParquetSink::new(args.common.out.clone(), opts.encoders.len()));
     let records: Box<dyn RecordSink> = match args.format {
         Format::Ncap => ncap(),
         Format::Parquet => parquet(),

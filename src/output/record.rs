@@ -46,6 +46,14 @@ impl Kind {
         }
     }
 
+    /// The message type index of a message kind.
+    pub fn message(self) -> Option<usize> {
+        match self {
+            Kind::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
     /// Scalars a repeated field may pack into one length-delimited value.
     fn packable(self) -> bool {
         !matches!(self, Kind::String | Kind::Bytes | Kind::Message(_))
@@ -303,6 +311,137 @@ pub fn decode(
     Ok(())
 }
 
+/// Most values one record may expand to when every field of every nested
+/// message is materialized (a Parquet column value, a JSON or CSV value).
+/// An empty nested message is two bytes of a record but a value per field
+/// of its type: a hostile 16 MiB record of empty DNS answers became
+/// 1.7 GB of Parquet columns and a 1.3 GB JSON line. netcap's own records
+/// stay far below it (a 64 KiB DNS message has a few thousand resource
+/// records of about twenty values each).
+pub const MAX_RECORD_VALUES: usize = 8 << 20;
+
+/// Records shorter than this cannot reach [`MAX_RECORD_VALUES`] (each
+/// two bytes expand to at most [`Schema::max_expansion`] values, which a
+/// test bounds), so only longer ones are walked by [`check_expansion`].
+pub const EXPANSION_CHECKED_FROM: usize = 64 << 10;
+
+impl Schema {
+    /// Values one occurrence of message `msg` adds at most apart from its
+    /// list elements and the nested messages it carries: one for itself,
+    /// one per scalar or list field, and a nested message field's own
+    /// count (what an absent one expands to as defaults).
+    fn expansion(&self, msg: usize, depth: usize) -> usize {
+        let Some(m) = self.messages.get(msg) else { return 1 };
+        1 + m
+            .fields
+            .iter()
+            .map(|f| match f.kind {
+                Kind::Message(c) if !f.repeated && depth < MAX_DEPTH => self.expansion(c, depth + 1),
+                _ => 1,
+            })
+            .sum::<usize>()
+    }
+
+    /// The most values any two bytes of a record can expand to: an empty
+    /// nested message (a key and a zero length) of the widest type with
+    /// its list element, or two packed one-byte scalars.
+    pub fn max_expansion(&self) -> usize {
+        (0..self.messages.len()).map(|m| self.expansion(m, 0) + 1).max().unwrap_or(1).max(2)
+    }
+}
+
+/// Refuses a record that would expand to more than [`MAX_RECORD_VALUES`]
+/// values. `read`, `label` and `export` all call it before decoding, so
+/// they accept and refuse the same records. The count is an upper bound
+/// (every occurrence of a nested message is counted in full, merged ones
+/// too); malformed bytes are left to the decoder to report.
+pub fn check_expansion(schema: &Schema, buf: &[u8]) -> Result<(), String> {
+    if buf.len() < EXPANSION_CHECKED_FROM {
+        return Ok(());
+    }
+    let weights: Vec<usize> = (0..schema.messages.len()).map(|m| schema.expansion(m, 0)).collect();
+    let mut total = 0usize;
+    if count_values(schema, &weights, 0, buf, 0, buf.len(), 0, &mut total) {
+        Ok(())
+    } else {
+        Err(format!("the record expands to more than {MAX_RECORD_VALUES} values"))
+    }
+}
+
+/// Adds the values of message `msg` in `buf[start..end]` to `total`;
+/// false once past [`MAX_RECORD_VALUES`]. Stops quietly at malformed
+/// bytes (the decoder reports them).
+#[allow(clippy::too_many_arguments)]
+fn count_values(
+    schema: &Schema,
+    weights: &[usize],
+    msg: usize,
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    depth: usize,
+    total: &mut usize,
+) -> bool {
+    *total += weights.get(msg).copied().unwrap_or(1);
+    let Some(message) = schema.messages.get(msg) else { return true };
+    if depth > MAX_DEPTH {
+        return *total <= MAX_RECORD_VALUES;
+    }
+    let end = end.min(buf.len());
+    let mut pos = start;
+    while pos < end && *total <= MAX_RECORD_VALUES {
+        let Ok(key) = read_varint(buf, &mut pos, end) else { break };
+        let (number, wire_type) = (key >> 3, key & 7);
+        let (s, e) = match wire_type {
+            0 => match read_varint(buf, &mut pos, end) {
+                Ok(_) => (pos, pos),
+                Err(_) => break,
+            },
+            1 | 5 => {
+                let n = if wire_type == 1 { 8 } else { 4 };
+                if end - pos < n {
+                    break;
+                }
+                pos += n;
+                (pos, pos)
+            }
+            2 => {
+                let Ok(len) = read_varint(buf, &mut pos, end) else { break };
+                if len > (end - pos) as u64 {
+                    break;
+                }
+                let s = pos;
+                pos += len as usize;
+                (s, pos)
+            }
+            _ => break,
+        };
+        let Some(field) =
+            u32::try_from(number).ok().and_then(|n| message.index_of(n)).and_then(|i| message.fields.get(i))
+        else {
+            continue;
+        };
+        match field.kind {
+            Kind::Message(m) if wire_type == 2 => {
+                *total += usize::from(field.repeated);
+                if !count_values(schema, weights, m, buf, s, e, depth + 1, total) {
+                    return false;
+                }
+            }
+            kind if field.repeated && wire_type == 2 && kind.packable() => {
+                // A packed run: one value per element.
+                *total += match kind.wire_type() {
+                    0 => buf.get(s..e).map_or(0, |b| b.iter().filter(|&&b| b < 0x80).count()),
+                    1 => (e - s) / 8,
+                    _ => (e - s) / 4,
+                };
+            }
+            _ => *total += usize::from(field.repeated),
+        }
+    }
+    *total <= MAX_RECORD_VALUES
+}
+
 /// The elements of a repeated field, unpacking packed scalars.
 pub struct Elements<'a> {
     kind: Kind,
@@ -406,6 +545,43 @@ fn bad_value(kind: Kind, w: Wire) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Skipping the walk for records shorter than
+    /// [`EXPANSION_CHECKED_FROM`] is sound: no such record of any type can
+    /// reach [`MAX_RECORD_VALUES`].
+    #[test]
+    fn short_records_cannot_reach_the_value_limit() {
+        for e in crate::registry::ENCODERS {
+            let schema = Schema::compile(&crate::schema::message(e.name).expect("record type"));
+            let bound = schema.expansion(0, 0) + schema.max_expansion() * (EXPANSION_CHECKED_FROM / 2);
+            assert!(bound <= MAX_RECORD_VALUES, "{}: {bound} values", e.name);
+        }
+    }
+
+    /// A record of empty DNS answers: refused when it would expand past
+    /// the limit, accepted below it; a normal record is never walked.
+    #[test]
+    fn expansion_is_bounded() {
+        let schema = Schema::compile(&crate::schema::message("DNS").expect("DNS"));
+        let answers = crate::schema::message("DNS").and_then(|d| d.get_field_by_name("Answers")).expect("Answers");
+        let mut empty_answer = Vec::new();
+        prost::encoding::encode_key(answers.number(), prost::encoding::WireType::LengthDelimited, &mut empty_answer);
+        empty_answer.push(0);
+        let per_answer = schema.expansion(
+            schema.root().fields[schema.root().field_index("Answers").expect("i")].kind.message().expect("m"),
+            0,
+        ) + 1;
+        let fits = (MAX_RECORD_VALUES - schema.expansion(0, 0)) / per_answer;
+        let record = |n: usize| empty_answer.repeat(n);
+        assert!(record(fits).len() >= EXPANSION_CHECKED_FROM);
+        assert_eq!(check_expansion(&schema, &record(fits)), Ok(()));
+        let e = check_expansion(&schema, &record(fits + 1)).expect_err("one answer too many");
+        assert!(e.contains("more than 8388608 values"), "{e}");
+        // Malformed bytes are the decoder's to report.
+        let mut cut = record(fits + 1);
+        cut.truncate(EXPANSION_CHECKED_FROM + 1);
+        assert_eq!(check_expansion(&schema, &cut), Ok(()));
+    }
 
     #[test]
     fn schema_comes_from_the_descriptor() {

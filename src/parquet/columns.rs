@@ -15,8 +15,15 @@
 //! push, a record that turns out malformed half-way is taken back by
 //! truncating every column to the row count, and a full batch becomes
 //! Arrow arrays without copying.
+//!
+//! Column memory is counted in values, not only in record bytes: an empty
+//! nested message is two bytes of a record but a value in every column
+//! of its struct, so a hostile 16 MiB record of empty DNS answers filled
+//! 1.7 GB of columns. [`Columns::append`] refuses a record of more than
+//! [`record::MAX_RECORD_VALUES`] values (as `read` does), and
+//! [`Columns::buffered_bytes`] tells the writer when a row group is full.
 
-use crate::output::record::{self, elements, scalar, Kind, Scalar, Schema, Values, Wire, MAX_DEPTH};
+use crate::output::record::{self, elements, scalar, Kind, Scalar, Schema, Values, Wire, MAX_DEPTH, MAX_RECORD_VALUES};
 use arrow_array::{
     ArrayRef, BinaryArray, BooleanArray, Float32Array, Float64Array, Int32Array, Int64Array, ListArray, RecordBatch,
     StringArray, StructArray, TimestampNanosecondArray, UInt32Array, UInt64Array,
@@ -28,6 +35,10 @@ use std::sync::Arc;
 
 /// Time zone of every timestamp column: the values are UTC instants.
 pub const TIME_ZONE: &str = "UTC";
+
+/// Bytes a buffered value is counted as: the widest fixed value, or an
+/// offset with its share of a validity bitmap.
+const VALUE_BYTES: usize = 8;
 
 /// Arrow type of one value of a field of `kind`.
 fn value_type(schema: &Schema, kind: Kind, timestamp: bool, depth: usize) -> Result<DataType, String> {
@@ -214,8 +225,8 @@ impl Column {
     }
 
     /// Appends the proto3 default: zero, false, empty, an empty list, or
-    /// null for a nested message.
-    fn push_default(&mut self) -> Result<(), String> {
+    /// null for a nested message. Returns the number of values appended.
+    fn push_default(&mut self) -> Result<usize, String> {
         match self {
             Column::Bool(v) => v.push(false),
             Column::I32(v) => v.push(0),
@@ -226,20 +237,22 @@ impl Column {
             Column::F64(v) => v.push(0.0),
             Column::Str(v) | Column::Bin(v) => v.push(&[])?,
             Column::Struct(s) => {
+                let mut values = 1;
                 for c in &mut s.children {
-                    c.push_default()?;
+                    values += c.push_default()?;
                 }
                 if let Some(v) = &mut s.valid {
                     v.push(false);
                 }
                 s.rows += 1;
+                return Ok(values);
             }
             Column::List(l) => {
                 let end = l.offsets.last().copied().unwrap_or(0);
                 l.offsets.push(end);
             }
         }
-        Ok(())
+        Ok(1)
     }
 
     /// Appends one scalar value; the column was made for its kind.
@@ -320,6 +333,10 @@ pub struct Columns {
     arrow: SchemaRef,
     columns: Vec<Column>,
     rows: usize,
+    /// Values appended to the columns since the last batch.
+    values: usize,
+    /// Bytes of the records appended since the last batch.
+    record_bytes: usize,
     vals: Values,
     /// One [`Values`] per nesting depth, reused from record to record.
     scratch: Vec<Values>,
@@ -333,7 +350,16 @@ impl Columns {
         let columns =
             fields.iter().map(|f| Column::for_type(f.data_type(), f.is_nullable())).collect::<Result<_, _>>()?;
         let arrow = Arc::new(arrow_schema::Schema::new(fields));
-        Ok(Columns { schema, arrow, columns, rows: 0, vals: Values::default(), scratch: Vec::new() })
+        Ok(Columns {
+            schema,
+            arrow,
+            columns,
+            rows: 0,
+            values: 0,
+            record_bytes: 0,
+            vals: Values::default(),
+            scratch: Vec::new(),
+        })
     }
 
     /// The Arrow schema every batch has.
@@ -346,18 +372,28 @@ impl Columns {
         self.rows
     }
 
+    /// About what the buffered rows take in memory: their records' bytes
+    /// (string and binary values are copies of them) and 8 bytes a value.
+    pub fn buffered_bytes(&self) -> usize {
+        self.record_bytes.saturating_add(self.values.saturating_mul(VALUE_BYTES))
+    }
+
     /// Appends one record (its protobuf bytes, without length prefix).
     /// A malformed record is an error and adds nothing.
     pub fn append(&mut self, record: &[u8]) -> Result<(), String> {
         self.vals.reset(self.schema.root().fields.len());
+        record::check_expansion(&self.schema, record)?;
         let mut result = record::decode(&self.schema, 0, record, 0, record.len(), &mut self.vals);
+        let mut cx = Appender { schema: &self.schema, scratch: &mut self.scratch, values: 0 };
         if result.is_ok() {
-            let mut cx = Appender { schema: &self.schema, scratch: &mut self.scratch };
             result = cx.append_fields(&mut self.columns, 0, &self.vals, record, 0);
         }
+        let values = cx.values;
         match result {
             Ok(()) => {
                 self.rows += 1;
+                self.values = self.values.saturating_add(values);
+                self.record_bytes = self.record_bytes.saturating_add(record.len());
                 Ok(())
             }
             Err(e) => {
@@ -378,6 +414,8 @@ impl Columns {
             .map(|(c, f)| c.finish(f))
             .collect::<Result<Vec<_>, _>>()?;
         self.rows = 0;
+        self.values = 0;
+        self.record_bytes = 0;
         RecordBatch::try_new(self.arrow.clone(), arrays)
     }
 }
@@ -386,6 +424,8 @@ impl Columns {
 struct Appender<'a> {
     schema: &'a Schema,
     scratch: &'a mut Vec<Values>,
+    /// Values appended for the record so far.
+    values: usize,
 }
 
 impl Appender<'_> {
@@ -405,8 +445,13 @@ impl Appender<'_> {
                 for el in elements(field.kind, wires, buf) {
                     let el = el?;
                     self.append_value(&mut list.item, field.kind, std::slice::from_ref(&el), buf, depth)?;
+                    if self.values > MAX_RECORD_VALUES {
+                        // check_expansion's bound refused such records already.
+                        return Err(format!("the record expands to more than {MAX_RECORD_VALUES} values"));
+                    }
                 }
                 list.offsets.push(offset(list.item.len())?);
+                self.values += 1;
             } else {
                 self.append_value(col, field.kind, wires, buf, depth)?;
             }
@@ -426,11 +471,13 @@ impl Appender<'_> {
         depth: usize,
     ) -> Result<(), String> {
         let Kind::Message(m) = kind else {
+            self.values += 1;
             return col.push_scalar(scalar(kind, wires.last().copied(), buf)?);
         };
         let Column::Struct(s) = col else { return Err("a message field without a struct column".into()) };
         if wires.is_empty() {
-            return col.push_default();
+            self.values += col.push_default()?;
+            return Ok(());
         }
         if depth >= MAX_DEPTH {
             return Err(format!("messages nested deeper than {MAX_DEPTH} levels"));
@@ -458,6 +505,7 @@ impl Appender<'_> {
                 v.push(true);
             }
             s.rows += 1;
+            self.values += 1;
         }
         self.scratch[depth] = vals;
         result
@@ -500,6 +548,33 @@ mod tests {
             let batch = c.take_batch().expect("batch");
             assert_eq!(batch.num_rows(), 1, "{}", e.name);
         }
+    }
+
+    /// A record that expands past the value limit is refused, as `read`
+    /// refuses it, and leaves nothing behind; one at the limit is a row.
+    #[test]
+    fn a_record_expanding_past_the_limit_is_refused_as_read_refuses_it() {
+        let answers = crate::schema::message("DNS").and_then(|d| d.get_field_by_name("Answers")).expect("Answers");
+        let mut empty_answer = Vec::new();
+        prost::encoding::encode_key(answers.number(), prost::encoding::WireType::LengthDelimited, &mut empty_answer);
+        empty_answer.push(0);
+        let mut c = columns("DNS");
+        let renderer =
+            crate::output::Renderer::new(&crate::schema::message("DNS").expect("DNS"), crate::output::Style::default());
+        let mut vals = Values::default();
+        let too_many = empty_answer.repeat(MAX_RECORD_VALUES / 2);
+        let e = c.append(&too_many).expect_err("past the limit");
+        assert!(e.contains("expands to more than"), "{e}");
+        assert_eq!(renderer.decode(&too_many, &mut vals), Err(e));
+        // Walked (longer than EXPANSION_CHECKED_FROM), about 2.7M values.
+        let within = empty_answer.repeat(100_000);
+        assert!(within.len() >= crate::output::record::EXPANSION_CHECKED_FROM);
+        c.append(&within).expect("within the limit");
+        renderer.decode(&within, &mut vals).expect("read accepts it too");
+        let batch = c.take_batch().expect("batch");
+        assert_eq!(batch.num_rows(), 1);
+        let list = batch.column_by_name("Answers").and_then(|a| a.as_any().downcast_ref::<ListArray>().cloned());
+        assert_eq!(list.expect("Answers").value_length(0), 100_000);
     }
 
     #[test]

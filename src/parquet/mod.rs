@@ -11,7 +11,7 @@ pub mod sink;
 pub mod writer;
 
 pub use sink::ParquetSink;
-pub use writer::{FileTable, TableWriter, ROW_GROUP_BYTES, ROW_GROUP_ROWS};
+pub use writer::{FileTable, TableWriter, CAPTURE_BUFFER_BYTES, ROW_GROUP_BYTES, ROW_GROUP_ROWS};
 
 /// File name of a record type's table.
 pub fn file_name(type_name: &str) -> String {

@@ -58,6 +58,8 @@ struct TableThread {
 
 pub struct ParquetSink {
     dir: PathBuf,
+    /// Buffered column bytes that end a table's row group.
+    row_group_bytes: usize,
     threads: Vec<TableThread>,
     /// Each type's thread, in the order the types first appeared.
     types: Vec<(&'static str, usize)>,
@@ -66,8 +68,16 @@ pub struct ParquetSink {
 }
 
 impl ParquetSink {
-    pub fn new(dir: PathBuf) -> Self {
-        ParquetSink { dir, threads: Vec::new(), types: Vec::new(), failure: Arc::new(Mutex::new(None)) }
+    /// Tables in `dir` for a capture with `types` record types enabled,
+    /// which share [`super::writer::CAPTURE_BUFFER_BYTES`].
+    pub fn new(dir: PathBuf, types: usize) -> Self {
+        ParquetSink {
+            dir,
+            row_group_bytes: super::writer::capture_row_group_bytes(types),
+            threads: Vec::new(),
+            types: Vec::new(),
+            failure: Arc::new(Mutex::new(None)),
+        }
     }
 
     fn start_threads(&mut self) -> Result<()> {
@@ -77,13 +87,19 @@ impl ParquetSink {
             let (tx, rx) = unbounded::<Batch>();
             let queued = Arc::new(Budget::new(QUEUED_BYTES));
             let dir = self.dir.clone();
+            let row_group_bytes = self.row_group_bytes;
             let failure = Arc::clone(&self.failure);
             let thread_queued = Arc::clone(&queued);
             let handle = std::thread::Builder::new()
                 .name(format!("table-{i}"))
                 .spawn(move || {
                     let _closed = CloseOnExit(&thread_queued);
-                    serve(&dir, rx.iter().inspect(|b| thread_queued.release(queued_cost(&b.records))), &failure)
+                    serve(
+                        &dir,
+                        row_group_bytes,
+                        rx.iter().inspect(|b| thread_queued.release(queued_cost(&b.records))),
+                        &failure,
+                    )
                 })
                 .map_err(|e| anyhow!("cannot start a Parquet table thread: {e}"))?;
             self.threads.push(TableThread { batches: tx, queued, handle, load: 0 });
@@ -116,14 +132,19 @@ fn describe(e: Error) -> String {
 /// A table thread: appends each batch to its type's table (created on the
 /// type's first batch) until the channel closes, then finishes them all.
 /// After an error it drops what comes, so the writer never waits on it.
-fn serve(dir: &std::path::Path, batches: impl Iterator<Item = Batch>, failure: &Mutex<Option<String>>) -> Outcome {
+fn serve(
+    dir: &std::path::Path,
+    row_group_bytes: usize,
+    batches: impl Iterator<Item = Batch>,
+    failure: &Mutex<Option<String>>,
+) -> Outcome {
     let mut tables: Vec<(&'static str, FileTable)> = Vec::new();
     let mut result = Ok(());
     for b in batches {
         if result.is_err() {
             continue;
         }
-        result = append(dir, &mut tables, &b);
+        result = append(dir, row_group_bytes, &mut tables, &b);
         if let Err(e) = &result {
             if let Ok(mut f) = failure.lock() {
                 f.get_or_insert_with(|| e.clone());
@@ -145,13 +166,18 @@ fn serve(dir: &std::path::Path, batches: impl Iterator<Item = Batch>, failure: &
     (counts, result)
 }
 
-fn append(dir: &std::path::Path, tables: &mut Vec<(&'static str, FileTable)>, b: &Batch) -> Result<(), String> {
+fn append(
+    dir: &std::path::Path,
+    row_group_bytes: usize,
+    tables: &mut Vec<(&'static str, FileTable)>,
+    b: &Batch,
+) -> Result<(), String> {
     // A handful of types per thread: a linear search beats hashing here.
     let index = match tables.iter().position(|(n, _)| *n == b.type_name) {
         Some(i) => i,
         None => {
             let path = dir.join(super::file_name(b.type_name));
-            let t = FileTable::create(&path, b.type_name)
+            let t = FileTable::with_row_group_bytes(&path, b.type_name, row_group_bytes)
                 .map_err(|e| format!("cannot create {}: {}", path.display(), describe(e)))?;
             tables.push((b.type_name, t));
             tables.len() - 1
@@ -260,7 +286,7 @@ mod tests {
         use parquet::file::reader::{FileReader, SerializedFileReader};
         use parquet::record::RowAccessor;
         let dir = temp("order");
-        let mut sink: Box<dyn RecordSink> = Box::new(ParquetSink::new(dir.clone()));
+        let mut sink: Box<dyn RecordSink> = Box::new(ParquetSink::new(dir.clone(), 2));
         let mut expected = Vec::new();
         for batch in 0..40i32 {
             let udp: Vec<Vec<u8>> =
@@ -293,7 +319,7 @@ mod tests {
     #[test]
     fn a_bad_batch_is_reported() {
         let dir = temp("bad");
-        let mut sink: Box<dyn RecordSink> = Box::new(ParquetSink::new(dir.clone()));
+        let mut sink: Box<dyn RecordSink> = Box::new(ParquetSink::new(dir.clone(), 2));
         sink.write("DNS", 9, &[0x05, 0x01], 1).expect("handed over");
         let (_, result) = sink.finish();
         let e = result.expect_err("a damaged batch");

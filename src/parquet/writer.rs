@@ -2,8 +2,9 @@
 //!
 //! Memory stays bounded whatever the input's size: rows are buffered only
 //! until a row group is full ([`ROW_GROUP_ROWS`] rows, or
-//! [`ROW_GROUP_BYTES`] bytes of records for types that carry payloads),
-//! then encoded, zstd-compressed and written.
+//! [`ROW_GROUP_BYTES`] of columns, counted by
+//! [`Columns::buffered_bytes`]), then encoded, zstd-compressed and
+//! written.
 
 use super::columns::Columns;
 use crate::output::Error;
@@ -18,9 +19,26 @@ use std::path::{Path, PathBuf};
 /// small enough that a type's buffer stays a few MiB.
 pub const ROW_GROUP_ROWS: usize = 64 * 1024;
 
-/// Record bytes that also end a row group: payload-carrying records are
+/// Column bytes that also end a row group: payload-carrying records are
 /// large, so rows alone would not bound memory.
 pub const ROW_GROUP_BYTES: usize = 32 << 20;
+
+/// Column bytes all the tables of a capture (`-format parquet`) buffer at
+/// most: each enabled record type gets an equal share (at most
+/// [`ROW_GROUP_BYTES`]). The share depends on the options only, so a
+/// table's row groups, and its file, are the same in every run; a budget
+/// shared as the types come would depend on when the stream shards'
+/// records arrive.
+pub const CAPTURE_BUFFER_BYTES: usize = 512 << 20;
+
+/// The smallest share of [`CAPTURE_BUFFER_BYTES`]: row groups of a few
+/// thousand rows still compress and scan well.
+const MIN_ROW_GROUP_BYTES: usize = 2 << 20;
+
+/// A table's row-group size in bytes when `types` record types are enabled.
+pub fn capture_row_group_bytes(types: usize) -> usize {
+    (CAPTURE_BUFFER_BYTES / types.max(1)).clamp(MIN_ROW_GROUP_BYTES, ROW_GROUP_BYTES)
+}
 
 fn parquet_error(e: impl std::fmt::Display) -> Error {
     Error::Io(io::Error::other(e.to_string()))
@@ -59,7 +77,8 @@ fn properties(schema: &arrow_schema::SchemaRef) -> Result<WriterProperties, Erro
 pub struct TableWriter<W: Write + Send> {
     columns: Columns,
     writer: ArrowWriter<W>,
-    pending_bytes: usize,
+    /// Buffered column bytes that end a row group.
+    row_group_bytes: usize,
     rows: u64,
 }
 
@@ -78,7 +97,14 @@ impl<W: Write + Send> TableWriter<W> {
         let columns = Columns::new(&desc).map_err(Error::Data)?;
         let props = properties(columns.arrow_schema())?;
         let writer = ArrowWriter::try_new(out, columns.arrow_schema().clone(), Some(props)).map_err(parquet_error)?;
-        Ok(TableWriter { columns, writer, pending_bytes: 0, rows: 0 })
+        Ok(TableWriter { columns, writer, row_group_bytes: ROW_GROUP_BYTES, rows: 0 })
+    }
+
+    /// Ends row groups at `bytes` of buffered columns (instead of
+    /// [`ROW_GROUP_BYTES`]), or at [`ROW_GROUP_ROWS`] rows.
+    pub fn with_row_group_bytes(mut self, bytes: usize) -> Self {
+        self.row_group_bytes = bytes;
+        self
     }
 
     /// Appends one record (protobuf bytes without length prefix). A
@@ -86,8 +112,7 @@ impl<W: Write + Send> TableWriter<W> {
     pub fn append(&mut self, record: &[u8]) -> Result<(), Error> {
         self.columns.append(record).map_err(Error::Data)?;
         self.rows += 1;
-        self.pending_bytes += record.len();
-        if self.columns.rows() >= ROW_GROUP_ROWS || self.pending_bytes >= ROW_GROUP_BYTES {
+        if self.columns.rows() >= ROW_GROUP_ROWS || self.columns.buffered_bytes() >= self.row_group_bytes {
             self.flush_row_group()?;
         }
         Ok(())
@@ -126,7 +151,6 @@ impl<W: Write + Send> TableWriter<W> {
             return Ok(());
         }
         let batch = self.columns.take_batch().map_err(parquet_error)?;
-        self.pending_bytes = 0;
         self.writer.write(&batch).map_err(parquet_error)?;
         // Closes the row group: its encoded pages leave memory now.
         self.writer.flush().map_err(parquet_error)
@@ -153,10 +177,15 @@ pub struct FileTable {
 
 impl FileTable {
     pub fn create(path: &Path, type_name: &str) -> Result<FileTable, Error> {
+        FileTable::with_row_group_bytes(path, type_name, ROW_GROUP_BYTES)
+    }
+
+    /// [`create`](Self::create) with row groups of `row_group_bytes`.
+    pub fn with_row_group_bytes(path: &Path, type_name: &str, row_group_bytes: usize) -> Result<FileTable, Error> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".partial");
         let tmp = PathBuf::from(tmp);
-        let table = TableWriter::create(&tmp, type_name)?;
+        let table = TableWriter::create(&tmp, type_name)?.with_row_group_bytes(row_group_bytes);
         Ok(FileTable { table, tmp, path: path.to_owned() })
     }
 
@@ -185,6 +214,39 @@ mod tests {
     use parquet::basic::Encoding;
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use prost::Message;
+
+    /// A table ends its row groups at its byte share: every group but the
+    /// last holds the fewest records whose columns reach the share.
+    #[test]
+    fn row_groups_end_at_the_byte_share_of_their_type() {
+        assert_eq!(capture_row_group_bytes(1), ROW_GROUP_BYTES);
+        assert_eq!(capture_row_group_bytes(61), CAPTURE_BUFFER_BYTES / 61);
+        assert_eq!(capture_row_group_bytes(100_000), MIN_ROW_GROUP_BYTES);
+        let record = pb::Tcp {
+            src_port: 443,
+            options: vec![pb::TcpOption { option_type: 8, option_length: 10, option_data: vec![7; 8] }; 3],
+            ..Default::default()
+        }
+        .encode_to_vec();
+        let mut one = Columns::new(&crate::schema::message("TCP").expect("TCP")).expect("columns");
+        one.append(&record).expect("record");
+        let per_record = one.buffered_bytes();
+        let share: usize = 1 << 20;
+        let per_group = share.div_ceil(per_record);
+        let dir = std::env::temp_dir().join(format!("netcap-parquet-groups-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("TCP.parquet");
+        let mut table = TableWriter::create(&path, "TCP").expect("table").with_row_group_bytes(share);
+        for _ in 0..per_group * 3 + 5 {
+            table.append(&record).expect("append");
+        }
+        table.finish().expect("finish");
+        let reader = SerializedFileReader::new(std::fs::File::open(&path).expect("open")).expect("parquet");
+        let rows: Vec<i64> = reader.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
+        let per_group = per_group as i64;
+        assert_eq!(rows, vec![per_group, per_group, per_group, 5]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     /// The encoding choices of [`properties`], read back from a file's
     /// metadata: numbers keep min/max, byte arrays have none, and no
