@@ -39,17 +39,7 @@ pub struct Checker<W: Write> {
 impl<W: Write> Checker<W> {
     /// `color`: highlight the separators of offending rows in red (for a terminal).
     pub fn new(out: W, sep: u8, color: bool) -> Self {
-        Checker {
-            out,
-            sep,
-            color,
-            in_quotes: false,
-            row: Vec::new(),
-            seps: 0,
-            lines: 0,
-            row_line: 1,
-            summary: Summary::default(),
-        }
+        Checker { out, sep, color, in_quotes: false, row: Vec::new(), seps: 0, lines: 0, row_line: 1, summary: Summary::default() }
     }
 
     fn feed(&mut self, data: &[u8]) -> io::Result<()> {

@@ -50,15 +50,7 @@ impl<W: Write> Sink for JsonSink<W> {
 
 impl Renderer {
     /// Appends field `fi` of message `msg` as a JSON value.
-    pub fn field_json(
-        &mut self,
-        msg: usize,
-        vals: &Values,
-        fi: usize,
-        buf: &[u8],
-        out: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), String> {
+    pub fn field_json(&mut self, msg: usize, vals: &Values, fi: usize, buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         let field = &self.schema.messages[msg].fields[fi];
         let (kind, repeated, timestamp) = (field.kind, field.repeated, field.timestamp);
         let wires = vals.get(fi);
@@ -87,14 +79,7 @@ impl Renderer {
         Ok(())
     }
 
-    fn message_json(
-        &mut self,
-        msg: usize,
-        ranges: &[Wire],
-        buf: &[u8],
-        out: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn message_json(&mut self, msg: usize, ranges: &[Wire], buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         self.with_message(msg, ranges, buf, depth, |r, vals| {
             out.push(b'{');
             for fi in 0..r.schema.messages[msg].fields.len() {

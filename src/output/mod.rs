@@ -173,15 +173,7 @@ impl Renderer {
     /// Appends the text of field `fi` of message `msg` (one CSV cell):
     /// scalars as text, nested messages and lists as `(a-b-c)`, an absent
     /// nested message as nothing.
-    pub fn field_text(
-        &mut self,
-        msg: usize,
-        vals: &Values,
-        fi: usize,
-        buf: &[u8],
-        out: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), String> {
+    pub fn field_text(&mut self, msg: usize, vals: &Values, fi: usize, buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         let field = &self.schema.messages[msg].fields[fi];
         let (kind, repeated, timestamp) = (field.kind, field.repeated, field.timestamp);
         let wires = vals.get(fi);
@@ -208,14 +200,7 @@ impl Renderer {
         Ok(())
     }
 
-    fn message_text(
-        &mut self,
-        msg: usize,
-        ranges: &[Wire],
-        buf: &[u8],
-        out: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn message_text(&mut self, msg: usize, ranges: &[Wire], buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         self.with_message(msg, ranges, buf, depth, |r, vals| {
             out.extend_from_slice(r.style.begin.as_bytes());
             for fi in 0..r.schema.messages[msg].fields.len() {
@@ -265,11 +250,7 @@ pub fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Fraction digits to print for a file whose header says `digits`.
 pub fn timestamp_digits(digits: u32) -> u32 {
-    if digits == 9 {
-        9
-    } else {
-        6
-    }
+    if digits == 9 { 9 } else { 6 }
 }
 
 #[cfg(test)]
@@ -291,10 +272,7 @@ mod tests {
             push_text(&mut out, v, ts, &style);
             out.push(b' ');
         }
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            "-5 18446744073709551615 7.836586993143013 true 0aff 1499255023.848884 "
-        );
+        assert_eq!(String::from_utf8_lossy(&out), "-5 18446744073709551615 7.836586993143013 true 0aff 1499255023.848884 ");
     }
 
     #[test]

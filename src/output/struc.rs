@@ -50,15 +50,7 @@ fn indent(out: &mut Vec<u8>, depth: usize) {
 
 impl Renderer {
     /// Appends the lines of field `fi` of message `msg`, indented by `depth`.
-    pub fn field_struc(
-        &mut self,
-        msg: usize,
-        vals: &Values,
-        fi: usize,
-        buf: &[u8],
-        out: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), String> {
+    pub fn field_struc(&mut self, msg: usize, vals: &Values, fi: usize, buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         let field = &self.schema.messages[msg].fields[fi];
         let (kind, repeated, timestamp) = (field.kind, field.repeated, field.timestamp);
         let wires = vals.get(fi);
@@ -95,15 +87,7 @@ impl Renderer {
     }
 
     /// A nested message as a block named after field `parent` = (message, field index).
-    fn message_struc(
-        &mut self,
-        parent: (usize, usize),
-        msg: usize,
-        ranges: &[Wire],
-        buf: &[u8],
-        out: &mut Vec<u8>,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn message_struc(&mut self, parent: (usize, usize), msg: usize, ranges: &[Wire], buf: &[u8], out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         self.with_message(msg, ranges, buf, depth, |r, vals| {
             indent(out, depth);
             out.extend_from_slice(r.schema.messages[parent.0].fields[parent.1].name.as_bytes());
