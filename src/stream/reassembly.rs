@@ -25,7 +25,7 @@
 //! - **Caps**: a segment beyond the per-stream cap, or that does not fit the
 //!   shared budget, is dropped and counted (never queued without bound).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Passed-on bytes kept to compare retransmissions against.
 pub const RECENT_BYTES: usize = 2048;
@@ -109,8 +109,11 @@ pub struct HalfStream {
     /// Offset of the FIN, once seen.
     fin_at: Option<u64>,
     ended: bool,
-    /// The last passed-on bytes, ending at `offset`, to compare retransmissions.
-    recent: Vec<u8>,
+    /// The last passed-on bytes, ending at `offset`, to compare
+    /// retransmissions. A ring: a `Vec` window shifted its kept bytes to
+    /// the front for every segment (up to 2 KiB moved per segment, most of
+    /// the stream shards' `memmove`).
+    recent: VecDeque<u8>,
     /// Stop keeping bytes (no decoder wants them): only count.
     discard: bool,
 }
@@ -148,7 +151,7 @@ impl HalfStream {
         self.discard = true;
         self.held.clear();
         self.held_bytes = 0;
-        self.recent = Vec::new();
+        self.recent = VecDeque::new();
         freed
     }
 
@@ -417,16 +420,14 @@ impl HalfStream {
             let target = needed.max(2 * self.recent.capacity()).max(RECENT_BYTES / 4).min(RECENT_BYTES);
             self.recent.reserve_exact(target.saturating_sub(self.recent.len()));
         }
-        if bytes.len() >= RECENT_BYTES {
-            self.recent.clear();
-            self.recent.extend_from_slice(bytes.get(bytes.len() - RECENT_BYTES..).unwrap_or_default());
-            return;
-        }
-        let keep = RECENT_BYTES - bytes.len();
+        // Only the last RECENT_BYTES of a large segment stay.
+        let tail = bytes.get(bytes.len().saturating_sub(RECENT_BYTES)..).unwrap_or_default();
+        let keep = RECENT_BYTES - tail.len();
         if self.recent.len() > keep {
+            // The ring's head moves on; nothing is shifted.
             self.recent.drain(..self.recent.len() - keep);
         }
-        self.recent.extend_from_slice(bytes);
+        self.recent.extend(tail);
     }
 
     /// Compares a retransmission that starts at offset `start` (before the
@@ -439,9 +440,9 @@ impl HalfStream {
             return;
         }
         let ours = data.get((from - start) as usize..(to - start) as usize);
-        let theirs = self.recent.get((from - recent_start) as usize..(to - recent_start) as usize);
-        if let (Some(a), Some(b)) = (ours, theirs) {
-            if a != b {
+        let theirs = ((from - recent_start) as usize, (to - recent_start) as usize);
+        if let (Some(a), true) = (ours, theirs.1 <= self.recent.len()) {
+            if !a.iter().eq(self.recent.range(theirs.0..theirs.1)) {
                 stats.overlaps_differ += 1;
             }
         }
@@ -524,7 +525,7 @@ impl HalfStream {
             self.skip_to_held(stats, emit);
         }
         self.finish_if_at_fin(emit);
-        self.recent = Vec::new();
+        self.recent = VecDeque::new();
     }
 
     fn finish_if_at_fin(&mut self, emit: &mut dyn FnMut(Event)) {
@@ -884,6 +885,29 @@ mod tests {
         }
         // Retransmissions are still compared against the window.
         h.seg(4 + 3 * 999, b"dXf");
+        assert_eq!(h.stats.overlaps_differ, 1);
+    }
+
+    /// The window is a ring: retransmissions anywhere in it, across the
+    /// point where it wraps too, are compared with the right bytes.
+    #[test]
+    fn retransmissions_are_compared_across_the_rings_wrap() {
+        let mut h = Harness::new();
+        h.half.syn(0);
+        let stream: Vec<u8> = (0..7_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for (i, piece) in stream.chunks(1_000).enumerate() {
+            h.seg(1 + 1_000 * i as u32, piece);
+        }
+        let end = stream.len();
+        for back in (600..=RECENT_BYTES).step_by(97) {
+            let from = end - back;
+            h.seg(1 + from as u32, &stream[from..from + 600]);
+        }
+        assert_eq!(h.stats.overlaps_differ, 0);
+        let from = end - RECENT_BYTES + 1_500;
+        let mut changed = stream[from..from + 300].to_vec();
+        changed[299] ^= 1;
+        h.seg(1 + from as u32, &changed);
         assert_eq!(h.stats.overlaps_differ, 1);
     }
 
