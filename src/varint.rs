@@ -19,8 +19,20 @@ pub enum VarintError {
 }
 
 /// Decodes the varint at the start of `buf`: (value, bytes it takes).
-#[inline]
+/// A one-byte varint (field keys, flags, small numbers: most of a
+/// record's varints) is answered inline; profiles of `netcap export` had
+/// the call and loop at about 15 % of all instructions before.
+#[inline(always)]
 pub fn decode(buf: &[u8]) -> Result<(u64, usize), VarintError> {
+    match buf.first() {
+        Some(&b) if b < 0x80 => Ok((u64::from(b), 1)),
+        _ => decode_long(buf),
+    }
+}
+
+/// The rest of [`decode`]: two or more bytes, or an error.
+#[inline(never)]
+fn decode_long(buf: &[u8]) -> Result<(u64, usize), VarintError> {
     let mut value = 0u64;
     for (i, &b) in buf.iter().take(MAX_LEN).enumerate() {
         if i == MAX_LEN - 1 {

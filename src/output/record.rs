@@ -89,7 +89,9 @@ const NONE: u16 = u16::MAX;
 const DENSE_LIMIT: u32 = 1024;
 
 impl Message {
-    fn index_of(&self, number: u32) -> Option<usize> {
+    /// Position of the field numbered `number`, if the schema has one.
+    #[inline]
+    pub fn index_of(&self, number: u32) -> Option<usize> {
         let i = if number < DENSE_LIMIT { *self.dense.get(number as usize)? } else { *self.sparse.get(&number)? };
         (i != NONE).then_some(i as usize)
     }
@@ -225,7 +227,7 @@ impl Values {
 }
 
 /// Reads a varint at `*pos`, not past `end` (through [`crate::varint`]).
-#[inline]
+#[inline(always)]
 pub fn read_varint(buf: &[u8], pos: &mut usize, end: usize) -> Result<u64, String> {
     let rest = buf.get(*pos..end.min(buf.len())).unwrap_or_default();
     match crate::varint::decode(rest) {
@@ -233,9 +235,18 @@ pub fn read_varint(buf: &[u8], pos: &mut usize, end: usize) -> Result<u64, Strin
             *pos += len;
             Ok(value)
         }
-        Err(crate::varint::VarintError::Truncated) => Err("truncated varint".into()),
-        Err(crate::varint::VarintError::TooLong) => Err("varint longer than 10 bytes".into()),
-        Err(crate::varint::VarintError::Overflow) => Err("varint overflows 64 bits".into()),
+        Err(e) => Err(varint_error(e)),
+    }
+}
+
+/// Kept out of line so that [`read_varint`] stays small enough to inline.
+#[cold]
+#[inline(never)]
+fn varint_error(e: crate::varint::VarintError) -> String {
+    match e {
+        crate::varint::VarintError::Truncated => "truncated varint".into(),
+        crate::varint::VarintError::TooLong => "varint longer than 10 bytes".into(),
+        crate::varint::VarintError::Overflow => "varint overflows 64 bits".into(),
     }
 }
 
@@ -267,48 +278,60 @@ pub fn decode(
     let mut pos = start;
     while pos < end {
         let at = pos;
-        let key = read_varint(buf, &mut pos, end).map_err(|e| format!("field key at byte {at}: {e}"))?;
-        let number = key >> 3;
-        let wire_type = (key & 7) as u8;
-        if number == 0 || number > u64::from(u32::MAX >> 3) {
-            return Err(format!("invalid field number {number} at byte {at}"));
-        }
-        let value = match wire_type {
-            0 => {
-                Wire::Varint(read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?)
-            }
-            1 => Wire::I64(u64::from_le_bytes(
-                read_fixed::<8>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?,
-            )),
-            5 => Wire::I32(u32::from_le_bytes(
-                read_fixed::<4>(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?,
-            )),
-            2 => {
-                let len = read_varint(buf, &mut pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?;
-                if len > (end - pos) as u64 {
-                    return Err(format!("field {number} at byte {at}: length {len} runs past the end of the message"));
-                }
-                let s = pos;
-                pos += len as usize;
-                Wire::Len(s, pos)
-            }
-            3 | 4 => return Err(format!("field {number} at byte {at}: group wire type {wire_type} is not supported")),
-            _ => return Err(format!("field {number} at byte {at}: invalid wire type {wire_type}")),
-        };
-        let Some(i) = message.index_of(number as u32) else { continue };
-        let field = &message.fields[i];
-        let expected = field.kind.wire_type();
-        if wire_type != expected && !(wire_type == 2 && field.repeated && field.kind.packable()) {
-            return Err(format!(
-                "{}.{} at byte {at}: wire type {wire_type}, the schema says {expected}",
-                message.name, field.name
-            ));
-        }
+        let (number, wire_type, value) = read_field(buf, &mut pos, end)?;
+        let Some(i) = message.index_of(number) else { continue };
+        check_wire_type(message, i, wire_type, at)?;
         if let Some(slot) = out.slots.get_mut(i) {
             slot.push(value);
         }
     }
     Ok(())
+}
+
+/// Reads one field at `*pos` (not past `end`): its number, wire type and
+/// value. Errors name the byte offset of the field.
+#[inline(always)]
+pub fn read_field(buf: &[u8], pos: &mut usize, end: usize) -> Result<(u32, u8, Wire), String> {
+    let at = *pos;
+    let key = read_varint(buf, pos, end).map_err(|e| format!("field key at byte {at}: {e}"))?;
+    let number = key >> 3;
+    let wire_type = (key & 7) as u8;
+    if number == 0 || number > u64::from(u32::MAX >> 3) {
+        return Err(format!("invalid field number {number} at byte {at}"));
+    }
+    let value = match wire_type {
+        0 => Wire::Varint(read_varint(buf, pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?),
+        1 => Wire::I64(u64::from_le_bytes(
+            read_fixed::<8>(buf, pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?,
+        )),
+        5 => Wire::I32(u32::from_le_bytes(
+            read_fixed::<4>(buf, pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?,
+        )),
+        2 => {
+            let len = read_varint(buf, pos, end).map_err(|e| format!("field {number} at byte {at}: {e}"))?;
+            if len > (end - *pos) as u64 {
+                return Err(format!("field {number} at byte {at}: length {len} runs past the end of the message"));
+            }
+            let s = *pos;
+            *pos += len as usize;
+            Wire::Len(s, *pos)
+        }
+        3 | 4 => return Err(format!("field {number} at byte {at}: group wire type {wire_type} is not supported")),
+        _ => return Err(format!("field {number} at byte {at}: invalid wire type {wire_type}")),
+    };
+    Ok((number as u32, wire_type, value))
+}
+
+/// Whether field `i` of `message` may carry `wire_type` (its own, or a
+/// packed run of a repeated scalar); the error names the field.
+#[inline(always)]
+pub fn check_wire_type(message: &Message, i: usize, wire_type: u8, at: usize) -> Result<(), String> {
+    let Some(field) = message.fields.get(i) else { return Ok(()) };
+    let expected = field.kind.wire_type();
+    if wire_type == expected || (wire_type == 2 && field.repeated && field.kind.packable()) {
+        return Ok(());
+    }
+    Err(format!("{}.{} at byte {at}: wire type {wire_type}, the schema says {expected}", message.name, field.name))
 }
 
 /// Most values one record may expand to when every field of every nested
