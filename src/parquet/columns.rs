@@ -114,20 +114,10 @@ impl Var {
     }
 
     fn take(&mut self) -> (OffsetBuffer<i32>, Buffer) {
-        let offsets = refill(&mut self.offsets);
-        self.offsets.push(0);
-        let data = refill(&mut self.data);
+        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
+        let data = std::mem::take(&mut self.data);
         (OffsetBuffer::new(ScalarBuffer::from(offsets)), Buffer::from_vec(data))
     }
-}
-
-/// The values of a finished batch. `v` is left empty with room for as
-/// many: the next batch is about as large, and growing each column from
-/// nothing again reallocated and copied it about a dozen times (4 % of
-/// `netcap export`'s instructions).
-fn refill<T>(v: &mut Vec<T>) -> Vec<T> {
-    let room = Vec::with_capacity(v.len());
-    std::mem::replace(v, room)
 }
 
 /// Ends the list that column `l` holds for the current row.
@@ -332,14 +322,14 @@ impl Column {
                 v.clear();
                 Arc::new(BooleanArray::new(bits, None))
             }
-            Column::I32(v) => Arc::new(Int32Array::new(ScalarBuffer::from(refill(v)), None)),
-            Column::I64(v) => Arc::new(Int64Array::new(ScalarBuffer::from(refill(v)), None)),
-            Column::U32(v) => Arc::new(UInt32Array::new(ScalarBuffer::from(refill(v)), None)),
-            Column::U64(v) => Arc::new(UInt64Array::new(ScalarBuffer::from(refill(v)), None)),
-            Column::F32(v) => Arc::new(Float32Array::new(ScalarBuffer::from(refill(v)), None)),
-            Column::F64(v) => Arc::new(Float64Array::new(ScalarBuffer::from(refill(v)), None)),
+            Column::I32(v) => Arc::new(Int32Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
+            Column::I64(v) => Arc::new(Int64Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
+            Column::U32(v) => Arc::new(UInt32Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
+            Column::U64(v) => Arc::new(UInt64Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
+            Column::F32(v) => Arc::new(Float32Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
+            Column::F64(v) => Arc::new(Float64Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
             Column::Ts(v) => {
-                Arc::new(TimestampNanosecondArray::new(ScalarBuffer::from(refill(v)), None).with_timezone(TIME_ZONE))
+                Arc::new(TimestampNanosecondArray::new(ScalarBuffer::from(std::mem::take(v)), None).with_timezone(TIME_ZONE))
             }
             Column::Str(v) => {
                 let (offsets, data) = v.take();
@@ -371,8 +361,7 @@ impl Column {
                 let DataType::List(item) = field.data_type() else {
                     return Err(ArrowError::SchemaError(format!("{} is not a list", field.name())));
                 };
-                let offsets = refill(&mut l.offsets);
-                l.offsets.push(0);
+                let offsets = std::mem::replace(&mut l.offsets, vec![0]);
                 let values = l.item.finish(item)?;
                 Arc::new(ListArray::try_new(
                     item.clone(),

@@ -58,10 +58,14 @@ fn parquet_error(e: impl std::fmt::Display) -> Error {
 ///   payloads prunes nothing, and computing it (a `memcmp` per value)
 ///   was a fifth of the export's time. Numeric and timestamp columns keep
 ///   page statistics, which do prune (time ranges, frame numbers).
+/// - Values handed to the column encoders 8,192 at a time (the crate's
+///   default is 1,024): fewer, larger mini-batches and pages; 0.7 % fewer
+///   instructions and a 4 % smaller TCP table.
 fn properties(schema: &arrow_schema::SchemaRef) -> Result<WriterProperties, Error> {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).map_err(parquet_error)?))
         .set_dictionary_enabled(false)
+        .set_write_batch_size(8192)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("netcap {}", crate::VERSION));
     let parquet_schema = ArrowSchemaConverter::new().convert(schema).map_err(parquet_error)?;
