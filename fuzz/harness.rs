@@ -17,6 +17,7 @@ use netcap::output::csv::CsvSink;
 use netcap::output::json::JsonSink;
 use netcap::output::record::Values;
 use netcap::output::struc::StrucSink;
+use netcap::parquet::columns::Columns;
 use netcap::output::{Renderer, Sink, Style};
 use netcap::parquet::TableWriter;
 use netcap::registry::ENCODERS;
@@ -168,6 +169,10 @@ pub fn ncap_reader(data: &[u8]) {
     let mut csv = CsvSink::new(std::io::sink(), b',');
     let mut struc = StrucSink::new(std::io::sink());
     let mut table = TableWriter::new(std::io::sink(), &type_name).expect("a table for every record type");
+    // The table appends in one pass from the wire when it can; the
+    // decode-first path must give the same rows (and errors) for any bytes.
+    let mut one_pass = Columns::new(&desc).expect("columns for every record type");
+    let mut decode_first = Columns::new(&desc).expect("columns for every record type");
     let mut vals = Values::default();
     let mut appended = 0u64;
     let mut buf = Vec::new();
@@ -179,11 +184,16 @@ pub fn ncap_reader(data: &[u8]) {
             && csv.record(&mut renderer, &vals, &buf).is_ok()
             && struc.record(&mut renderer, &vals, &buf).is_ok();
         let exported = table.append(&buf).is_ok();
+        let fast = one_pass.append(&buf);
+        assert_eq!(fast, decode_first.append_decoded(&buf), "one-pass and decode-first append disagree");
+        assert_eq!(fast.is_ok(), exported);
         assert_eq!(printed, exported, "read -json and export disagree on a record of {} bytes", buf.len());
         appended += u64::from(exported);
     }
     let (_, rows) = table.finish().expect("a table of the records it accepted");
     assert_eq!(rows, appended);
+    let fast = one_pass.take_batch().expect("a batch of the records it accepted");
+    assert_eq!(fast, decode_first.take_batch().expect("a batch of the records it accepted"));
 }
 
 /// Targets `http_decoder`, `tls_decoder`, `ssh_decoder`: one connection

@@ -447,8 +447,11 @@ impl Columns {
     }
 
     /// [`append`](Self::append) through a full decode of each message
-    /// into [`Values`] first.
-    fn append_decoded(&mut self, record: &[u8]) -> Result<(), String> {
+    /// into [`Values`] first: protobuf's merge rules for any encoding.
+    /// Public as the reference the one-pass path is fuzzed against
+    /// (fuzz target `ncap_reader`).
+    pub fn append_decoded(&mut self, record: &[u8]) -> Result<(), String> {
+        record::check_expansion(&self.schema, record)?;
         self.vals.reset(self.schema.root().fields.len());
         let mut result = record::decode(&self.schema, 0, record, 0, record.len(), &mut self.vals);
         let mut cx = Appender { schema: &self.schema, scratch: &mut self.scratch, values: 0 };
