@@ -293,6 +293,23 @@ impl Column {
         Ok(1)
     }
 
+    /// Appends a scalar straight from its wire value: one match where
+    /// [`scalar`] and [`push_scalar`](Self::push_scalar) take two, for
+    /// the kinds netcap's records are made of; the rest goes through them.
+    #[inline(always)]
+    fn push_wire(&mut self, kind: Kind, wire: Wire, buf: &[u8]) -> Result<(), String> {
+        match (&mut *self, kind, wire) {
+            (Column::I32(c), Kind::Int32 | Kind::Enum, Wire::Varint(v)) => c.push(v as i32),
+            (Column::U32(c), Kind::UInt32, Wire::Varint(v)) => c.push(v as u32),
+            (Column::I64(c) | Column::Ts(c), Kind::Int64, Wire::Varint(v)) => c.push(v as i64),
+            (Column::U64(c), Kind::UInt64, Wire::Varint(v)) => c.push(v),
+            (Column::Bool(c), Kind::Bool, Wire::Varint(v)) => c.push(v != 0),
+            (Column::F64(c), Kind::Double, Wire::I64(v)) => c.push(f64::from_bits(v)),
+            _ => return self.push_scalar(scalar(kind, Some(wire), buf)?),
+        }
+        Ok(())
+    }
+
     /// Appends one scalar value; the column was made for its kind.
     /// Inlined into the field loop, with the error out of line: as a call
     /// its prologue and epilogue cost as much as the match.
@@ -583,7 +600,7 @@ impl Appender<'_> {
     ) -> Result<bool, String> {
         self.values += 1;
         let Kind::Message(m) = kind else {
-            col.push_scalar(scalar(kind, Some(wire), buf)?)?;
+            col.push_wire(kind, wire, buf)?;
             return Ok(true);
         };
         let (Column::Struct(s), Wire::Len(start, end)) = (col, wire) else { return Ok(false) };
