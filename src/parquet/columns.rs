@@ -345,9 +345,9 @@ impl Column {
             Column::U64(v) => Arc::new(UInt64Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
             Column::F32(v) => Arc::new(Float32Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
             Column::F64(v) => Arc::new(Float64Array::new(ScalarBuffer::from(std::mem::take(v)), None)),
-            Column::Ts(v) => {
-                Arc::new(TimestampNanosecondArray::new(ScalarBuffer::from(std::mem::take(v)), None).with_timezone(TIME_ZONE))
-            }
+            Column::Ts(v) => Arc::new(
+                TimestampNanosecondArray::new(ScalarBuffer::from(std::mem::take(v)), None).with_timezone(TIME_ZONE),
+            ),
             Column::Str(v) => {
                 let (offsets, data) = v.take();
                 Arc::new(StringArray::try_new(offsets, data, None)?)
