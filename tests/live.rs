@@ -2,17 +2,9 @@
 //! on the loopback interface and need root (CI runs as root). Without the
 //! feature, the flags must explain how to get them.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const NETCAP: &str = env!("CARGO_BIN_EXE_netcap");
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("netcap-live-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
 
 #[cfg(not(feature = "libpcap"))]
 #[test]
@@ -28,6 +20,14 @@ fn without_libpcap_the_flags_say_how_to_get_them() {
 #[cfg(feature = "libpcap")]
 mod with_libpcap {
     use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("netcap-live-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        d
+    }
     use netcap::capture::file::CaptureReader;
     use netcap::capture::PacketBatch;
     use netcap::container::RecordReader;
