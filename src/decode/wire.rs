@@ -543,7 +543,8 @@ pub struct EntropyMemo<'a> {
 
 #[derive(Default)]
 struct MemoState {
-    /// Range of `frame` that `hist` counts, when `valid`.
+    /// Range of `frame` that `hist` counts, when `valid`; until the
+    /// first count `hist` is the zeroed default.
     valid: bool,
     start: usize,
     end: usize,
@@ -581,7 +582,11 @@ impl<'a> EntropyMemo<'a> {
                 m.hist.remove(f.get(end..me).unwrap_or_default());
             }
         } else {
-            m.hist.reset();
+            // A memo's first histogram is the zeroed default: clearing it
+            // again cost a kilobyte of stores per packet.
+            if m.valid {
+                m.hist.reset();
+            }
             m.hist.add(data);
         }
         m.valid = true;
