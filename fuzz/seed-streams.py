@@ -116,7 +116,8 @@ def main():
                         out.write(data)
                     added[TARGETS[p]] += 1
                 per_target[p] += 1
-    print(", ".join(f"{n} {t}" for t, n in sorted(added.items())) or "nothing", "inputs added")
+    summary = ", ".join(f"{n} {t}" for t, n in sorted(added.items()))
+    print(f"{summary} inputs added" if summary else "no new inputs (all already in fuzz/corpus)")
 
 
 if __name__ == "__main__":
