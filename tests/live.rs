@@ -20,14 +20,6 @@ fn without_libpcap_the_flags_say_how_to_get_them() {
 #[cfg(feature = "libpcap")]
 mod with_libpcap {
     use super::*;
-    use std::path::{Path, PathBuf};
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("netcap-live-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).expect("temp dir");
-        d
-    }
     use netcap::capture::file::CaptureReader;
     use netcap::capture::PacketBatch;
     use netcap::container::RecordReader;
@@ -35,8 +27,16 @@ mod with_libpcap {
     use prost::Message;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream, UdpSocket};
+    use std::path::{Path, PathBuf};
     use std::process::{Child, Stdio};
     use std::time::{Duration, Instant};
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("netcap-live-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        d
+    }
 
     fn read_records<M: Message + Default>(path: &Path) -> Vec<M> {
         let mut r = RecordReader::open(path).unwrap_or_else(|e| panic!("{e}"));
