@@ -570,7 +570,8 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
 
 fn unknown_kind(what: &str, value: u32) -> String {
     match what {
-        "EtherType" => format!("{what} 0x{value:04x}"),
+        // 16-bit protocol numbers that their registries write in hex.
+        "EtherType" | "PPP protocol" | "Cisco HDLC protocol" => format!("{what} 0x{value:04x}"),
         _ => format!("{what} {value}"),
     }
 }

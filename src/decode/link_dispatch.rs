@@ -1,5 +1,6 @@
 //! Dispatch below and beside Ethernet: the link types other than Ethernet
-//! that carry records (802.11 with radiotap or PPI, FDDI, Linux USB), the
+//! that carry records (802.11 with radiotap or PPI, FDDI, Linux USB) or
+//! lead to IP (PPP, PPPoE, Cisco HDLC), the
 //! 802.2 LLC / SNAP chain that 802.3 frames, 802.11 data frames and FDDI
 //! share, and the protocols named by EtherType or SNAP that have no IP
 //! layer (EAPOL, LLDP, CDP, CTP, Nortel discovery).
@@ -7,7 +8,7 @@
 //! Each step is a checked view of its own file; this file only says which
 //! view comes next, as Wireshark's default dissector tables do.
 
-use super::{dot11, eapol, eapol_key, fddi, llc, ppi, radiotap, snap, usb};
+use super::{chdlc, dot11, eapol, eapol_key, fddi, frame_relay, llc, ppi, ppp, radiotap, snap, usb};
 use super::{linktype, Layer, Layers, Proto};
 
 /// EtherTypes of the protocols below (IEEE registry).
@@ -22,6 +23,10 @@ pub mod ethertype {
     pub const CTP: u16 = 0x9000;
     /// Cisco's protocol type of CDP (in GRE; on Ethernet CDP comes in SNAP).
     pub const CDP: u16 = 0x2000;
+    /// PPP in HDLC-like framing (PPTP's GRE; Wireshark's EtherType table).
+    pub const PPP: u16 = 0x880b;
+    /// A PPPoE session (RFC 2516); 0x8863, discovery, has no record.
+    pub const PPPOE_SESSION: u16 = 0x8864;
 }
 
 /// LLC SAPs that name a network layer netcap decodes.
@@ -37,6 +42,10 @@ impl<'a> Layers<'a> {
             linktype::PPI => self.decode_ppi(frame),
             linktype::FDDI => self.decode_fddi(frame),
             linktype::ATM_RFC1483 => self.decode_llc(frame),
+            linktype::PPP | linktype::PPP_HDLC => self.decode_ppp_hdlc(frame),
+            linktype::PPP_ETHER => self.decode_pppoe_session(frame),
+            linktype::C_HDLC => self.decode_cisco_hdlc(frame),
+            linktype::FRELAY => self.decode_frame_relay(frame),
             linktype::USB_LINUX | linktype::USB_LINUX_MMAPPED => {
                 match usb::UsbPacket::new_checked(frame, link == linktype::USB_LINUX_MMAPPED) {
                     Ok(p) => {
@@ -69,9 +78,97 @@ impl<'a> Layers<'a> {
             ethertype::CDP => {
                 self.decode_proto(Proto::Cdp, buf);
             }
+            ethertype::PPP => self.decode_ppp_hdlc(buf),
+            ethertype::PPPOE_SESSION => self.decode_pppoe_session(buf),
             _ => return false,
         }
         true
+    }
+
+    /// PPP in HDLC-like framing, or Cisco HDLC where its address says so
+    /// (see [`ppp`]).
+    fn decode_ppp_hdlc(&mut self, buf: &'a [u8]) {
+        if ppp::is_cisco_hdlc(buf) {
+            return self.decode_cisco_hdlc(buf);
+        }
+        match ppp::parse_hdlc_framed(buf) {
+            Ok(frame) => self.decode_ppp_payload(frame),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn decode_pppoe_session(&mut self, buf: &'a [u8]) {
+        match ppp::parse_pppoe_session(buf) {
+            Ok(frame) => {
+                self.push_name("PPPoE");
+                self.decode_ppp_payload(frame)
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// The network layer a PPP protocol field names.
+    fn decode_ppp_payload(&mut self, frame: ppp::PppFrame<'a>) {
+        self.push_name("PPP");
+        match frame.protocol {
+            ppp::PROTO_IPV4 => self.decode_ipv4(frame.payload),
+            ppp::PROTO_IPV6 => self.decode_ipv6(frame.payload),
+            ppp::PROTO_MPLS_UNICAST | ppp::PROTO_MPLS_MULTICAST => self.decode_mpls(frame.payload),
+            // LCP, IPCP, authentication and the rest: PPP's own control.
+            other => self.unknown("PPP protocol", u32::from(other)),
+        }
+    }
+
+    /// Cisco HDLC, then what Wireshark's `chdlc.protocol` table names.
+    fn decode_cisco_hdlc(&mut self, buf: &'a [u8]) {
+        let frame = match chdlc::CiscoHdlcFrame::new_checked(buf) {
+            Ok(f) => f,
+            Err(e) => return self.fail(e),
+        };
+        self.push_name("CiscoHDLC");
+        self.decode_cisco_protocol(frame.protocol(), frame.payload())
+    }
+
+    /// What a Cisco HDLC protocol type names (Cisco HDLC, Frame Relay's
+    /// Cisco encapsulation).
+    fn decode_cisco_protocol(&mut self, protocol: u16, payload: &'a [u8]) {
+        match protocol {
+            super::ethernet::ETHERTYPE_IPV4 => self.decode_ipv4(payload),
+            super::ethernet::ETHERTYPE_IPV6 => self.decode_ipv6(payload),
+            super::ethertype::MPLS_UNICAST | super::ethertype::MPLS_MULTICAST => self.decode_mpls(payload),
+            chdlc::PROTO_CDP => {
+                self.decode_proto(Proto::Cdp, payload);
+            }
+            // SLARP keepalives, OSI (IS-IS), ...
+            other => self.unknown("Cisco HDLC protocol", u32::from(other)),
+        }
+    }
+
+    /// Frame Relay, then the network layer its NLPID or Cisco type names.
+    fn decode_frame_relay(&mut self, buf: &'a [u8]) {
+        let frame = match frame_relay::parse(buf) {
+            Ok(f) => f,
+            Err(e) => return self.fail(e),
+        };
+        self.push_name("FrameRelay");
+        match frame.payload {
+            frame_relay::FramePayload::Cisco(protocol, payload) => self.decode_cisco_protocol(protocol, payload),
+            frame_relay::FramePayload::Nlpid(nlpid, payload) => match nlpid {
+                frame_relay::NLPID_IPV4 => self.decode_ipv4(payload),
+                frame_relay::NLPID_IPV6 => self.decode_ipv6(payload),
+                frame_relay::NLPID_PPP => match ppp::parse(payload) {
+                    Ok(p) => self.decode_ppp_payload(p),
+                    Err(e) => self.fail(e),
+                },
+                frame_relay::NLPID_SNAP => match frame_relay::snap_ethertype(payload) {
+                    Some((ethertype, inner)) => self.decode_ethertype(ethertype, inner),
+                    None => self.unknown("Frame Relay SNAP OUI", 0),
+                },
+                // Q.933 signalling, OSI (CLNP, ES-IS, IS-IS), ...
+                other => self.unknown("Frame Relay NLPID", u32::from(other)),
+            },
+            frame_relay::FramePayload::Control(control) => self.unknown("Frame Relay control", u32::from(control)),
+        }
     }
 
     /// The payload of an 802.3 frame (a length field where the EtherType

@@ -10,6 +10,7 @@
 pub mod arp;
 pub mod bfd;
 pub mod cdp;
+pub mod chdlc;
 pub mod dhcpv4;
 pub mod dhcpv6;
 pub mod dns;
@@ -21,6 +22,7 @@ pub mod eapol_key;
 pub mod ethernet;
 pub mod ethernet_ctp;
 pub mod fddi;
+pub mod frame_relay;
 pub mod geneve;
 pub mod gre;
 pub mod icmpv4;
@@ -45,6 +47,7 @@ pub mod ntp;
 pub mod ospfv2;
 pub mod ospfv3;
 pub mod ppi;
+pub mod ppp;
 pub mod radiotap;
 pub mod sctp;
 pub mod sip;
@@ -330,9 +333,19 @@ pub mod linktype {
     /// DLT_RAW as written by some BSDs.
     pub const RAW_BSD12: u32 = 12;
     pub const RAW_BSD14: u32 = 14;
+    /// PPP, in HDLC-like framing or with address and control compressed.
+    pub const PPP: u32 = 9;
+    /// PPP in HDLC-like framing on a serial line (tcpdump's PPP_SERIAL).
+    pub const PPP_HDLC: u32 = 50;
+    /// A PPPoE session header without the Ethernet header.
+    pub const PPP_ETHER: u32 = 51;
     /// RFC 1483 LLC-encapsulated ATM: an LLC header starts the frame.
     pub const ATM_RFC1483: u32 = 100;
     pub const RAW: u32 = 101;
+    /// Cisco HDLC.
+    pub const C_HDLC: u32 = 104;
+    /// Frame Relay (Q.922 address, then RFC 2427 or Cisco encapsulation).
+    pub const FRELAY: u32 = 107;
     /// IEEE 802.11 without a radio header.
     pub const IEEE802_11: u32 = 105;
     pub const LOOP: u32 = 108;
@@ -355,11 +368,16 @@ pub mod linktype {
         matches!(
             link,
             NULL | ETHERNET
+                | PPP
                 | FDDI
+                | PPP_HDLC
+                | PPP_ETHER
                 | RAW_BSD12
                 | RAW_BSD14
                 | ATM_RFC1483
                 | RAW
+                | C_HDLC
+                | FRELAY
                 | IEEE802_11
                 | LOOP
                 | LINUX_SLL
@@ -389,6 +407,13 @@ pub mod linktype {
         ("sll2", LINUX_SLL2),
         ("linux_sll2", LINUX_SLL2),
         ("fddi", FDDI),
+        ("ppp", PPP),
+        ("ppp_serial", PPP_HDLC),
+        ("ppp_ether", PPP_ETHER),
+        ("pppoe", PPP_ETHER),
+        ("c_hdlc", C_HDLC),
+        ("chdlc", C_HDLC),
+        ("frelay", FRELAY),
         ("dot11", IEEE802_11),
         ("ieee802_11", IEEE802_11),
         ("radiotap", IEEE802_11_RADIOTAP),

@@ -246,7 +246,8 @@ pub enum Layer {
 }
 
 /// Walks tshark's `frame.protocols` with netcap's rules (see
-/// `src/decode/mod.rs`): a link layer netcap reads, VLAN tags, then
+/// `src/decode/mod.rs`): a link layer netcap reads (PPP, PPPoE and Cisco
+/// HDLC lead to the network layer without a record), VLAN tags, then
 /// ARP | MPLS | IPv4 | IPv6 [hop-by-hop first, fragment, routing,
 /// destination options], then TCP | UDP | ICMPv4 (over IPv4) | ICMPv6 (over
 /// IPv6) | AH (then its next header) | IP in IP | GRE; through UDP into
@@ -267,6 +268,11 @@ pub fn walk(chain: &[&str]) -> Vec<Layer> {
         }
         // LINKTYPE_IPV4 / LINKTYPE_IPV6: tshark shows no link layer.
         "ip" | "ipv6" => w.ip(),
+        "ppp" => w.ppp(),
+        // Cisco HDLC links (and PPP links whose frames are Cisco HDLC), and
+        // Frame Relay, whose Cisco encapsulation and NLPIDs lead to the
+        // same network layers.
+        "chdlc" | "fr" => w.chdlc(),
         // 802.11 (behind radiotap or PPI) and FDDI: their data frames
         // carry LLC, then what SNAP's EtherType names.
         "radiotap" | "ppi" | "wlan" | "fddi" => {
@@ -322,6 +328,37 @@ impl Walk<'_, '_> {
             "ip" | "ipv6" => self.ip(),
             // An 802.3 length field: LLC (and SNAP, which tshark shows in llc).
             "llc" => self.llc(),
+            "pppoes" => {
+                self.i += 1;
+                self.ppp();
+            }
+            "ppp" => self.ppp(),
+            _ => {}
+        }
+    }
+    /// PPP (tshark `ppp`), then the network layer its protocol names.
+    fn ppp(&mut self) {
+        if self.here() != "ppp" {
+            return;
+        }
+        self.i += 1;
+        match self.here() {
+            "ip" | "ipv6" => self.ip(),
+            "mpls" => self.mpls(),
+            _ => {}
+        }
+    }
+    /// Cisco HDLC (tshark `chdlc`) or Frame Relay (`fr`): IPv4, IPv6 or
+    /// MPLS after it, or PPP (Frame Relay's NLPID 0xcf).
+    fn chdlc(&mut self) {
+        self.i += 1;
+        if self.here() == "ethertype" {
+            self.i += 1;
+        }
+        match self.here() {
+            "ip" | "ipv6" => self.ip(),
+            "mpls" => self.mpls(),
+            "ppp" => self.ppp(),
             _ => {}
         }
     }
@@ -418,6 +455,8 @@ impl Walk<'_, '_> {
                     "ip" | "ipv6" => self.ip(),
                     "mpls" => self.mpls(),
                     "arp" => self.push(Layer::Arp, 3),
+                    // PPTP: PPP in HDLC-like framing.
+                    "ppp" => self.ppp(),
                     _ => {}
                 }
             }

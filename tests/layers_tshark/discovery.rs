@@ -18,9 +18,7 @@
 //! (Chassis ID, Port ID, TTL) out of place, netcap keeps every TLV (and
 //! marks the record `MandatoryTLVs` false): the four fuzzed captures that
 //! have such LLDPDUs, each explained by its bytes. tshark 4.0 puts CDP IP
-//! prefixes into `cdp.ip_prefix` byte-swapped. netcap does not decode
-//! Cisco HDLC links yet (HDLC.pcap): that exception goes stale, and fails
-//! the test, once it does.
+//! prefixes into `cdp.ip_prefix` byte-swapped.
 
 use crate::common::layers::{
     self, boolean, field_list, field_present, field_str, field_values, hex_bytes, num, Exception, Pkt, Spec,
@@ -314,51 +312,30 @@ fn cdp_actual(m: &DynamicMessage) -> Vec<String> {
     vec![field_str(m, "Version"), field_str(m, "TTL"), field_str(m, "Checksum"), field_str(m, "ChecksumValid"), types]
 }
 
-/// Cisco HDLC frames: netcap does not decode that link type yet. The
-/// exception goes stale (and fails the test) once it does, and must then
-/// be deleted.
-const HDLC: Exception = Exception {
-    capture: "tcpdump/tests/HDLC.pcap",
-    reason: "Cisco HDLC link (LINKTYPE_C_HDLC, 104; address 0x8f, protocol 0x2000): netcap does not decode \
-             that link type (the frames go to unknown.pcap), so it never reaches CDP",
-    apply: |p, rows| {
-        if !p.protocols().contains(&"chdlc") {
-            return false;
-        }
-        rows.clear();
-        true
-    },
-};
-
-const CDP_EXCEPTIONS: &[Exception] = &[HDLC];
-
 /// The octets of a dotted quad in reverse order.
 fn reversed_ipv4(s: &str) -> String {
     s.split('.').rev().collect::<Vec<_>>().join(".")
 }
 
-const CDP_INFO_EXCEPTIONS: &[Exception] = &[
-    HDLC,
-    Exception {
-        capture: "*",
-        reason: "IP Prefix TLV (0x0007) 0a760a00 18: tshark 4.0 shows 'IP Prefix: 10.118.10.0/24' but puts the \
+const CDP_INFO_EXCEPTIONS: &[Exception] = &[Exception {
+    capture: "*",
+    reason: "IP Prefix TLV (0x0007) 0a760a00 18: tshark 4.0 shows 'IP Prefix: 10.118.10.0/24' but puts the \
                  address into cdp.ip_prefix in host byte order (tvb_get_ntohl handed to an FT_IPv4 field), so \
                  the field reads 0.10.118.10; netcap's Network is 10.118.10.0",
-        apply: |p, rows| {
-            let prefixes = p.all("cdp.ip_prefix");
-            if prefixes.is_empty() {
-                return false;
-            }
-            let fixed = prefixes.iter().map(|s| reversed_ipv4(s)).collect::<Vec<_>>().join(",");
-            let mut applied = false;
-            for c in rows.iter_mut().filter_map(|r| r.get_mut(9)) {
-                *c = fixed.clone();
-                applied = true;
-            }
-            applied
-        },
+    apply: |p, rows| {
+        let prefixes = p.all("cdp.ip_prefix");
+        if prefixes.is_empty() {
+            return false;
+        }
+        let fixed = prefixes.iter().map(|s| reversed_ipv4(s)).collect::<Vec<_>>().join(",");
+        let mut applied = false;
+        for c in rows.iter_mut().filter_map(|r| r.get_mut(9)) {
+            *c = fixed.clone();
+            applied = true;
+        }
+        applied
     },
-];
+}];
 
 const CDP: Spec = Spec {
     record: "CiscoDiscovery",
@@ -368,7 +345,7 @@ const CDP: Spec = Spec {
     columns: CDP_COLUMNS,
     expected: cdp_expected,
     actual: cdp_actual,
-    exceptions: CDP_EXCEPTIONS,
+    exceptions: &[],
 };
 
 #[test]

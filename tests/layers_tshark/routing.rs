@@ -19,7 +19,7 @@
 //! fills only one of them). Ages are compared without the DoNotAge bit,
 //! which tshark shows as a separate field.
 
-use crate::common::layers::{self, field_list, field_present, field_str, field_values, ip, num, Exception, Pkt, Spec};
+use crate::common::layers::{self, field_list, field_present, field_str, field_values, ip, num, Pkt, Spec};
 use prost_reflect::DynamicMessage;
 
 fn nums(v: Vec<&str>) -> String {
@@ -423,16 +423,6 @@ fn ospfv3_actual(m: &DynamicMessage) -> Vec<String> {
     ospf_actual(m, false)
 }
 
-const FRAME_RELAY: &str = "link type 107 (Frame Relay: Q.922 address 48 e1 = DLCI 302, then EtherType \
-     86 dd before the IPv6 header): netcap has no decoder for this link type, so every packet goes to \
-     unknown.pcap and no OSPFv3 record is written; tshark decodes fr:ipv6:ospf";
-
-fn drop_rows(_: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
-    let any = !rows.is_empty();
-    rows.clear();
-    any
-}
-
 pub const OSPFV2: Spec = Spec {
     record: "OSPFv2",
     protocols: &["ospf"],
@@ -452,14 +442,7 @@ pub const OSPFV3: Spec = Spec {
     columns: OSPF_COLUMNS,
     expected: ospfv3_expected,
     actual: ospfv3_actual,
-    exceptions: &[
-        Exception { capture: "tcpdump/tests/OSPFv3_NBMA_adjacencies.pcap", reason: FRAME_RELAY, apply: drop_rows },
-        Exception {
-            capture: "tcpdump/tests/OSPFv3_multipoint_adjacencies.pcap",
-            reason: FRAME_RELAY,
-            apply: drop_rows,
-        },
-    ],
+    exceptions: &[],
 };
 
 #[test]

@@ -16,9 +16,7 @@
 //!   (a segment may hold several, the last possibly cut short); tshark
 //!   (desegmentation off) gives one `mbtcp.trans_id` per frame.
 
-use crate::common::layers::{
-    self, boolean, field_list, field_present, field_str, field_values, num, Exception, Pkt, Spec,
-};
+use crate::common::layers::{self, boolean, field_list, field_present, field_str, field_values, num, Pkt, Spec};
 use prost_reflect::DynamicMessage;
 
 /// Text of the `k`-th occurrence of `field`, or "" when absent.
@@ -329,19 +327,7 @@ const SIP: Spec = Spec {
     columns: SIP_COLUMNS,
     expected: sip_expected,
     actual: sip_actual,
-    exceptions: &[Exception {
-        capture: "pcapplusplus/Tests/Packet++Test/PacketExamples/sip_reqs.pcap",
-        reason: "frames 2 and 3 are PPPoE session frames (EtherType 0x8864, then PPP protocol 0x0021 \
-                     IPv4): netcap has no PPPoE decoder and writes them to unknown.pcap, so their SIP \
-                     messages (CANCEL, ACK) are not reached.",
-        apply: |p, rows| {
-            if !p.protocols().contains(&"pppoes") || rows.is_empty() {
-                return false;
-            }
-            rows.clear();
-            true
-        },
-    }],
+    exceptions: &[],
 };
 
 #[test]

@@ -14,9 +14,9 @@
 //! inside ICMP destination unreachable messages). Inner-packet records (the
 //! IP, TCP, ... inside a tunnel) are checked by the L2-L4 differential test.
 //!
-//! The MPLS exceptions are packets whose encapsulation netcap does not
-//! decode yet (PPP links, Arista timestamps): they go stale, and fail the
-//! test, once it does, and must then be deleted.
+//! The MPLS exception is packets whose encapsulation netcap does not
+//! decode yet (Arista timestamps): it goes stale, and fails the test, once
+//! it does, and must then be deleted. MPLS over PPP links is compared.
 
 use crate::common::layers::{self, boolean, num, Exception, Pkt, Spec};
 use crate::common::layers::{field_list, field_str};
@@ -356,39 +356,13 @@ pub static MPLS: Spec = Spec {
     columns: &["Label", "TrafficClass", "StackBottom", "TTL"],
     expected: mpls_expected,
     actual: mpls_actual,
-    exceptions: &[
-        Exception {
-            capture: "tcpdump/tests/lspping-fec-ldp.pcap",
-            reason: "link type PPP (9); frame 1 is ff 03 0281 18930d40 45...: PPP \
-                     protocol 0x0281 (MPLS) with label 100656; netcap does not decode PPP links",
-            apply: drop_all,
-        },
-        Exception {
-            capture: "tcpdump/tests/lspping-fec-rsvp.pcap",
-            reason: "link type PPP (9), PPP protocol 0x0281 (MPLS); netcap does not \
-                     decode PPP links",
-            apply: drop_all,
-        },
-        Exception {
-            capture: "tcpdump/tests/mpls-traceroute.pcap",
-            reason: "link type PPP (9); frame 1 is ff 03 0281 18960101 45...; netcap \
-                     does not decode PPP links",
-            apply: drop_all,
-        },
-        Exception {
-            capture: "tcpdump/tests/wb-oobr.pcap",
-            reason: "link type PPP (9), ff 03 0281 30300f30 45... (label 197376); netcap \
-                     does not decode PPP links",
-            apply: drop_all,
-        },
-        Exception {
-            capture: "tcpdump/tests/arista_ether.pcap",
-            reason: "EtherType 0xd28b (Arista timestamp, tshark avsp), frame 3: d28b \
+    exceptions: &[Exception {
+        capture: "tcpdump/tests/arista_ether.pcap",
+        reason: "EtherType 0xd28b (Arista timestamp, tshark avsp), frame 3: d28b \
                      0001 0010 5ceeed58 36ab6e7c 8847 00400140: subtype 1, version 0x10 (8-byte \
                      TAI timestamp), then MPLS label 1024; netcap does not decode 0xd28b",
-            apply: drop_all,
-        },
-    ],
+        apply: drop_all,
+    }],
 };
 
 #[test]

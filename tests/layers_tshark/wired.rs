@@ -52,7 +52,10 @@ fn drop_if(rows: &mut Vec<Vec<String>>, applies: bool) -> bool {
     true
 }
 
-/// Juniper (link type 178) and Frame Relay (107) links: no netcap decoder.
+/// Juniper links (link type 178): no netcap decoder. Frame Relay (107):
+/// tshark reads an Ethernet frame straight after some fuzzed addresses,
+/// where netcap (and tshark's own rules for its default encapsulation)
+/// find a Cisco protocol type that names nothing.
 fn on_undecoded_link(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
     drop_if(rows, matches!(p.protocols().first(), Some(&"juniper") | Some(&"fr")))
 }
@@ -98,9 +101,12 @@ pub static LLC: Spec = Spec {
     exceptions: &[
         Exception {
             capture: "*",
-            reason: "Juniper Ethernet (link type 178: isis_poi.pcap, isis_poi2.pcap) and Frame Relay \
-                     (link type 107: q933-heapoverflow-2.pcap) captures: netcap has no decoder for \
-                     these link layers, so the LLC inside is not reached",
+            reason: "Juniper Ethernet (link type 178: isis_poi.pcap, isis_poi2.pcap): netcap has no \
+                     decoder for this link layer, so the LLC inside is not reached; Frame Relay (link \
+                     type 107: q933-heapoverflow-2.pcap, fuzzed), frame 2: b0 00 3a 01 00 11 88 6b: a \
+                     four-byte Q.922 address (DLCI 5769024), then control 00, which is neither UI (03) \
+                     nor XID, so by Wireshark's FRF 3.2 rules Cisco type 0x0011 follows, which names \
+                     nothing; this tshark shows an Ethernet frame with an LLC header instead",
             apply: on_undecoded_link,
         },
         Exception {
