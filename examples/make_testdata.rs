@@ -10,7 +10,9 @@
 mod packets;
 
 use etherparse::checksum::Sum16BitWords;
-use etherparse::{EtherType, Ethernet2Header, IpDscp, IpNumber, Ipv4Header, Ipv4Options, Ipv6FlowLabel, Ipv6Header, UdpHeader};
+use etherparse::{
+    EtherType, Ethernet2Header, IpDscp, IpNumber, Ipv4Header, Ipv4Options, Ipv6FlowLabel, Ipv6Header, UdpHeader,
+};
 use netcap::capture::dump::{DumpFormat, PacketDump};
 
 const MAC_A: [u8; 6] = [0x00, 0x1b, 0x21, 0x0a, 0x0b, 0x0c];
@@ -599,6 +601,34 @@ fn other_link_packets() -> Vec<(u32, Vec<u8>)> {
     usbpcap.extend_from_slice(&4u32.to_le_bytes());
     usbpcap.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
     p.push((249, usbpcap));
+    // Links that lead to IP without a record of their own (ids 0x4010-).
+    // PPP in HDLC-like framing (ff 03), IPv4, a DNS query.
+    let dns = ipv4(IP_A, IP_B, 17, 0x4010, 64, &[], &udp_v4(IP_A, IP_B, 40001, 53, &dns_query()));
+    p.push((9, [&[0xff, 0x03, 0x00, 0x21][..], &dns].concat()));
+    // Cisco HDLC (unicast address 0f, protocol 0x0800), ICMP echo request.
+    let icmp = ipv4(IP_A, IP_B, 1, 0x4011, 64, &[], &icmp_echo(9, 3));
+    p.push((104, [&[0x0f, 0x00, 0x08, 0x00][..], &icmp].concat()));
+    // Frame Relay, DLCI 302 (48 e1), RFC 2427: control 03, NLPID cc (IPv4).
+    let icmp = ipv4(IP_A, IP_B, 1, 0x4012, 64, &[], &icmp_echo(9, 4));
+    p.push((107, [&[0x48, 0xe1, 0x03, 0xcc][..], &icmp].concat()));
+    // PPPoE session 0x0001 on Ethernet: PPP protocol 0x0021, IPv4, ICMP.
+    let icmp = ipv4(IP_A, IP_B, 1, 0x4013, 64, &[], &icmp_echo(9, 5));
+    let mut pppoe = vec![0x11, 0x00, 0x00, 0x01];
+    pppoe.extend_from_slice(&(icmp.len() as u16 + 2).to_be_bytes());
+    pppoe.extend_from_slice(&[0x00, 0x21]);
+    pppoe.extend_from_slice(&icmp);
+    p.push((1, ethernet(MAC_B, MAC_A, 0x8864, &pppoe)));
+    // PPTP: enhanced GRE (version 1, key and sequence present, protocol
+    // 0x880b; the key is payload length and call id 0x1234) carrying PPP,
+    // then the inner IPv4 packet.
+    let inner = ipv4([10, 0, 0, 2], [10, 0, 0, 1], 1, 0x4014, 64, &[], &icmp_echo(9, 6));
+    let ppp = [&[0xff, 0x03, 0x00, 0x21][..], &inner].concat();
+    let mut gre = vec![0x30, 0x01, 0x88, 0x0b];
+    gre.extend_from_slice(&(ppp.len() as u16).to_be_bytes());
+    gre.extend_from_slice(&0x1234u16.to_be_bytes());
+    gre.extend_from_slice(&7u32.to_be_bytes());
+    gre.extend_from_slice(&ppp);
+    p.push((1, ethernet(MAC_B, MAC_A, 0x0800, &ipv4(IP_A, IP_B, 47, 0x4015, 64, &[], &gre))));
     p
 }
 
