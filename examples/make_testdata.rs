@@ -629,6 +629,27 @@ fn other_link_packets() -> Vec<(u32, Vec<u8>)> {
     gre.extend_from_slice(&7u32.to_be_bytes());
     gre.extend_from_slice(&ppp);
     p.push((1, ethernet(MAC_B, MAC_A, 0x0800, &ipv4(IP_A, IP_B, 47, 0x4015, 64, &[], &gre))));
+    // NFLOG (family 2, group 5): the payload attribute (type 9, its
+    // length little-endian as Linux writes it), padded to four bytes.
+    let logged = ipv4(IP_B, IP_A, 17, 0x4016, 57, &[], &udp_v4(IP_B, IP_A, 53, 40001, &dns_query()));
+    let mut nflog = vec![2, 0, 0, 5];
+    nflog.extend_from_slice(&(logged.len() as u16 + 4).to_le_bytes());
+    nflog.extend_from_slice(&9u16.to_le_bytes());
+    nflog.extend_from_slice(&logged);
+    nflog.resize(nflog.len().next_multiple_of(4), 0);
+    p.push((239, nflog));
+    // PKTAP (macOS): a 108-byte header naming DLT 1 on en0, then Ethernet.
+    let mut pktap = vec![0u8; 108];
+    pktap[0..4].copy_from_slice(&108u32.to_le_bytes());
+    pktap[4..8].copy_from_slice(&1u32.to_le_bytes());
+    pktap[8..12].copy_from_slice(&1u32.to_le_bytes());
+    pktap[12..15].copy_from_slice(b"en0");
+    let icmp = ipv4(IP_A, IP_B, 1, 0x4017, 64, &[], &icmp_echo(9, 7));
+    pktap.extend(ethernet(MAC_B, MAC_A, 0x0800, &icmp));
+    p.push((258, pktap));
+    // IP over InfiniBand: 40 bytes of pseudo header, type 0x0800, reserved.
+    let icmp = ipv4(IP_A, IP_B, 1, 0x4018, 64, &[], &icmp_echo(9, 8));
+    p.push((242, [&[0u8; 40][..], &[0x08, 0x00, 0x00, 0x00], &icmp].concat()));
     p
 }
 

@@ -28,8 +28,10 @@ use std::path::Path;
 
 /// Link types the first 4 bytes of a `decode_packet` input map onto when
 /// they are not already one netcap decodes; 147 (USER0) decodes to nothing.
-pub const LINK_TYPES: [u32; 24] =
-    [0, 1, 9, 10, 12, 14, 50, 51, 100, 101, 104, 105, 107, 108, 113, 127, 189, 192, 220, 228, 229, 249, 276, 147];
+pub const LINK_TYPES: [u32; 30] = [
+    0, 1, 9, 10, 12, 14, 50, 51, 100, 101, 104, 105, 107, 108, 113, 127, 129, 149, 189, 192, 220, 226, 228, 229, 239,
+    242, 249, 258, 276, 147,
+];
 
 /// Batch limits as in the pipeline (smaller, so that batches are cut often).
 pub const MAX_PACKETS: usize = 64;

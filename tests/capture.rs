@@ -638,12 +638,13 @@ fn sample_link_records_have_the_constructed_values() {
     assert_eq!((over_snap.src_port, over_snap.dst_port, over_snap.payload_size), (40123, 9, 10));
 }
 
-/// testdata/sample-links.pcapng frames 11-15: a PPP link, a Cisco HDLC
-/// link, a Frame Relay link, a PPPoE session on Ethernet and PPTP (PPP in
-/// GRE) carry IPv4 with no record of their own; each IPv4 header, the
-/// tunnelled one too, is a record, as tshark finds them.
+/// testdata/sample-links.pcapng frames 11-18: a PPP link, a Cisco HDLC
+/// link, a Frame Relay link, a PPPoE session on Ethernet, PPTP (PPP in
+/// GRE), NFLOG, PKTAP and IP over InfiniBand carry IPv4 with no record of
+/// their own; each IPv4 header, the tunnelled one too, is a record, as
+/// tshark finds them.
 #[test]
-fn ppp_pppoe_cisco_hdlc_and_frame_relay_lead_to_ip() {
+fn link_layers_without_records_lead_to_ip() {
     let links = repo().join("testdata/sample-links.pcapng");
     let out = temp_dir("sample-ppp");
     run_ok(&["-r", links.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"]);
@@ -662,12 +663,12 @@ fn ppp_pppoe_cisco_hdlc_and_frame_relay_lead_to_ip() {
     ours.sort();
     theirs.sort();
     assert_eq!(ours, theirs);
-    // One IPv4 record per construction: ids 0x4010-0x4015 (0x4014 inside PPTP).
-    for id in 0x4010..=0x4015 {
+    // One IPv4 record per construction: ids 0x4010-0x4018 (0x4014 inside PPTP).
+    for id in 0x4010..=0x4018 {
         assert!(ipv4.iter().any(|r| r.id == id), "no IPv4 record with id {id:#x}");
     }
     let (_, dns) = read_records::<pb::Dns>(&out.join("DNS.ncap.gz"));
-    assert_eq!(dns.len(), 1, "the DNS query over PPP");
+    assert_eq!(dns.len(), 2, "the DNS query over PPP and its copy in NFLOG");
     let (_, gre) = read_records::<pb::Gre>(&out.join("GRE.ncap.gz"));
     assert_eq!((gre.len(), gre[0].protocol, gre[0].version), (1, 0x880b, 1));
     assert!(!out.join("unknown.tsv").exists(), "every packet of the file decodes");

@@ -1,5 +1,6 @@
-//! Link layers that carry no record of their own: BSD null/loopback and
-//! Linux "cooked" captures (SLL, SLL2). They only tell what follows.
+//! Link layers that carry no record of their own: BSD null/loopback,
+//! Linux "cooked" captures (SLL, SLL2), IP over InfiniBand and Solaris
+//! ipnet. They only tell what follows.
 
 use super::wire::{be16, be32};
 use super::DecodeError;
@@ -54,6 +55,28 @@ pub fn sll(buf: &[u8], v2: bool) -> Result<SllHeader<'_>, DecodeError> {
     })
 }
 
+/// LINKTYPE_IPOIB (242): a 40-byte pseudo header (the InfiniBand global
+/// route header, or the destination address when it is zero), then RFC
+/// 4391's 4-byte encapsulation header: an EtherType and 2 reserved bytes.
+/// Returns the EtherType and the packet.
+pub fn ipoib(buf: &[u8]) -> Result<(u16, &[u8]), DecodeError> {
+    const LEN: usize = 44;
+    let payload = buf.get(LEN..).ok_or(DecodeError::truncated("IPoIB", LEN, buf.len()))?;
+    Ok((be16(buf, 40), payload))
+}
+
+/// Solaris ipnet (LINKTYPE_IPNET 226): a 24-byte header whose second byte
+/// is the address family, 2 (IPv4) or 26 (Solaris's AF_INET6).
+pub const IPNET_AF_INET: u8 = 2;
+pub const IPNET_AF_INET6: u8 = 26;
+
+/// The address family and the packet of an ipnet frame.
+pub fn ipnet(buf: &[u8]) -> Result<(u8, &[u8]), DecodeError> {
+    const LEN: usize = 24;
+    let payload = buf.get(LEN..).ok_or(DecodeError::truncated("IPNET", LEN, buf.len()))?;
+    Ok((buf.get(1).copied().unwrap_or_default(), payload))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +100,22 @@ mod tests {
         v2[1] = 0xdd;
         assert_eq!(sll(&v2, true).map(|h| h.protocol), Ok(0x86dd));
         assert!(sll(&v2[..19], true).is_err());
+    }
+
+    #[test]
+    fn ipoib_and_ipnet_headers() {
+        // tcpdump/tests/ipoib.pcap frame 1: 40 bytes of pseudo header, then
+        // type 0x0800, reserved 0, IPv4.
+        let mut f = vec![0u8; 40];
+        f.extend_from_slice(&[0x08, 0x00, 0x00, 0x00, 0x45]);
+        assert_eq!(ipoib(&f), Ok((0x0800, &[0x45u8][..])));
+        assert!(ipoib(&f[..43]).is_err());
+        // tcpdump/tests/e1000g.pcap frame 1: version 1, family 2, ..., IPv4.
+        let mut f = vec![1u8, 2, 0, 0, 0, 0, 0, 0x54];
+        f.extend_from_slice(&[0; 16]);
+        f.push(0x45);
+        assert_eq!(ipnet(&f), Ok((IPNET_AF_INET, &[0x45u8][..])));
+        assert!(ipnet(&f[..23]).is_err());
     }
 
     #[test]

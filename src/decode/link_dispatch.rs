@@ -1,6 +1,7 @@
 //! Dispatch below and beside Ethernet: the link types other than Ethernet
 //! that carry records (802.11 with radiotap or PPI, FDDI, Linux USB) or
-//! lead to IP (PPP, PPPoE, Cisco HDLC), the
+//! lead to IP (PPP, PPPoE, Cisco HDLC, Frame Relay, NFLOG, PKTAP, IP over
+//! InfiniBand, Solaris ipnet, ARCNET), the
 //! 802.2 LLC / SNAP chain that 802.3 frames, 802.11 data frames and FDDI
 //! share, and the protocols named by EtherType or SNAP that have no IP
 //! layer (EAPOL, LLDP, CDP, CTP, Nortel discovery).
@@ -8,7 +9,9 @@
 //! Each step is a checked view of its own file; this file only says which
 //! view comes next, as Wireshark's default dissector tables do.
 
-use super::{chdlc, dot11, eapol, eapol_key, fddi, frame_relay, llc, ppi, ppp, radiotap, snap, usb};
+use super::{
+    arcnet, chdlc, dot11, eapol, eapol_key, fddi, frame_relay, link, llc, nflog, pktap, ppi, ppp, radiotap, snap, usb,
+};
 use super::{linktype, Layer, Layers, Proto};
 
 /// EtherTypes of the protocols below (IEEE registry).
@@ -46,6 +49,60 @@ impl<'a> Layers<'a> {
             linktype::PPP_ETHER => self.decode_pppoe_session(frame),
             linktype::C_HDLC => self.decode_cisco_hdlc(frame),
             linktype::FRELAY => self.decode_frame_relay(frame),
+            linktype::PKTAP | linktype::USER2_PKTAP => self.decode_pktap(frame),
+            linktype::NFLOG => match nflog::parse(frame) {
+                Ok(p) => {
+                    self.push_name("NFLOG");
+                    match (p.family, p.payload) {
+                        (_, None) => {}
+                        (nflog::AF_INET, Some(ip)) => self.decode_ipv4(ip),
+                        (nflog::AF_INET6, Some(ip)) => self.decode_ipv6(ip),
+                        (family, Some(_)) => self.unknown("NFLOG address family", u32::from(family)),
+                    }
+                }
+                Err(e) => self.fail(e),
+            },
+            linktype::IPOIB => match link::ipoib(frame) {
+                Ok((ethertype, payload)) => {
+                    self.push_name("IPoIB");
+                    match ethertype {
+                        super::ethernet::ETHERTYPE_IPV4 => self.decode_ipv4(payload),
+                        super::ethernet::ETHERTYPE_IPV6 => self.decode_ipv6(payload),
+                        super::ethernet::ETHERTYPE_ARP | super::ethernet::ETHERTYPE_RARP => self.decode_arp(payload),
+                        other => self.unknown("EtherType", u32::from(other)),
+                    }
+                }
+                Err(e) => self.fail(e),
+            },
+            linktype::ARCNET_LINUX => match arcnet::parse(frame) {
+                Ok(arcnet::ArcnetPayload::Packet { protocol, payload }) => {
+                    self.push_name("ARCNET");
+                    match protocol {
+                        arcnet::PROTO_IP_1201 | arcnet::PROTO_IP_1051 => self.decode_ipv4(payload),
+                        arcnet::PROTO_IPV6 => self.decode_ipv6(payload),
+                        arcnet::PROTO_ARP_1201 | arcnet::PROTO_ARP_1051 | arcnet::PROTO_RARP_1201 => {
+                            self.decode_arp(payload)
+                        }
+                        other => self.unknown("ARCNET protocol", u32::from(other)),
+                    }
+                }
+                Ok(arcnet::ArcnetPayload::Exception(protocol)) => {
+                    self.push_name("ARCNET");
+                    self.unknown("ARCNET exception packet, protocol", u32::from(protocol))
+                }
+                Err(e) => self.fail(e),
+            },
+            linktype::IPNET => match link::ipnet(frame) {
+                Ok((family, payload)) => {
+                    self.push_name("IPNET");
+                    match family {
+                        link::IPNET_AF_INET => self.decode_ipv4(payload),
+                        link::IPNET_AF_INET6 => self.decode_ipv6(payload),
+                        other => self.unknown("ipnet address family", u32::from(other)),
+                    }
+                }
+                Err(e) => self.fail(e),
+            },
             linktype::USB_LINUX | linktype::USB_LINUX_MMAPPED => {
                 match usb::UsbPacket::new_checked(frame, link == linktype::USB_LINUX_MMAPPED) {
                     Ok(p) => {
@@ -141,6 +198,21 @@ impl<'a> Layers<'a> {
             }
             // SLARP keepalives, OSI (IS-IS), ...
             other => self.unknown("Cisco HDLC protocol", u32::from(other)),
+        }
+    }
+
+    /// PKTAP, then the packet by the link type its header names.
+    fn decode_pktap(&mut self, buf: &'a [u8]) {
+        let entry = match pktap::parse(buf) {
+            Ok(e) => e,
+            Err(e) => return self.fail(e),
+        };
+        self.push_name("PKTAP");
+        match entry.link {
+            _ if !entry.is_packet() => self.unknown("PKTAP entry type", entry.type_next),
+            // A PKTAP header inside one would only nest the same way again.
+            linktype::PKTAP | linktype::USER2_PKTAP => self.unknown("PKTAP link type", entry.link),
+            link => self.decode_link(link, entry.frame),
         }
     }
 

@@ -7,6 +7,7 @@
 //! view and an `encode` function, a dispatch arm below and one registry
 //! line.
 
+pub mod arcnet;
 pub mod arp;
 pub mod bfd;
 pub mod cdp;
@@ -42,10 +43,12 @@ pub mod llc;
 pub mod lldp;
 pub mod modbus_tcp;
 pub mod mpls;
+pub mod nflog;
 pub mod nortel_discovery;
 pub mod ntp;
 pub mod ospfv2;
 pub mod ospfv3;
+pub mod pktap;
 pub mod ppi;
 pub mod ppp;
 pub mod radiotap;
@@ -352,6 +355,18 @@ pub mod linktype {
     pub const LINUX_SLL: u32 = 113;
     /// IEEE 802.11 behind a radiotap header.
     pub const IEEE802_11_RADIOTAP: u32 = 127;
+    /// ARCNET with Linux's header (an offset field).
+    pub const ARCNET_LINUX: u32 = 129;
+    /// DLT_USER2: on macOS, where it is DLT_PKTAP, files carry PKTAP in it.
+    pub const USER2_PKTAP: u32 = 149;
+    /// Solaris ipnet.
+    pub const IPNET: u32 = 226;
+    /// Linux netfilter log (NFLOG).
+    pub const NFLOG: u32 = 239;
+    /// IP over InfiniBand, with its 40-byte pseudo header.
+    pub const IPOIB: u32 = 242;
+    /// Apple's PKTAP: a header naming the packet's own link type.
+    pub const PKTAP: u32 = 258;
     /// Linux usbmon, 48-byte header.
     pub const USB_LINUX: u32 = 189;
     /// Per-Packet Information header, then the frame of the link type it names.
@@ -382,6 +397,12 @@ pub mod linktype {
                 | LOOP
                 | LINUX_SLL
                 | IEEE802_11_RADIOTAP
+                | ARCNET_LINUX
+                | USER2_PKTAP
+                | IPNET
+                | NFLOG
+                | IPOIB
+                | PKTAP
                 | USB_LINUX
                 | PPI
                 | USB_LINUX_MMAPPED
@@ -414,6 +435,11 @@ pub mod linktype {
         ("c_hdlc", C_HDLC),
         ("chdlc", C_HDLC),
         ("frelay", FRELAY),
+        ("nflog", NFLOG),
+        ("pktap", PKTAP),
+        ("ipoib", IPOIB),
+        ("ipnet", IPNET),
+        ("arcnet_linux", ARCNET_LINUX),
         ("dot11", IEEE802_11),
         ("ieee802_11", IEEE802_11),
         ("radiotap", IEEE802_11_RADIOTAP),

@@ -256,33 +256,7 @@ pub enum Layer {
 /// quoted inside ICMP errors are tshark's alone).
 pub fn walk(chain: &[&str]) -> Vec<Layer> {
     let mut w = Walk { chain, i: 0, out: Vec::new(), n: [0; 11] };
-    match w.at(0) {
-        "eth" => w.ethernet(),
-        "sll" => {
-            w.i = 1;
-            w.ethertype()
-        }
-        "null" | "loop" | "raw" => {
-            w.i = 1;
-            w.ip()
-        }
-        // LINKTYPE_IPV4 / LINKTYPE_IPV6: tshark shows no link layer.
-        "ip" | "ipv6" => w.ip(),
-        "ppp" => w.ppp(),
-        // Cisco HDLC links (and PPP links whose frames are Cisco HDLC), and
-        // Frame Relay, whose Cisco encapsulation and NLPIDs lead to the
-        // same network layers.
-        "chdlc" | "fr" => w.chdlc(),
-        // 802.11 (behind radiotap or PPI) and FDDI: their data frames
-        // carry LLC, then what SNAP's EtherType names.
-        "radiotap" | "ppi" | "wlan" | "fddi" => {
-            while matches!(w.here(), "radiotap" | "ppi" | "wlan_radio" | "wlan" | "fddi") {
-                w.i += 1;
-            }
-            w.llc();
-        }
-        _ => {}
-    }
+    w.link();
     w.out
 }
 
@@ -300,6 +274,54 @@ impl Walk<'_, '_> {
     }
     fn here(&self) -> &str {
         self.at(self.i)
+    }
+    /// The link layer, at the start of the chain (or after PKTAP's header).
+    fn link(&mut self) {
+        match self.here() {
+            "eth" => self.ethernet(),
+            "sll" => {
+                self.i += 1;
+                self.ethertype()
+            }
+            // NFLOG, Solaris ipnet: the IP header follows.
+            "null" | "loop" | "raw" | "nflog" | "ipnet" => {
+                self.i += 1;
+                self.ip()
+            }
+            // IP over InfiniBand: ARP, IPv4 or IPv6 by EtherType; ARCNET
+            // by its protocol id.
+            "ipoib" | "arcnet" => {
+                self.i += 1;
+                match self.here() {
+                    "arp" => self.push(Layer::Arp, 3),
+                    _ => self.ip(),
+                }
+            }
+            // Apple's PKTAP (USER2 on macOS): the packet of the link type
+            // its header names.
+            "user_dlt" | "pktap" => {
+                while matches!(self.here(), "user_dlt" | "pktap" | "pcap_pktdata") {
+                    self.i += 1;
+                }
+                self.link();
+            }
+            // LINKTYPE_IPV4 / LINKTYPE_IPV6: tshark shows no link layer.
+            "ip" | "ipv6" => self.ip(),
+            "ppp" => self.ppp(),
+            // Cisco HDLC links (and PPP links whose frames are Cisco HDLC), and
+            // Frame Relay, whose Cisco encapsulation and NLPIDs lead to the
+            // same network layers.
+            "chdlc" | "fr" => self.chdlc(),
+            // 802.11 (behind radiotap or PPI) and FDDI: their data frames
+            // carry LLC, then what SNAP's EtherType names.
+            "radiotap" | "ppi" | "wlan" | "fddi" => {
+                while matches!(self.here(), "radiotap" | "ppi" | "wlan_radio" | "wlan" | "fddi") {
+                    self.i += 1;
+                }
+                self.llc();
+            }
+            _ => {}
+        }
     }
     fn push(&mut self, make: fn(usize) -> Layer, kind: usize) {
         self.out.push(make(self.n[kind]));

@@ -269,13 +269,6 @@ fn overlong_first_name(_: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
     applied
 }
 
-/// Link types netcap does not decode (their packets go to unknown.pcap),
-/// by the first protocol of tshark's chain.
-fn undecoded_link_type(p: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
-    let link = p.protocols().first().copied().unwrap_or("");
-    matches!(link, "pktap" | "user_dlt" | "arcnet" | "nflog") && no_record(p, rows)
-}
-
 const EXCEPTIONS: &[Exception] = &[
     Exception {
         capture: "zeek/testing/btest/Traces/dns-inverse-query.pcap",
@@ -289,14 +282,6 @@ const EXCEPTIONS: &[Exception] = &[
             rows.retain(|r| r.first().map(String::as_str) != Some("2432"));
             rows.len() != before
         },
-    },
-    Exception {
-        capture: "*",
-        reason: "link types netcap does not decode yet: PKTAP and USER2 with PKTAP \
-                 (LINKTYPE_PKTAP.pcap, LINKTYPE_USER2_PKTAP.pcap), ARCNET (both arcnet-*.pcap), \
-                 NFLOG (nflog.pcap); netcap writes these packets \
-                 to unknown.pcap, so no DNS layer is reached",
-        apply: undecoded_link_type,
     },
     Exception {
         capture: "tcpdump/tests/LINKTYPE_IPV4_invalid.pcap",
