@@ -10,7 +10,8 @@
 //! view comes next, as Wireshark's default dissector tables do.
 
 use super::{
-    arcnet, chdlc, dot11, eapol, eapol_key, fddi, frame_relay, link, llc, nflog, pktap, ppi, ppp, radiotap, snap, usb,
+    arcnet, arista, chdlc, dot11, eapol, eapol_key, fddi, frame_relay, link, llc, nflog, pktap, ppi, ppp, radiotap,
+    snap, usb,
 };
 use super::{linktype, Layer, Layers, Proto};
 
@@ -136,6 +137,16 @@ impl<'a> Layers<'a> {
                 self.decode_proto(Proto::Cdp, buf);
             }
             ethertype::PPP => self.decode_ppp_hdlc(buf),
+            arista::ETHERTYPE => match arista::parse(buf) {
+                Ok(arista::AristaPayload::Frame(inner, payload)) => {
+                    self.push_name("Arista");
+                    self.decode_ethertype(inner, payload)
+                }
+                Ok(arista::AristaPayload::Unknown { version, .. }) => {
+                    self.unknown("Arista subtype/version", u32::from(version))
+                }
+                Err(e) => self.fail(e),
+            },
             ethertype::PPPOE_SESSION => self.decode_pppoe_session(buf),
             _ => return false,
         }

@@ -8,6 +8,7 @@
 //! line.
 
 pub mod arcnet;
+pub mod arista;
 pub mod arp;
 pub mod bfd;
 pub mod cdp;

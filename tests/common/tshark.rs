@@ -354,6 +354,11 @@ impl Walk<'_, '_> {
                 self.i += 1;
                 self.ppp();
             }
+            // Arista's timestamp header, then the frame's own EtherType.
+            "avsp" => {
+                self.i += 1;
+                self.ethertype();
+            }
             "ppp" => self.ppp(),
             _ => {}
         }

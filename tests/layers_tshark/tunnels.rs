@@ -14,9 +14,7 @@
 //! inside ICMP destination unreachable messages). Inner-packet records (the
 //! IP, TCP, ... inside a tunnel) are checked by the L2-L4 differential test.
 //!
-//! The MPLS exception is packets whose encapsulation netcap does not
-//! decode yet (Arista timestamps): it goes stale, and fails the test, once
-//! it does, and must then be deleted. MPLS over PPP links is compared.
+//! MPLS over PPP links and behind Arista timestamps is compared too.
 
 use crate::common::layers::{self, boolean, num, Exception, Pkt, Spec};
 use crate::common::layers::{field_list, field_str};
@@ -25,13 +23,6 @@ use prost_reflect::DynamicMessage;
 /// How many `proto` layers tshark found outside ICMP-quoted packets.
 fn outer(p: &Pkt, proto: &str) -> usize {
     p.protocols().iter().take_while(|l| !matches!(**l, "icmp" | "icmpv6")).filter(|l| **l == proto).count()
-}
-
-/// Drops every expected row of a packet (for the dispatch-gap exceptions).
-fn drop_all(_: &Pkt, rows: &mut Vec<Vec<String>>) -> bool {
-    let had = !rows.is_empty();
-    rows.clear();
-    had
 }
 
 /// The `k`-th occurrence of `field` as a decimal number ("?" if absent).
@@ -356,13 +347,7 @@ pub static MPLS: Spec = Spec {
     columns: &["Label", "TrafficClass", "StackBottom", "TTL"],
     expected: mpls_expected,
     actual: mpls_actual,
-    exceptions: &[Exception {
-        capture: "tcpdump/tests/arista_ether.pcap",
-        reason: "EtherType 0xd28b (Arista timestamp, tshark avsp), frame 3: d28b \
-                     0001 0010 5ceeed58 36ab6e7c 8847 00400140: subtype 1, version 0x10 (8-byte \
-                     TAI timestamp), then MPLS label 1024; netcap does not decode 0xd28b",
-        apply: drop_all,
-    }],
+    exceptions: &[],
 };
 
 #[test]
