@@ -103,8 +103,10 @@ pub struct PipelineArgs {
 
     /// Link layer to decode every packet with, when the file or interface
     /// reports a wrong or generic one: ethernet, usb (Linux usbmon), dot11,
-    /// radiotap, ppi, fddi, raw, ipv4, ipv6, null, loop, sll, sll2, or a
-    /// LINKTYPE_ number. Not needed when the link type is right.
+    /// radiotap, ppi, fddi, raw, ipv4, ipv6, null, loop, sll, sll2, ppp,
+    /// ppp_serial, pppoe, chdlc, frelay, nflog, pktap, ipoib, ipnet,
+    /// arcnet_linux, or a LINKTYPE_ number. Not needed when the link type is
+    /// right.
     #[arg(long, value_name = "LINK", value_parser = crate::decode::linktype::parse)]
     pub base: Option<u32>,
 
