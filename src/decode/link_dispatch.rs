@@ -138,6 +138,11 @@ impl<'a> Layers<'a> {
             }
             ethertype::PPP => self.decode_ppp_hdlc(buf),
             arista::ETHERTYPE => match arista::parse(buf) {
+                // One header in another would let a hostile frame recurse
+                // once per 12 bytes, deeper than a thread's stack.
+                Ok(arista::AristaPayload::Frame(arista::ETHERTYPE, _)) => {
+                    self.fail(super::DecodeError::malformed("Arista", "an Arista header inside another"))
+                }
                 Ok(arista::AristaPayload::Frame(inner, payload)) => {
                     self.push_name("Arista");
                     self.decode_ethertype(inner, payload)
