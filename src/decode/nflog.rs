@@ -9,7 +9,7 @@
 //! machine that captured (little-endian in practice); like Wireshark and
 //! tcpdump, the first attribute's length decides which order applies.
 
-use super::wire::be16;
+use super::wire::{be16, le16};
 use super::DecodeError;
 
 pub const HEADER_LEN: usize = 4;
@@ -25,10 +25,6 @@ pub const AF_INET6: u8 = 10;
 pub struct NflogPacket<'a> {
     pub family: u8,
     pub payload: Option<&'a [u8]>,
-}
-
-fn le16(buf: &[u8], at: usize) -> u16 {
-    be16(buf, at).swap_bytes()
 }
 
 /// Parses the header and finds the payload attribute.

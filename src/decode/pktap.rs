@@ -9,19 +9,13 @@
 //! its first version is malformed, and only entries of type "packet" (1)
 //! carry a packet.
 
+use super::wire::le32;
 use super::DecodeError;
 
 /// The first version's header length: the least a header can be.
 pub const MIN_HEADER_LEN: usize = 108;
 /// `pth_type_next` of an entry that carries a packet.
 const TYPE_PACKET: u32 = 1;
-
-fn le32(buf: &[u8], at: usize) -> u32 {
-    match buf.get(at..at + 4) {
-        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
-        _ => 0,
-    }
-}
 
 /// A PKTAP entry: its type, and for a packet entry the packet's link type
 /// (a LINKTYPE_/DLT_ number) and bytes.
