@@ -107,15 +107,6 @@ fn parse_address(buf: &[u8]) -> Result<(u32, usize), DecodeError> {
     Ok((dlci, at + 1))
 }
 
-/// SNAP after NLPID 0x80: the EtherType when the OUI is 0 (RFC 2427 5.3),
-/// with the bytes after it.
-pub fn snap_ethertype(buf: &[u8]) -> Option<(u16, &[u8])> {
-    match buf {
-        [0, 0, 0, hi, lo, rest @ ..] => Some((u16::from_be_bytes([*hi, *lo]), rest)),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,11 +153,5 @@ mod tests {
         for short in ["", "48", "48e1", "48e186", "480103"] {
             assert!(parse(&hex(short)).is_err(), "{short:?}");
         }
-    }
-
-    #[test]
-    fn snap_names_an_ethertype_with_oui_zero() {
-        assert_eq!(snap_ethertype(&hex("000000080045")), Some((0x0800, &[0x45u8][..])));
-        assert_eq!(snap_ethertype(&hex("0080c20007")), None);
     }
 }

@@ -248,9 +248,12 @@ impl<'a> Layers<'a> {
                     Ok(p) => self.decode_ppp_payload(p),
                     Err(e) => self.fail(e),
                 },
-                frame_relay::NLPID_SNAP => match frame_relay::snap_ethertype(payload) {
-                    Some((ethertype, inner)) => self.decode_ethertype(ethertype, inner),
-                    None => self.unknown("Frame Relay SNAP OUI", 0),
+                // RFC 2427 5.3: SNAP, read as Wireshark's `fr.snap` does
+                // (its fields, no LLC/SNAP record of their own).
+                frame_relay::NLPID_SNAP => match snap::SnapHeader::new_checked(payload) {
+                    Ok(h) if h.carries_ethertype() => self.decode_ethertype(h.protocol(), h.payload()),
+                    Ok(h) => self.unknown("Frame Relay SNAP OUI", h.oui()),
+                    Err(e) => self.fail(e),
                 },
                 // Q.933 signalling, OSI (CLNP, ES-IS, IS-IS), ...
                 other => self.unknown("Frame Relay NLPID", u32::from(other)),

@@ -1330,6 +1330,28 @@ mod tests {
     }
 
     #[test]
+    fn frame_relay_snap_follows_both_ethertype_ouis() {
+        // RFC 2427 5.3: address 48 01, UI, pad, NLPID 0x80, SNAP with OUI
+        // 0 (RFC 1042) or 0x0000f8 (802.1H), EtherType IPv4, then a bare
+        // IPv4 header (protocol 0xfd, experimental).
+        let ip = test_util::hex("4500 0014 0000 0000 40fd 0000 0a000001 0a000002");
+        for oui in ["000000", "0000f8"] {
+            let mut f = test_util::hex(&format!("4801 03 00 80 {oui} 0800"));
+            f.extend_from_slice(&ip);
+            let l = Layers::decode(linktype::FRELAY, 0, &f, f.len());
+            assert_eq!(l.layer_names(), ["FrameRelay", "IPv4"], "OUI {oui}");
+        }
+        // Another OUI (802.1 bridged, 0x0080c2) names no EtherType.
+        let f = test_util::hex("4801 03 00 80 0080c2 0007 00");
+        let l = Layers::decode(linktype::FRELAY, 0, &f, f.len());
+        assert_eq!(l.outcome, Outcome::Unknown { what: "Frame Relay SNAP OUI", value: 0x0080c2 });
+        // A SNAP header cut short is an error naming SNAP.
+        let f = test_util::hex("4801 03 00 80 0000");
+        let l = Layers::decode(linktype::FRELAY, 0, &f, f.len());
+        assert!(matches!(l.outcome, Outcome::Error(DecodeError { layer: "SNAP", .. })), "{:?}", l.outcome);
+    }
+
+    #[test]
     fn rarp_is_an_arp_record() {
         // tcpdump/tests/getname_2_read4_asan.pcap: EtherType 0x8035, opcode 4.
         let mut f = vec![0u8; 12];
