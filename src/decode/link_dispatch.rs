@@ -53,7 +53,9 @@ impl<'a> Layers<'a> {
             linktype::PKTAP | linktype::USER2_PKTAP => self.decode_pktap(frame),
             linktype::NFLOG => match nflog::parse(frame) {
                 Ok(p) => {
-                    self.push_name("NFLOG");
+                    if !self.push_name("NFLOG") {
+                        return true;
+                    }
                     match (p.family, p.payload) {
                         (_, None) => {}
                         (nflog::AF_INET, Some(ip)) => self.decode_ipv4(ip),
@@ -65,7 +67,9 @@ impl<'a> Layers<'a> {
             },
             linktype::IPOIB => match link::ipoib(frame) {
                 Ok((ethertype, payload)) => {
-                    self.push_name("IPoIB");
+                    if !self.push_name("IPoIB") {
+                        return true;
+                    }
                     match ethertype {
                         super::ethernet::ETHERTYPE_IPV4 => self.decode_ipv4(payload),
                         super::ethernet::ETHERTYPE_IPV6 => self.decode_ipv6(payload),
@@ -77,7 +81,9 @@ impl<'a> Layers<'a> {
             },
             linktype::ARCNET_LINUX => match arcnet::parse(frame) {
                 Ok(arcnet::ArcnetPayload::Packet { protocol, payload }) => {
-                    self.push_name("ARCNET");
+                    if !self.push_name("ARCNET") {
+                        return true;
+                    }
                     match protocol {
                         arcnet::PROTO_IP_1201 | arcnet::PROTO_IP_1051 => self.decode_ipv4(payload),
                         arcnet::PROTO_IPV6 => self.decode_ipv6(payload),
@@ -88,14 +94,18 @@ impl<'a> Layers<'a> {
                     }
                 }
                 Ok(arcnet::ArcnetPayload::Exception(protocol)) => {
-                    self.push_name("ARCNET");
+                    if !self.push_name("ARCNET") {
+                        return true;
+                    }
                     self.unknown("ARCNET exception packet, protocol", u32::from(protocol))
                 }
                 Err(e) => self.fail(e),
             },
             linktype::IPNET => match link::ipnet(frame) {
                 Ok((family, payload)) => {
-                    self.push_name("IPNET");
+                    if !self.push_name("IPNET") {
+                        return true;
+                    }
                     match family {
                         link::IPNET_AF_INET => self.decode_ipv4(payload),
                         link::IPNET_AF_INET6 => self.decode_ipv6(payload),
@@ -138,13 +148,11 @@ impl<'a> Layers<'a> {
             }
             ethertype::PPP => self.decode_ppp_hdlc(buf),
             arista::ETHERTYPE => match arista::parse(buf) {
-                // One header in another would let a hostile frame recurse
-                // once per 12 bytes, deeper than a thread's stack.
-                Ok(arista::AristaPayload::Frame(arista::ETHERTYPE, _)) => {
-                    self.fail(super::DecodeError::malformed("Arista", "an Arista header inside another"))
-                }
+                // A header naming Arista again recurses: `push_name` bounds it.
                 Ok(arista::AristaPayload::Frame(inner, payload)) => {
-                    self.push_name("Arista");
+                    if !self.push_name("Arista") {
+                        return true;
+                    }
                     self.decode_ethertype(inner, payload)
                 }
                 Ok(arista::AristaPayload::Unknown { version, .. }) => {
@@ -173,7 +181,9 @@ impl<'a> Layers<'a> {
     fn decode_pppoe_session(&mut self, buf: &'a [u8]) {
         match ppp::parse_pppoe_session(buf) {
             Ok(frame) => {
-                self.push_name("PPPoE");
+                if !self.push_name("PPPoE") {
+                    return;
+                }
                 self.decode_ppp_payload(frame)
             }
             Err(e) => self.fail(e),
@@ -182,7 +192,9 @@ impl<'a> Layers<'a> {
 
     /// The network layer a PPP protocol field names.
     fn decode_ppp_payload(&mut self, frame: ppp::PppFrame<'a>) {
-        self.push_name("PPP");
+        if !self.push_name("PPP") {
+            return;
+        }
         match frame.protocol {
             ppp::PROTO_IPV4 => self.decode_ipv4(frame.payload),
             ppp::PROTO_IPV6 => self.decode_ipv6(frame.payload),
@@ -198,7 +210,9 @@ impl<'a> Layers<'a> {
             Ok(f) => f,
             Err(e) => return self.fail(e),
         };
-        self.push_name("CiscoHDLC");
+        if !self.push_name("CiscoHDLC") {
+            return;
+        }
         self.decode_cisco_protocol(frame.protocol(), frame.payload())
     }
 
@@ -223,7 +237,9 @@ impl<'a> Layers<'a> {
             Ok(e) => e,
             Err(e) => return self.fail(e),
         };
-        self.push_name("PKTAP");
+        if !self.push_name("PKTAP") {
+            return;
+        }
         match entry.link {
             _ if !entry.is_packet() => self.unknown("PKTAP entry type", entry.type_next),
             // A PKTAP header inside one would only nest the same way again.
@@ -238,7 +254,9 @@ impl<'a> Layers<'a> {
             Ok(f) => f,
             Err(e) => return self.fail(e),
         };
-        self.push_name("FrameRelay");
+        if !self.push_name("FrameRelay") {
+            return;
+        }
         match frame.payload {
             frame_relay::FramePayload::Cisco(protocol, payload) => self.decode_cisco_protocol(protocol, payload),
             frame_relay::FramePayload::Nlpid(nlpid, payload) => match nlpid {
@@ -381,7 +399,9 @@ impl<'a> Layers<'a> {
             Ok(h) => h,
             Err(e) => return self.fail(e),
         };
-        self.push_name("PPI");
+        if !self.push_name("PPI") {
+            return;
+        }
         match header.dlt() {
             linktype::IEEE802_11 => self.decode_dot11(header.payload(), header.has_fcs()),
             linktype::ETHERNET => self.decode_ethernet(header.payload()),
