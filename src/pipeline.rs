@@ -529,8 +529,9 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
             }
             match outcome {
                 Ok((Outcome::Complete, _, _)) => {}
-                Ok((Outcome::Unknown { what, value }, _, _)) => {
-                    problems.push(Problem::Unknown { packet: index, kind: unknown_kind(what, value) });
+                Ok((unknown @ Outcome::Unknown { .. }, _, _)) => {
+                    let kind = unknown.unknown_label().unwrap_or_default();
+                    problems.push(Problem::Unknown { packet: index, kind });
                 }
                 Ok((Outcome::Error(e), layers, _)) => {
                     let kind = format!("{}: {}", e.layer, e.kind.name());
@@ -568,14 +569,6 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
     }
 }
 
-fn unknown_kind(what: &str, value: u32) -> String {
-    match what {
-        // 16-bit protocol numbers that their registries write in hex.
-        "EtherType" | "PPP protocol" | "Cisco HDLC protocol" => format!("{what} 0x{value:04x}"),
-        _ => format!("{what} {value}"),
-    }
-}
-
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -583,8 +576,6 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// One errors.log entry: UTC time, the error, the layers decoded before
-/// it, and a hex dump of the packet.
 /// One errors.log entry: time, frame number (to open the packet in
 /// Wireshark), the error, the layers decoded before it and the bytes.
 fn error_entry(timestamp: i64, frame: u64, error: &str, layers: &str, data: &[u8]) -> String {

@@ -60,7 +60,7 @@ impl<'a> Layers<'a> {
                         (_, None) => {}
                         (nflog::AF_INET, Some(ip)) => self.decode_ipv4(ip),
                         (nflog::AF_INET6, Some(ip)) => self.decode_ipv6(ip),
-                        (family, Some(_)) => self.unknown("NFLOG address family", u32::from(family)),
+                        (family, Some(_)) => self.unknown("NFLOG address family", u64::from(family)),
                     }
                 }
                 Err(e) => self.fail(e),
@@ -74,7 +74,7 @@ impl<'a> Layers<'a> {
                         super::ethernet::ETHERTYPE_IPV4 => self.decode_ipv4(payload),
                         super::ethernet::ETHERTYPE_IPV6 => self.decode_ipv6(payload),
                         super::ethernet::ETHERTYPE_ARP | super::ethernet::ETHERTYPE_RARP => self.decode_arp(payload),
-                        other => self.unknown("EtherType", u32::from(other)),
+                        other => self.unknown_hex("EtherType", 4, u64::from(other)),
                     }
                 }
                 Err(e) => self.fail(e),
@@ -90,14 +90,14 @@ impl<'a> Layers<'a> {
                         arcnet::PROTO_ARP_1201 | arcnet::PROTO_ARP_1051 | arcnet::PROTO_RARP_1201 => {
                             self.decode_arp(payload)
                         }
-                        other => self.unknown("ARCNET protocol", u32::from(other)),
+                        other => self.unknown_hex("ARCNET protocol", 2, u64::from(other)),
                     }
                 }
                 Ok(arcnet::ArcnetPayload::Exception(protocol)) => {
                     if !self.push_name("ARCNET") {
                         return true;
                     }
-                    self.unknown("ARCNET exception packet, protocol", u32::from(protocol))
+                    self.unknown_hex("ARCNET exception packet, protocol", 2, u64::from(protocol))
                 }
                 Err(e) => self.fail(e),
             },
@@ -109,7 +109,7 @@ impl<'a> Layers<'a> {
                     match family {
                         link::IPNET_AF_INET => self.decode_ipv4(payload),
                         link::IPNET_AF_INET6 => self.decode_ipv6(payload),
-                        other => self.unknown("ipnet address family", u32::from(other)),
+                        other => self.unknown("ipnet address family", u64::from(other)),
                     }
                 }
                 Err(e) => self.fail(e),
@@ -156,7 +156,7 @@ impl<'a> Layers<'a> {
                     self.decode_ethertype(inner, payload)
                 }
                 Ok(arista::AristaPayload::Unknown { version, .. }) => {
-                    self.unknown("Arista subtype/version", u32::from(version))
+                    self.unknown_hex("Arista subtype/version", 4, u64::from(version))
                 }
                 Err(e) => self.fail(e),
             },
@@ -200,7 +200,7 @@ impl<'a> Layers<'a> {
             ppp::PROTO_IPV6 => self.decode_ipv6(frame.payload),
             ppp::PROTO_MPLS_UNICAST | ppp::PROTO_MPLS_MULTICAST => self.decode_mpls(frame.payload),
             // LCP, IPCP, authentication and the rest: PPP's own control.
-            other => self.unknown("PPP protocol", u32::from(other)),
+            other => self.unknown_hex("PPP protocol", 4, u64::from(other)),
         }
     }
 
@@ -227,7 +227,7 @@ impl<'a> Layers<'a> {
                 self.decode_proto(Proto::Cdp, payload);
             }
             // SLARP keepalives, OSI (IS-IS), ...
-            other => self.unknown("Cisco HDLC protocol", u32::from(other)),
+            other => self.unknown_hex("Cisco HDLC protocol", 4, u64::from(other)),
         }
     }
 
@@ -270,13 +270,15 @@ impl<'a> Layers<'a> {
                 // (its fields, no LLC/SNAP record of their own).
                 frame_relay::NLPID_SNAP => match snap::SnapHeader::new_checked(payload) {
                     Ok(h) if h.carries_ethertype() => self.decode_ethertype(h.protocol(), h.payload()),
-                    Ok(h) => self.unknown("Frame Relay SNAP OUI", h.oui()),
+                    Ok(h) => self.unknown_hex("Frame Relay SNAP OUI", 6, h.oui()),
                     Err(e) => self.fail(e),
                 },
                 // Q.933 signalling, OSI (CLNP, ES-IS, IS-IS), ...
-                other => self.unknown("Frame Relay NLPID", u32::from(other)),
+                other => self.unknown_hex("Frame Relay NLPID", 2, u64::from(other)),
             },
-            frame_relay::FramePayload::Control(control) => self.unknown("Frame Relay control", u32::from(control)),
+            frame_relay::FramePayload::Control(control) => {
+                self.unknown_hex("Frame Relay control", 2, u64::from(control))
+            }
         }
     }
 
@@ -287,7 +289,7 @@ impl<'a> Layers<'a> {
         // Novell's "raw 802.3" puts IPX (checksum 0xffff) straight after
         // the length field, with no LLC header; Wireshark checks the same.
         if llc::is_novell_raw(payload) {
-            return self.unknown("802.3 raw IPX", 0xffff);
+            return self.unknown_hex("802.3 raw IPX", 4, 0xffffu16);
         }
         self.decode_llc(payload);
     }
@@ -307,7 +309,7 @@ impl<'a> Layers<'a> {
             (SAP_IP, SAP_IP) => self.decode_ipv4(payload),
             // U-frames without information (XID, TEST answers, ...) end here.
             _ if payload.is_empty() => {}
-            (dsap, _) => self.unknown("LLC DSAP", u32::from(dsap)),
+            (dsap, _) => self.unknown_hex("LLC DSAP", 2, u64::from(dsap)),
         }
     }
 
@@ -329,7 +331,7 @@ impl<'a> Layers<'a> {
             (snap::OUI_NORTEL, snap::PID_NORTEL_NDP_FLATNET | snap::PID_NORTEL_NDP_SEGMENT) => {
                 self.decode_proto(Proto::NortelDiscovery, payload);
             }
-            _ => self.unknown("SNAP OUI/PID", (code << 8) ^ u32::from(pid)),
+            _ => self.unknown_hex("SNAP OUI/PID", 10, u64::from(code) << 16 | u64::from(pid)),
         }
     }
 
@@ -349,7 +351,7 @@ impl<'a> Layers<'a> {
             }
             eapol::TYPE_KEY => match frame.body().first() {
                 Some(&t) if !eapol_key::is_known_descriptor(t) => {
-                    self.unknown("EAPOL-Key descriptor type", u32::from(t))
+                    self.unknown("EAPOL-Key descriptor type", u64::from(t))
                 }
                 _ => {
                     self.decode_proto(Proto::EapolKey, frame.body());
@@ -421,7 +423,7 @@ impl<'a> Layers<'a> {
             self.decode_llc(frame.payload());
         } else {
             // SMT and MAC frames: FDDI's own management, no record type.
-            self.unknown("FDDI frame control", u32::from(frame.frame_control()));
+            self.unknown_hex("FDDI frame control", 2, u64::from(frame.frame_control()));
         }
     }
 }

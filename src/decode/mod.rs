@@ -156,10 +156,29 @@ pub enum Outcome {
     /// Every layer was understood (application payload is not "unknown").
     Complete,
     /// Decoding stopped at a protocol no decoder understands: `what` names
-    /// the field that selected it, `value` its number.
-    Unknown { what: &'static str, value: u32 },
+    /// the field that selected it, `value` its number, written in hex with
+    /// `hex_digits` digits where its registry writes it so (EtherTypes,
+    /// SAPs, OUIs), in decimal when `hex_digits` is 0 (IP protocols, link
+    /// types).
+    Unknown { what: &'static str, value: u64, hex_digits: u8 },
     /// A layer failed to decode.
     Error(DecodeError),
+}
+
+impl Outcome {
+    /// How unknown.tsv and the summary name an unknown protocol: the
+    /// field and its value, e.g. `EtherType 0x88f7`, `LLC DSAP 0x42`,
+    /// `SNAP OUI/PID 0x00000c010b` (OUI 00-00-0c, PID 0x010b), `IP
+    /// protocol 103`. None for the other outcomes.
+    pub fn unknown_label(&self) -> Option<String> {
+        match *self {
+            Outcome::Unknown { what, value, hex_digits: 0 } => Some(format!("{what} {value}")),
+            Outcome::Unknown { what, value, hex_digits } => {
+                Some(format!("{what} 0x{value:0width$x}", width = usize::from(hex_digits)))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Protocols above the network layer whose views live in their own files
@@ -613,8 +632,13 @@ impl<'a> Layers<'a> {
         self.outcome = Outcome::Error(e);
     }
 
-    fn unknown(&mut self, what: &'static str, value: u32) {
-        self.outcome = Outcome::Unknown { what, value };
+    fn unknown(&mut self, what: &'static str, value: impl Into<u64>) {
+        self.outcome = Outcome::Unknown { what, value: value.into(), hex_digits: 0 };
+    }
+
+    /// [`Self::unknown`] for a number its registry writes in hex.
+    fn unknown_hex(&mut self, what: &'static str, hex_digits: u8, value: impl Into<u64>) {
+        self.outcome = Outcome::Unknown { what, value: value.into(), hex_digits };
     }
 
     /// Enters a tunnel's inner packet; false (and an error) past [`MAX_TUNNELS`].
@@ -655,7 +679,7 @@ impl<'a> Layers<'a> {
                     if header.carries_ethertype() {
                         self.decode_ethertype(header.protocol, header.payload)
                     } else {
-                        self.unknown("SLL ARPHRD/protocol", u32::from(header.protocol))
+                        self.unknown_hex("SLL ARPHRD/protocol", 4, u64::from(header.protocol))
                     }
                 }
                 Err(e) => self.fail(e),
@@ -707,7 +731,7 @@ impl<'a> Layers<'a> {
             ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => self.decode_mpls(buf),
             other => {
                 if !self.decode_link_ethertype(other, buf) {
-                    self.unknown("EtherType", u32::from(other))
+                    self.unknown_hex("EtherType", 4, u64::from(other))
                 }
             }
         }
@@ -878,7 +902,7 @@ impl<'a> Layers<'a> {
                 }
             }
             ip_proto::IGMP if !over_ipv6 => match buf.first() {
-                Some(&t) if !igmp::is_membership_type(t) => self.unknown("IGMP type", u32::from(t)),
+                Some(&t) if !igmp::is_membership_type(t) => self.unknown("IGMP type", u64::from(t)),
                 _ => {
                     self.decode_proto(Proto::Igmp, buf);
                 }
@@ -904,7 +928,7 @@ impl<'a> Layers<'a> {
                 self.decode_proto(if over_ipv6 { Proto::Vrrp6 } else { Proto::Vrrp }, buf);
             }
             ip_proto::GRE => self.decode_gre(buf),
-            other => self.unknown("IP protocol", u32::from(other)),
+            other => self.unknown("IP protocol", u64::from(other)),
         }
     }
 
@@ -955,7 +979,7 @@ impl<'a> Layers<'a> {
                         self.decode_ethernet(inner)
                     }
                 }
-                Ok(None) => self.unknown("ERSPAN version or frame type", u32::from(protocol)),
+                Ok(None) => self.unknown_hex("ERSPAN version or frame type", 4, u64::from(protocol)),
                 Err(e) => self.fail(e),
             },
             // WCCP redirects an IPv4 packet (the view skipped the redirect header).
@@ -994,7 +1018,7 @@ impl<'a> Layers<'a> {
                     // Nothing after the stack (cut by the capture): done.
                     mpls::MplsPayload::Unknown([]) => {}
                     mpls::MplsPayload::Unknown(rest) => {
-                        self.unknown("MPLS payload first nibble", u32::from(rest.first().map_or(0, |b| b >> 4)))
+                        self.unknown("MPLS payload first nibble", u64::from(rest.first().map_or(0, |b| b >> 4)))
                     }
                 };
             }
@@ -1376,11 +1400,32 @@ mod tests {
         // Another OUI (802.1 bridged, 0x0080c2) names no EtherType.
         let f = test_util::hex("4801 03 00 80 0080c2 0007 00");
         let l = Layers::decode(linktype::FRELAY, 0, &f, f.len());
-        assert_eq!(l.outcome, Outcome::Unknown { what: "Frame Relay SNAP OUI", value: 0x0080c2 });
+        assert_eq!(l.outcome.unknown_label().as_deref(), Some("Frame Relay SNAP OUI 0x0080c2"));
         // A SNAP header cut short is an error naming SNAP.
         let f = test_util::hex("4801 03 00 80 0000");
         let l = Layers::decode(linktype::FRELAY, 0, &f, f.len());
         assert!(matches!(l.outcome, Outcome::Error(DecodeError { layer: "SNAP", .. })), "{:?}", l.outcome);
+    }
+
+    #[test]
+    fn unknown_protocols_are_named_as_their_registries_write_them() {
+        let label = |link, f: &str| {
+            let f = test_util::hex(f);
+            Layers::decode(link, 0, &f, f.len()).outcome.unknown_label()
+        };
+        let macs = "0180c2000000 001122334455";
+        // tcpdump/tests/rpvstp-trunk-native-vid5.pcap: LLC/SNAP, OUI 00-00-0c,
+        // PID 0x010b (Cisco PVST+), which no decoder reads: both numbers
+        // whole (a u32 once held OUI << 8 ^ PID, "3339").
+        let snap = format!("{macs} 0032 aaaa03 00000c 010b 0000");
+        assert_eq!(label(linktype::ETHERNET, &snap).as_deref(), Some("SNAP OUI/PID 0x00000c010b"));
+        // Spanning tree: LLC DSAP 0x42.
+        let stp = format!("{macs} 0026 424203 0000 00");
+        assert_eq!(label(linktype::ETHERNET, &stp).as_deref(), Some("LLC DSAP 0x42"));
+        assert_eq!(label(linktype::ETHERNET, "000000000000 000000000000 88f7 00").as_deref(), Some("EtherType 0x88f7"));
+        // IP protocol numbers and link types stay decimal, as IANA lists them.
+        assert_eq!(label(9999, "00").as_deref(), Some("link type 9999"));
+        assert_eq!(Outcome::Complete.unknown_label(), None);
     }
 
     #[test]
