@@ -902,7 +902,7 @@ impl<'a> Layers<'a> {
                 }
             }
             ip_proto::IGMP if !over_ipv6 => match buf.first() {
-                Some(&t) if !igmp::is_membership_type(t) => self.unknown("IGMP type", u64::from(t)),
+                Some(&t) if !igmp::is_membership_type(t) => self.unknown_hex("IGMP type", 2, u64::from(t)),
                 _ => {
                     self.decode_proto(Proto::Igmp, buf);
                 }
