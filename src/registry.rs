@@ -13,7 +13,7 @@ use crate::decode::{
 };
 use crate::decode::{bfd, dhcpv4, dhcpv6, dns, lcm, modbus_tcp, ntp, sip};
 use crate::decode::{
-    cdp, dot11, eap, eapol, eapol_key, ethernet_ctp, fddi, llc, lldp, nortel_discovery, radiotap, snap,
+    cdp, dot11, eap, eapol, eapol_key, ethernet_ctp, fddi, llc, lldp, nortel_discovery, radiotap, snap, stp,
 };
 use crate::decode::{geneve, gre, ipsec_ah, ipsec_esp, mpls, sctp, vxlan};
 use crate::decode::{igmp, ospfv2, ospfv3, vrrp};
@@ -209,6 +209,7 @@ pub static ENCODERS: &[Encoder] = &[
         Proto::NortelDiscovery,
         proto_encoder!(NortelDiscovery, nortel_discovery::NortelDiscovery, nortel_discovery::record),
     ),
+    enc("STP", kind::proto(Proto::Stp) | kind::proto(Proto::PvstBpdu), encode_stp),
     enc("USB", kind::USB | kind::proto(Proto::UsbPcap), encode_usb),
     enc("USBRequestBlockSetup", kind::USB | kind::proto(Proto::UsbPcap), encode_usb_setup),
     flow("LinkFlow", flows::tracker::<link_flow::LinkFlow>),
@@ -235,6 +236,12 @@ fn encode_vrrp(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
 
 /// USB records come from Linux usbmon headers (a layer of their own, as
 /// the view knows the header size) and from USBPcap headers.
+/// BPDUs after LLC and PVST+ BPDUs after SNAP: one record type.
+fn encode_stp(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
+    proto_encoder!(Stp, stp::Bpdu, stp::record)(l, cfg, out);
+    proto_encoder!(PvstBpdu, stp::PvstBpdu, stp::pvst_record)(l, cfg, out);
+}
+
 fn encode_usb(l: &Layers, cfg: &EncodeConfig, out: &mut Emitter) {
     layer_encoder!(Usb, kind::USB, usb::record)(l, cfg, out);
     proto_encoder!(UsbPcap, usbpcap::UsbPcapPacket, usbpcap::record)(l, cfg, out);

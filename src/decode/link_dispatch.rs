@@ -11,7 +11,7 @@
 
 use super::{
     arcnet, arista, chdlc, dot11, eapol, eapol_key, fddi, frame_relay, link, llc, nflog, pktap, ppi, ppp, radiotap,
-    snap, usb,
+    snap, stp, usb,
 };
 use super::{linktype, Layer, Layers, Proto};
 
@@ -35,6 +35,7 @@ pub mod ethertype {
 
 /// LLC SAPs that name a network layer netcap decodes.
 const SAP_IP: u8 = 0x06;
+use llc::SAP_STP;
 
 impl<'a> Layers<'a> {
     /// Link types other than Ethernet, raw IP, loopback and SLL.
@@ -307,10 +308,22 @@ impl<'a> Layers<'a> {
         match (header.dsap(), header.ssap()) {
             _ if header.is_snap() => self.decode_snap(payload),
             (SAP_IP, SAP_IP) => self.decode_ipv4(payload),
+            (SAP_STP, SAP_STP) => self.decode_bpdu(payload),
             // U-frames without information (XID, TEST answers, ...) end here.
             _ if payload.is_empty() => {}
             (dsap, _) => self.unknown_hex("LLC DSAP", 2, u64::from(dsap)),
         }
+    }
+
+    /// A spanning tree BPDU, unless the frame went to a GARP
+    /// application's address (GVRP, GMRP), which shares SAP 0x42; Wireshark
+    /// tells them apart the same way.
+    fn decode_bpdu(&mut self, buf: &'a [u8]) {
+        let dst = crate::layers_of!(self, Ethernet).last().map(|e| e.dst());
+        if let Some(app) = dst.and_then(stp::garp_application) {
+            return self.unknown_hex("GARP application", 2, app);
+        }
+        self.decode_proto(Proto::Stp, buf);
     }
 
     fn decode_snap(&mut self, buf: &'a [u8]) {
@@ -326,6 +339,9 @@ impl<'a> Layers<'a> {
             _ if header.carries_ethertype() => self.decode_ethertype(pid, payload),
             (snap::OUI_CISCO, snap::PID_CISCO_CDP) => {
                 self.decode_proto(Proto::Cdp, payload);
+            }
+            (snap::OUI_CISCO, snap::PID_CISCO_PVSTP) => {
+                self.decode_proto(Proto::PvstBpdu, payload);
             }
             // Flatnet and segment hellos; 0x01a3 (bridge hello) has another layout.
             (snap::OUI_NORTEL, snap::PID_NORTEL_NDP_FLATNET | snap::PID_NORTEL_NDP_SEGMENT) => {

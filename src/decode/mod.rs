@@ -56,6 +56,7 @@ pub mod radiotap;
 pub mod sctp;
 pub mod sip;
 pub mod snap;
+pub mod stp;
 pub mod tcp;
 #[cfg(test)]
 mod test_util;
@@ -222,6 +223,10 @@ pub enum Proto {
     Cdp,
     EthernetCtp,
     NortelDiscovery,
+    /// A spanning tree BPDU after LLC SAP 0x42.
+    Stp,
+    /// A BPDU after Cisco's SNAP PID 0x010b (PVST+): TLVs may follow it.
+    PvstBpdu,
     /// Windows USBPcap's header (link type 249), for the USB record types.
     UsbPcap,
 }
@@ -1200,6 +1205,7 @@ pub fn proto_name(p: Proto) -> &'static str {
         Proto::Cdp => "CiscoDiscovery",
         Proto::EthernetCtp => "EthernetCTP",
         Proto::NortelDiscovery => "NortelDiscovery",
+        Proto::Stp | Proto::PvstBpdu => "STP",
         Proto::UsbPcap => "USB",
     }
 }
@@ -1238,6 +1244,7 @@ fn proto_check(p: Proto, buf: &[u8]) -> Result<(), DecodeError> {
         Proto::Cdp => cdp::CdpPacket::new_checked(buf).map(drop),
         Proto::EthernetCtp => ethernet_ctp::EthernetCtp::new_checked(buf).map(drop),
         Proto::NortelDiscovery => nortel_discovery::NortelDiscovery::new_checked(buf).map(drop),
+        Proto::Stp | Proto::PvstBpdu => stp::Bpdu::new_checked(buf).map(drop),
         Proto::UsbPcap => usbpcap::UsbPcapPacket::new_checked(buf).map(drop),
     }
 }
@@ -1414,18 +1421,38 @@ mod tests {
             Layers::decode(link, 0, &f, f.len()).outcome.unknown_label()
         };
         let macs = "0180c2000000 001122334455";
-        // tcpdump/tests/rpvstp-trunk-native-vid5.pcap: LLC/SNAP, OUI 00-00-0c,
-        // PID 0x010b (Cisco PVST+), which no decoder reads: both numbers
-        // whole (a u32 once held OUI << 8 ^ PID, "3339").
-        let snap = format!("{macs} 0032 aaaa03 00000c 010b 0000");
-        assert_eq!(label(linktype::ETHERNET, &snap).as_deref(), Some("SNAP OUI/PID 0x00000c010b"));
-        // Spanning tree: LLC DSAP 0x42.
-        let stp = format!("{macs} 0026 424203 0000 00");
-        assert_eq!(label(linktype::ETHERNET, &stp).as_deref(), Some("LLC DSAP 0x42"));
+        // tcpdump/tests/rpvstp-trunk-native-vid5.pcap frame 12: LLC/SNAP, OUI
+        // 00-00-0c, PID 0x2003 (Cisco VTP), which no decoder reads: both
+        // numbers whole (a u32 once held OUI << 8 ^ PID, "11267").
+        let snap = format!("{macs} 0032 aaaa03 00000c 2003 0000");
+        assert_eq!(label(linktype::ETHERNET, &snap).as_deref(), Some("SNAP OUI/PID 0x00000c2003"));
+        // IS-IS and other OSI network layers: LLC DSAP 0xfe.
+        let osi = format!("{macs} 0026 fefe03 83 00");
+        assert_eq!(label(linktype::ETHERNET, &osi).as_deref(), Some("LLC DSAP 0xfe"));
         assert_eq!(label(linktype::ETHERNET, "000000000000 000000000000 88f7 00").as_deref(), Some("EtherType 0x88f7"));
         // IP protocol numbers and link types stay decimal, as IANA lists them.
         assert_eq!(label(9999, "00").as_deref(), Some("link type 9999"));
         assert_eq!(Outcome::Complete.unknown_label(), None);
+    }
+
+    #[test]
+    fn bpdus_after_llc_and_snap_and_garp_frames_apart() {
+        let tcn = "0000 00 80";
+        // 802.3 to the bridge group address, LLC 42 42 03, a TCN BPDU.
+        let f = test_util::hex(&format!("0180c2000000 001122334455 0007 424203 {tcn}"));
+        let l = Layers::decode(linktype::ETHERNET, 0, &f, f.len());
+        assert_eq!(l.layer_names(), ["Ethernet", "LLC", "STP"]);
+        assert_eq!(l.proto_bytes(Proto::Stp).count(), 1);
+        // PVST+ in SNAP (Cisco PID 0x010b).
+        let f = test_util::hex(&format!("01000ccccccd 001122334455 000c aaaa03 00000c 010b {tcn}"));
+        let l = Layers::decode(linktype::ETHERNET, 0, &f, f.len());
+        assert_eq!(l.layer_names(), ["Ethernet", "LLC", "SNAP", "STP"]);
+        assert_eq!(l.proto_bytes(Proto::PvstBpdu).count(), 1);
+        // The same LLC header to GVRP's address is GARP, not a BPDU.
+        let f = test_util::hex(&format!("0180c2000021 001122334455 0007 424203 {tcn}"));
+        let l = Layers::decode(linktype::ETHERNET, 0, &f, f.len());
+        assert_eq!(l.outcome.unknown_label().as_deref(), Some("GARP application 0x21"));
+        assert_eq!(l.proto_bytes(Proto::Stp).count(), 0);
     }
 
     #[test]
