@@ -332,7 +332,7 @@ fn encoders_lists_every_record_type_of_the_schema() {
     let out = run_ok(&["-encoders"]);
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let listed: Vec<&str> = text.lines().map(|l| l.trim_start_matches("+ ")).collect();
-    assert_eq!(listed.len(), 61);
+    assert_eq!(listed.len(), 62);
     for name in &listed {
         assert!(netcap::schema::message(name).is_some(), "{name} has no message in the schema");
     }

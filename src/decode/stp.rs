@@ -86,7 +86,7 @@ pub fn garp_application(dst: &[u8]) -> Option<u8> {
 }
 
 /// A bridge identifier: priority, system ID extension, MAC address.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BridgeId {
     pub priority: u16,
     pub system_id_extension: u16,
@@ -270,8 +270,7 @@ fn msti(m: &[u8]) -> pb::Stpmsti {
 
 pub fn record(v: &Bpdu, timestamp: i64, _cfg: &EncodeConfig) -> pb::Stp {
     let flags = v.flags();
-    let root = v.root().unwrap_or(BridgeId { priority: 0, system_id_extension: 0, mac: String::new() });
-    let bridge = v.bridge().unwrap_or(BridgeId { priority: 0, system_id_extension: 0, mac: String::new() });
+    let (root, bridge) = (v.root().unwrap_or_default(), v.bridge().unwrap_or_default());
     let mut r = pb::Stp {
         timestamp,
         protocol_id: i32::from(v.protocol_id()),
