@@ -71,8 +71,40 @@ pub fn help(args: Vec<OsString>) -> i32 {
 /// exit status: 0 for help and version, 2 for a usage error.
 fn print_clap_error(e: clap::Error) -> i32 {
     let code = if e.use_stderr() { super::EXIT_USAGE } else { 0 };
-    let _ = e.print();
+    match in_single_dash_spelling(&e, std::env::args_os()) {
+        Some(text) => eprint!("{text}"),
+        None => {
+            let _ = e.print();
+        }
+    }
     code
+}
+
+/// clap sees the arguments after [`super::normalize`], so a Go Netcap
+/// user who typed `-workrs` read "unexpected argument '--workrs'" and a
+/// tip for `--workers`: a spelling they never used. When the command line
+/// (`typed`) has the single-dash form of the unknown flag, the message
+/// names it and the suggestion that way (both spellings work). None when
+/// nothing needs rewriting.
+fn in_single_dash_spelling(e: &clap::Error, mut typed: impl Iterator<Item = OsString>) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else { return None };
+    let name = arg.split('=').next().unwrap_or(arg);
+    let single = name.strip_prefix('-').filter(|s| s.starts_with('-') && !s.starts_with("--"))?;
+    let as_typed = typed.any(|t| t.to_str().is_some_and(|t| t == single || t.starts_with(&format!("{single}="))));
+    if !as_typed {
+        return None;
+    }
+    let mut text = e.render().to_string().replace(&format!("'{name}"), &format!("'{single}"));
+    if let Some(ContextValue::String(tip)) = e.get(ContextKind::SuggestedArg) {
+        if let Some(short) = tip.strip_prefix('-').filter(|s| s.starts_with('-') && s.len() > 2) {
+            text = text.replace(&format!("'{tip}'"), &format!("'{short}'"));
+        }
+    }
+    Some(text)
 }
 
 /// What every screen shares: the command's name in its usage line,
@@ -210,6 +242,28 @@ fn examples(bin_name: &str) -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn usage_error(typed: &[&str]) -> clap::Error {
+        let args = super::super::normalize(typed.iter().map(OsString::from));
+        command().try_get_matches_from(args).expect_err("a usage error")
+    }
+
+    #[test]
+    fn unknown_flags_are_named_as_the_user_typed_them() {
+        let typed = ["netcap", "-r", "x.pcap", "-workrs", "2"];
+        let text = in_single_dash_spelling(&usage_error(&typed), typed.iter().map(OsString::from)).expect("rewritten");
+        assert!(text.contains("unexpected argument '-workrs' found"), "{text}");
+        assert!(text.contains("a similar argument exists: '-workers'"), "{text}");
+        assert!(!text.contains("'--w"), "{text}");
+        // With a value attached, and without a suggestion.
+        let typed = ["netcap", "-bogus=3"];
+        let text = in_single_dash_spelling(&usage_error(&typed), typed.iter().map(OsString::from)).expect("rewritten");
+        assert!(text.contains("'-bogus"), "{text}");
+        assert!(!text.contains("'--bogus"), "{text}");
+        // Typed with two dashes: clap's own message stands.
+        let typed = ["netcap", "--workrs", "2"];
+        assert_eq!(in_single_dash_spelling(&usage_error(&typed), typed.iter().map(OsString::from)), None);
+    }
 
     #[test]
     fn the_tree_is_consistent() {
