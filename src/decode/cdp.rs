@@ -27,7 +27,7 @@
 //! - EnergyWise sub-TLV lengths count their 8-byte header, as Wireshark reads
 //!   them (gopacket does not, and then reads one TLV only).
 
-use super::wire::{be16, be32, ipv4_string, ipv6_string, mac_string, u8_at};
+use super::wire::{be16, be32, ipv4_string, ipv6_string, mac_string, text_until_nul as text, u8_at};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 
@@ -213,13 +213,6 @@ pub fn record(v: &CdpPacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::CiscoDi
         checksum_valid: v.checksum_valid(),
         truncated: v.truncated(),
     }
-}
-
-/// Text up to the first NUL, lossy UTF-8 (tshark shows these fields the
-/// same way, as NUL-padded strings).
-fn text(b: &[u8]) -> String {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(b.get(..end).unwrap_or(b)).into_owned()
 }
 
 /// An Addresses or Management Addresses TLV: a 32-bit count, then per

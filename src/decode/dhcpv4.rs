@@ -20,7 +20,7 @@
 //! 4.1; tshark shows them nested under option 52, sname first); those
 //! fields are then not reported as text.
 
-use super::wire::{be16, be32, hex_string, ipv4_string, mac_string, u8_at};
+use super::wire::{be16, be32, hex_string, ipv4_string, mac_string, text_until_nul as text, u8_at};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 
@@ -151,12 +151,6 @@ pub fn walk<'a>(mut area: &'a [u8], mut each: impl FnMut(RawOption<'a>)) {
             }
         }
     }
-}
-
-/// Text up to the first NUL (tshark's FT_STRINGZ), invalid UTF-8 replaced.
-fn text(b: &[u8]) -> String {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(b.get(..end).unwrap_or_default()).into_owned()
 }
 
 fn addresses(data: &[u8], out: &mut Vec<String>) {

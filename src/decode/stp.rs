@@ -26,7 +26,7 @@
 //! 01:80:c2:00:00:2x) to GVRP/GMRP; the dispatch checks that before
 //! calling this view.
 
-use super::wire::{be16, be32, mac_string, u8_at};
+use super::wire::{be16, be32, mac_string, text_until_nul, u8_at};
 use super::{DecodeError, EncodeConfig};
 use crate::schema::pb;
 
@@ -215,9 +215,7 @@ impl<'a> Mst<'a> {
     }
     /// The configuration name, up to its first NUL (32 bytes at most).
     pub fn config_name(&self) -> String {
-        let name = self.buf.get(39..71).unwrap_or_default();
-        let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
-        String::from_utf8_lossy(name.get(..end).unwrap_or_default()).into_owned()
+        text_until_nul(self.buf.get(39..71).unwrap_or_default())
     }
     pub fn config_revision(&self) -> u16 {
         be16(self.buf, 71)

@@ -293,6 +293,13 @@ pub fn push_hex_byte(s: &mut String, b: u8) {
     s.push(HEX[(b & 15) as usize] as char);
 }
 
+/// Text up to the first NUL, invalid UTF-8 replaced: how tshark shows
+/// NUL-terminated and NUL-padded strings (FT_STRINGZ, FT_STRINGZPAD).
+pub fn text_until_nul(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(b.get(..end).unwrap_or_default()).into_owned()
+}
+
 /// Shannon entropy of `data` in bits per byte (0.0 for empty input).
 pub fn entropy(data: &[u8]) -> f64 {
     if data.is_empty() {
