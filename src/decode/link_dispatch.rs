@@ -317,13 +317,31 @@ impl<'a> Layers<'a> {
 
     /// A spanning tree BPDU, unless the frame went to a GARP
     /// application's address (GVRP, GMRP), which shares SAP 0x42; Wireshark
-    /// tells them apart the same way.
+    /// tells them apart the same way, by the link layer's destination.
     fn decode_bpdu(&mut self, buf: &'a [u8]) {
-        let dst = crate::layers_of!(self, Ethernet).last().map(|e| e.dst());
-        if let Some(app) = dst.and_then(stp::garp_application) {
+        if let Some(app) = self.link_destination().and_then(|dst| stp::garp_application(&dst)) {
             return self.unknown_hex("GARP application", 2, app);
         }
         self.decode_proto(Proto::Stp, buf);
+    }
+
+    /// The destination MAC address of the innermost link layer, where
+    /// Wireshark's `dl_dst` is an Ethernet address (`AT_ETHER`, which its
+    /// BPDU dissector checks): Ethernet's and FDDI's (in canonical bit
+    /// order, as `fddi.dst` shows it). 802.11 sets its own address type,
+    /// so tshark reads a BPDU to a GARP address there as a BPDU (checked
+    /// with tshark 4.x); Frame Relay or PPP have no destination at all.
+    fn link_destination(&self) -> Option<[u8; 6]> {
+        let dst = self.layers().rev().find_map(|layer| match layer {
+            Layer::Ethernet(e) => Some(<[u8; 6]>::try_from(e.dst()).ok()),
+            Layer::Dot11(_) => Some(None),
+            Layer::Proto(Proto::Fddi, buf) => {
+                let dst = fddi::FddiFrame::new_checked(buf).ok().and_then(|f| <[u8; 6]>::try_from(f.dst()).ok());
+                Some(dst.map(|d| d.map(u8::reverse_bits)))
+            }
+            _ => None,
+        });
+        dst.flatten()
     }
 
     fn decode_snap(&mut self, buf: &'a [u8]) {

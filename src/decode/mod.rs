@@ -1456,6 +1456,29 @@ mod tests {
     }
 
     #[test]
+    fn garp_frames_apart_from_bpdus_where_wireshark_checks_the_link_destination() {
+        let tcn = "0000 00 80";
+        let garp = |link: u32, frame: &str| {
+            let f = test_util::hex(frame);
+            let l = Layers::decode(link, 0, &f, f.len());
+            (l.outcome.unknown_label(), l.proto_bytes(Proto::Stp).count())
+        };
+        // 802.11: tshark 4.0 shows both as wlan:llc:stp, though their DAs
+        // are GMRP's and GVRP's: its BPDU dissector checks only link
+        // addresses of the Ethernet type, and 802.11 has a type of its own.
+        for (ds, addr1, addr3) in [("01", "00aabbccddee", "0180c2000020"), ("02", "0180c200000d", "00aabbccddee")] {
+            let frame = format!("08{ds} 0000 {addr1} 001122334455 {addr3} 0000 424203 {tcn}");
+            assert_eq!(garp(linktype::IEEE802_11, &frame), (None, 1));
+        }
+        // FDDI carries addresses bit-reversed: 80 01 43 00 00 84 is
+        // 01:80:c2:00:00:21, GVRP, as tshark's fddi.dst shows it.
+        let fddi = format!("50 800143000084 001122334455 424203 {tcn}");
+        assert_eq!(garp(linktype::FDDI, &fddi).0.as_deref(), Some("GARP application 0x21"));
+        let fddi_bpdu = format!("50 800143000000 001122334455 424203 {tcn}");
+        assert_eq!(garp(linktype::FDDI, &fddi_bpdu), (None, 1));
+    }
+
+    #[test]
     fn rarp_is_an_arp_record() {
         // tcpdump/tests/getname_2_read4_asan.pcap: EtherType 0x8035, opcode 4.
         let mut f = vec![0u8; 12];

@@ -22,9 +22,9 @@
 //!   CIST path cost and bridge and whose MSTIs are left out here;
 //! - PVST+ BPDUs carry type-length-value fields after byte 36.
 //!
-//! Wireshark also hands frames to GARP addresses (01:80:c2:00:00:0d and
-//! 01:80:c2:00:00:2x) to GVRP/GMRP; the dispatch checks that before
-//! calling this view.
+//! Wireshark also hands Ethernet and FDDI frames to GARP addresses
+//! (01:80:c2:00:00:0d and 01:80:c2:00:00:2x) to GVRP/GMRP; the dispatch
+//! checks that before calling this view (`Layers::link_destination`).
 
 use super::wire::{be16, be32, mac_string, text_until_nul, u8_at};
 use super::{DecodeError, EncodeConfig};
