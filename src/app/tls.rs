@@ -565,6 +565,10 @@ struct Reader {
     message_frame: u64,
     /// Nothing more is read from this side (encrypted, broken or gone).
     stopped: bool,
+    /// This side sent a ChangeCipherSpec that was taken for TLS 1.3's
+    /// compatibility no-op: the only plaintext handshake message that may
+    /// follow is a hello after a HelloRetryRequest.
+    after_compat_ccs: bool,
 }
 
 impl Reader {
@@ -741,9 +745,26 @@ impl TlsDecoder {
     fn change_cipher_spec(&mut self, side: Side, out: &mut AppEmitter) {
         self.flush_pending(Some(side), out);
         let compat = self.tls13 || (side == Side::Client && !self.server_hello_seen && self.client_offers_tls13);
-        if !compat {
+        if compat {
+            self.reader(side).after_compat_ccs = true;
+        } else {
             self.stop(side, out);
         }
+    }
+
+    /// Whether a handshake message that starts after a compatibility CCS
+    /// is plaintext: the hello its side may repeat after a
+    /// HelloRetryRequest, within the record that carries it. Anything else
+    /// is TLS 1.2's encrypted Finished, which tshark shows as "Encrypted
+    /// Handshake Message" with the same test (a known type that fits the
+    /// record): a capture that misses the ServerHello cannot tell the two
+    /// versions apart by the CCS alone.
+    fn plaintext_after_compat_ccs(side: Side, message: &[u8], total: usize, layer: RecordLayer) -> bool {
+        let hello = match side {
+            Side::Client => HANDSHAKE_CLIENT_HELLO,
+            Side::Server => HANDSHAKE_SERVER_HELLO,
+        };
+        message.first() == Some(&hello) && total <= usize::from(layer.length)
     }
 
     fn handshake_bytes(&mut self, side: Side, mut content: &[u8], timestamp: i64, out: &mut AppEmitter) {
@@ -764,8 +785,17 @@ impl TlsDecoder {
                 .saturating_sub(reader.message.len());
             let (part, after) = content.split_at(need.min(content.len()));
             content = after;
+            let header_before = reader.message.len() >= HANDSHAKE_HEADER;
             reader.message.extend_from_slice(part);
             let Some(total) = message_size(&reader.message) else { continue };
+            if reader.after_compat_ccs
+                && !header_before
+                && !Self::plaintext_after_compat_ccs(side, &reader.message, total, reader.message_layer)
+            {
+                // Encrypted from here on: not an error.
+                self.stop(side, out);
+                return;
+            }
             if total > max_buffer {
                 let detail = format!("a handshake message of {total} bytes, over the {max_buffer} byte limit");
                 self.error("handshake message too long", &detail, timestamp, out);
@@ -1167,6 +1197,36 @@ mod tests {
         // Encrypted Finished in a handshake record: not parsed.
         c.data(Side::Server, 3, &record(22, 0x0303, &[0xee; 40]));
         c.close();
+        assert!(c.errors().is_empty(), "{:?}", c.errors());
+    }
+
+    #[test]
+    fn encrypted_finished_after_a_ccs_taken_for_compatibility_is_not_an_error() {
+        // base.pcap frame 11,889: the capture missed the ServerHello; the
+        // client offered TLS 1.3, then sent TLS 1.2's ClientKeyExchange,
+        // CCS and encrypted Finished (tshark: "Encrypted Handshake
+        // Message"). Its first bytes read as a message of megabytes.
+        let cke = record(22, 0x0303, &handshake(16, &[0x20; 33]));
+        let ccs = record(20, 0x0303, &[1]);
+        for first in [0x48u8, 1, 2] {
+            let mut finished = vec![first, 0x61, 0x54, 0x74];
+            finished.extend_from_slice(&[0x5a; 36]);
+            let mut c = Conn::new(64 << 10);
+            c.data(Side::Client, 1, &record(22, 0x0301, &client_hello()));
+            c.data(Side::Client, 2, &[cke.clone(), ccs.clone(), record(22, 0x0303, &finished)].concat());
+            c.data(Side::Client, 3, &record(23, 0x0303, &[0x33; 177]));
+            c.close();
+            assert_eq!(c.clients().len(), 1);
+            assert!(c.errors().is_empty(), "first byte {first}: {:?}", c.errors());
+            assert!(c.decoder.client.stopped, "first byte {first}: encrypted from the Finished on");
+        }
+        // A ClientHello that fits its record after such a CCS (a retry
+        // after HelloRetryRequest) is still read.
+        let mut c = Conn::new(64 << 10);
+        let ch = record(22, 0x0301, &client_hello());
+        c.data(Side::Client, 1, &[ch.clone(), ccs, ch].concat());
+        c.close();
+        assert_eq!(c.clients().len(), 2);
         assert!(c.errors().is_empty(), "{:?}", c.errors());
     }
 
