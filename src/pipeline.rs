@@ -27,7 +27,7 @@ use crate::app::{AppOutput, AppProtocol, ConnInfo};
 use crate::budget::Budget;
 use crate::capture::dump::PacketDump;
 use crate::capture::{BatchPool, CaptureStats, PacketBatch, PacketSource};
-use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, Layer, Layers, Outcome};
+use crate::decode::{kind, linktype, wire, Emitter, EncodeConfig, ErrorKind, Layer, Layers, Outcome};
 use crate::defrag::{DefragConfig, DefragStats, Defragmenter};
 use crate::flows::{FlowConfig, Observation, Tracker};
 use crate::registry::{EncodeFn, ENCODERS};
@@ -535,10 +535,19 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
                 }
                 Ok((Outcome::Error(e), layers, _)) => {
                     let kind = format!("{}: {}", e.layer, e.kind.name());
+                    let mut error = e.to_string();
+                    if matches!(e.kind, ErrorKind::Truncated { .. })
+                        && u64::try_from(data.len()).is_ok_and(|n| n < u64::from(meta.orig_len))
+                    {
+                        // A capture setting rather than a broken packet, as
+                        // Wireshark's "[Packet size limited during capture]".
+                        let (kept, wire) = (data.len(), meta.orig_len);
+                        error.push_str(&format!(" (packet size limited during capture: {kept} of {wire} bytes kept)"));
+                    }
                     problems.push(Problem::Error {
                         packet: index,
                         kind,
-                        entry: error_entry(meta.timestamp, meta.frame, &e.to_string(), &layers, data),
+                        entry: error_entry(meta.timestamp, meta.frame, &error, &layers, data),
                     });
                 }
                 Err(panic) => {

@@ -544,6 +544,28 @@ fn truncated_last_packet_is_a_warning_not_a_failure() {
     assert_eq!(eth.len(), 42, "40 frames and the two inside VXLAN and Geneve");
 }
 
+/// A header cut by the capture's snap length is an error entry that says
+/// so, as Wireshark marks such frames "[Packet size limited during
+/// capture]" instead of "Malformed"; a header cut inside a complete frame
+/// says nothing of the kind (the sample's frame 15).
+#[test]
+fn errors_log_says_when_the_snap_length_cut_the_header() {
+    // tcpdump's ipv6_39_byte_header.pcap: 39 of 118 bytes kept (tshark:
+    // eth:ethertype:ipv6, "[Packet size limited during capture]").
+    let capture = shared("pcaps/tcpdump/tests/ipv6_39_byte_header.pcap");
+    let out = temp_dir("snaplen").join("out");
+    run_ok(&["-r", capture.to_str().expect("utf-8"), "-out", out.to_str().expect("utf-8"), "-quiet"]);
+    let log = std::fs::read_to_string(out.join("errors.log")).expect("errors.log");
+    let error = log.lines().find(|l| l.starts_with("Error: ")).unwrap_or_default();
+    assert_eq!(
+        error,
+        "Error: IPv6: truncated header: need 40 bytes, have 25 (packet size limited during capture: 39 of 118 bytes kept)"
+    );
+    let sample = sample_run("not-snaplen", &[]);
+    let log = std::fs::read_to_string(sample.join("errors.log")).expect("errors.log");
+    assert!(log.contains("Error: TCP: truncated header: need 20 bytes, have 12\n"), "{log}");
+}
+
 #[test]
 fn a_capture_piped_through_stdin_is_read() {
     // `tcpdump -w - | netcap -r /dev/stdin`: a pipe cannot be sniffed for
