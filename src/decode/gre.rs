@@ -284,21 +284,19 @@ fn skip_3gpp2_attributes(buf: &[u8], mut at: usize) -> usize {
 ///   Ethernet frame (erspan-type-iii-ft-7.pcap: frame type 7, tshark
 ///   shows data). Other versions carry nothing tshark decodes.
 ///
-/// `Ok(None)`: not ERSPAN, no Ethernet frame follows (unknown version,
-/// frame type not Ethernet), or GRE without S left no byte for it.
 /// `Err`: the ERSPAN header is cut (layer "ERSPAN";
 /// erspan-type-iii-pb-1.pcap, which tshark marks "ERSPAN truncated").
-pub fn erspan_payload<'a>(gre: &GrePacket<'a>) -> Result<Option<&'a [u8]>, DecodeError> {
+pub fn erspan_payload<'a>(gre: &GrePacket<'a>) -> Result<ErspanInner<'a>, DecodeError> {
     let buf = gre.payload();
     let protocol = gre.protocol();
     if protocol != PROTO_ERSPAN_II && protocol != PROTO_ERSPAN_III {
-        return Ok(None);
+        return Ok(ErspanInner::NotErspan);
     }
     if !gre.seq_present() && buf.is_empty() {
-        return Ok(None);
+        return Ok(ErspanInner::Nothing);
     }
     if protocol == PROTO_ERSPAN_II && !gre.seq_present() {
-        return Ok(Some(buf));
+        return Ok(ErspanInner::Ethernet(buf));
     }
     let need = |n: usize| {
         if buf.len() < n {
@@ -308,21 +306,38 @@ pub fn erspan_payload<'a>(gre: &GrePacket<'a>) -> Result<Option<&'a [u8]>, Decod
         }
     };
     need(2)?;
+    let inner = |at: usize| buf.get(at..).map_or(ErspanInner::Nothing, ErspanInner::Ethernet);
     match u8_at(buf, 0) >> 4 {
         1 => {
             need(8)?;
-            Ok(buf.get(8..))
+            Ok(inner(8))
         }
         2 => {
             need(12)?;
             let word = be16(buf, 10);
             let len = if word & 0x0001 != 0 { 20 } else { 12 };
             need(len)?;
-            let frame_type = (word >> 10) & 0x1f;
-            Ok(if frame_type == 0 { buf.get(len..) } else { None })
+            let frame_type = ((word >> 10) & 0x1f) as u8;
+            Ok(if frame_type == 0 { inner(len) } else { ErspanInner::FrameType(frame_type) })
         }
-        _ => Ok(None),
+        version => Ok(ErspanInner::Version(version)),
     }
+}
+
+/// What follows an ERSPAN header ([`erspan_payload`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErspanInner<'a> {
+    /// The mirrored Ethernet frame.
+    Ethernet(&'a [u8]),
+    /// No byte after the header (GRE without S and nothing after it).
+    Nothing,
+    /// A version other than 1 (type II) and 2 (type III): tshark shows
+    /// `erspan.version` and data.
+    Version(u8),
+    /// Type III with a frame type other than 0 (Ethernet), as `erspan.ft`.
+    FrameType(u8),
+    /// The GRE protocol is not one of ERSPAN's.
+    NotErspan,
 }
 
 pub fn record(g: &GrePacket, timestamp: i64, _cfg: &EncodeConfig) -> pb::Gre {
@@ -416,17 +431,17 @@ mod tests {
         let buf = hex(ERSPAN_II_1);
         let g = GrePacket::new_checked(&buf).expect("valid");
         assert_eq!((g.seq(), g.header_len()), (171, 8));
-        let inner = erspan_payload(&g).expect("complete").expect("ethernet");
+        let ErspanInner::Ethernet(inner) = erspan_payload(&g).expect("complete") else { panic!("ethernet") };
         assert_eq!(inner.get(..6), Some(&[0x01, 0x00, 0x5e, 0x00, 0x00, 0x0d][..]));
         // Type III without GRE S: erspan.version 2, o 0, ft 0, eth.dst 00:50:56:ac:18:a0.
         let buf = hex(ERSPAN_III_1);
         let g = GrePacket::new_checked(&buf).expect("valid");
-        let inner = erspan_payload(&g).expect("complete").expect("ethernet");
+        let ErspanInner::Ethernet(inner) = erspan_payload(&g).expect("complete") else { panic!("ethernet") };
         assert_eq!(inner.get(..6), Some(&[0x00, 0x50, 0x56, 0xac, 0x18, 0xa0][..]));
         // Type I: eth.dst ff:ff:ff:ff:ff:ff, eth.src 00:15:fa:dc:a1:f7.
         let buf = hex(ERSPAN_I_1);
         let g = GrePacket::new_checked(&buf).expect("valid");
-        let inner = erspan_payload(&g).expect("complete").expect("ethernet");
+        let ErspanInner::Ethernet(inner) = erspan_payload(&g).expect("complete") else { panic!("ethernet") };
         assert_eq!(inner.get(6..12), Some(&[0x00, 0x15, 0xfa, 0xdc, 0xa1, 0xf7][..]));
     }
 
@@ -443,24 +458,24 @@ mod tests {
         // Frame 1: tshark erspan.ft 7, erspan.o 0.
         let ft7 = hex("100022eb0000bade2001186534760b0100001e000000abc500004b87");
         let g = GrePacket::new_checked(&ft7).expect("valid");
-        assert_eq!(erspan_payload(&g).expect("complete"), None);
+        assert_eq!(erspan_payload(&g).expect("complete"), ErspanInner::FrameType(7));
         // Crafted (tshark 4.0.17 agrees): 0x88BE with S and version 2 reads a
         // type III header; version 0 yields no frame; the O bit adds 8 bytes.
         let mut v = hex("100088be00000001");
         v.extend_from_slice(&hex("20050007000000000000 0001 0000000700000000 aabbccddeeff"));
         let g = GrePacket::new_checked(&v).expect("valid");
-        assert_eq!(erspan_payload(&g).expect("complete"), Some(&hex("aabbccddeeff")[..]));
+        assert_eq!(erspan_payload(&g).expect("complete"), ErspanInner::Ethernet(&hex("aabbccddeeff")));
         let b1 = hex("100088be0000000100050007");
         let g = GrePacket::new_checked(&b1).expect("valid");
-        assert_eq!(erspan_payload(&g).expect("complete"), None);
+        assert_eq!(erspan_payload(&g).expect("complete"), ErspanInner::Version(0));
         // Type I with the key bit but no S is still type I.
         let b2 = hex("200088be00000007aabb");
         let g = GrePacket::new_checked(&b2).expect("valid");
-        assert_eq!(erspan_payload(&g).expect("complete"), Some(&[0xaa, 0xbb][..]));
+        assert_eq!(erspan_payload(&g).expect("complete"), ErspanInner::Ethernet(&[0xaa, 0xbb]));
         // Not ERSPAN.
         let b3 = hex(VARIOUS_25);
         let g = GrePacket::new_checked(&b3).expect("valid");
-        assert_eq!(erspan_payload(&g).expect("complete"), None);
+        assert_eq!(erspan_payload(&g).expect("complete"), ErspanInner::NotErspan);
     }
 
     #[test]

@@ -976,7 +976,7 @@ impl<'a> Layers<'a> {
         }
         match protocol {
             ethertype::ERSPAN_II | ethertype::ERSPAN_III => match gre::erspan_payload(&gre) {
-                Ok(Some(inner)) => {
+                Ok(gre::ErspanInner::Ethernet(inner)) => {
                     if !self.push_name("ERSPAN") {
                         return;
                     }
@@ -984,7 +984,14 @@ impl<'a> Layers<'a> {
                         self.decode_ethernet(inner)
                     }
                 }
-                Ok(None) => self.unknown_hex("ERSPAN version or frame type", 4, u64::from(protocol)),
+                Ok(gre::ErspanInner::Version(v)) => self.unknown("ERSPAN version", v),
+                Ok(gre::ErspanInner::FrameType(t)) => self.unknown("ERSPAN frame type", t),
+                // A type I header with nothing after it (cut by the capture).
+                Ok(gre::ErspanInner::Nothing) => {
+                    // Past MAX_LAYERS push_name has set the error itself.
+                    let _ = self.push_name("ERSPAN");
+                }
+                Ok(gre::ErspanInner::NotErspan) => self.decode_tunnel_ethertype("GRE", protocol, payload),
                 Err(e) => self.fail(e),
             },
             // WCCP redirects an IPv4 packet (the view skipped the redirect header).
@@ -1430,6 +1437,12 @@ mod tests {
         let osi = format!("{macs} 0026 fefe03 83 00");
         assert_eq!(label(linktype::ETHERNET, &osi).as_deref(), Some("LLC DSAP 0xfe"));
         assert_eq!(label(linktype::ETHERNET, "000000000000 000000000000 88f7 00").as_deref(), Some("EtherType 0x88f7"));
+        // ERSPAN type III with frame type 7 (erspan-type-iii-ft-7.pcap's GRE
+        // payload; tshark: erspan.ft 7, data): the frame type, not the GRE
+        // protocol, is what is unknown.
+        let ipv4_gre = "0800 4500 0030 0000 0000 402f 0000 c0000201 c0000202";
+        let ft7 = format!("{macs} {ipv4_gre} 100022eb0000bade 2001186534760b0100001e000000abc500004b87");
+        assert_eq!(label(linktype::ETHERNET, &ft7).as_deref(), Some("ERSPAN frame type 7"));
         // IP protocol numbers and link types stay decimal, as IANA lists them.
         assert_eq!(label(9999, "00").as_deref(), Some("link type 9999"));
         assert_eq!(Outcome::Complete.unknown_label(), None);
