@@ -1101,24 +1101,43 @@ const MAX_START_TRIES: usize = 4;
 
 /// Where a valid start line begins inside `line` (not at 0): at "HTTP/1."
 /// for a response, at a method of [`METHODS`] and a space for a request.
+/// A body of unknown length is searched here, so both look for rare bytes
+/// with memchr instead of visiting every position: "HTTP/1." as a whole,
+/// and spaces after an uppercase letter (every method ends in one).
 fn find_start_inside(side: Side, line: &[u8]) -> Option<usize> {
-    let is_candidate = |at: usize| {
-        let tail = line.get(at..).unwrap_or_default();
-        // Every method and "HTTP/1." starts with an uppercase letter: a body
-        // of unknown length is scanned here byte by byte, and comparing each
-        // position with all 43 methods was most of the time it took.
-        if !tail.first().is_some_and(u8::is_ascii_uppercase) {
-            return false;
-        }
-        match side {
-            Side::Server => tail.starts_with(RESPONSE_START),
-            Side::Client => METHODS.iter().any(|m| tail.strip_prefix(*m).is_some_and(|t| t.first() == Some(&b' '))),
-        }
-    };
-    (1..line.len())
-        .filter(|&at| is_candidate(at))
-        .take(MAX_START_TRIES)
-        .find(|&at| start_line_ok(side, line.get(at..).unwrap_or_default()))
+    let valid_at = |at: &usize| start_line_ok(side, line.get(*at..).unwrap_or_default());
+    match side {
+        Side::Server => response_start_finder()
+            .find_iter(line.get(1..).unwrap_or_default())
+            .map(|at| at + 1)
+            .take(MAX_START_TRIES)
+            .find(valid_at),
+        Side::Client => memchr::memchr_iter(b' ', line)
+            .filter(|&space| space > 1 && line.get(space - 1).is_some_and(u8::is_ascii_uppercase))
+            .flat_map(|space| methods_ending_at(line, space))
+            .take(MAX_START_TRIES)
+            .find(valid_at),
+    }
+}
+
+/// A searcher for [`RESPONSE_START`], built once: building one per call
+/// cost more than the search in the usual short line.
+fn response_start_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(RESPONSE_START))
+}
+
+/// Where a method that ends right before `line[space]` starts (not at 0),
+/// nearest the line's start first ("UNLOCK" before "LOCK"), so that the
+/// candidates of successive spaces come in increasing order (a method
+/// holds no space).
+fn methods_ending_at(line: &[u8], space: usize) -> Vec<usize> {
+    let mut starts: Vec<usize> = METHODS
+        .iter()
+        .filter_map(|m| space.checked_sub(m.len()).filter(|&at| at >= 1 && line.get(at..space) == Some(*m)))
+        .collect();
+    starts.sort_unstable();
+    starts
 }
 
 /// Whether `line` (with its line ending) is a valid request line (client)
@@ -1429,13 +1448,23 @@ mod tests {
     const SELECTED: &[&str] = &["HTTP"];
 
     #[test]
-    fn every_start_line_begins_with_an_uppercase_letter() {
-        // find_start_inside skips other bytes before comparing.
-        assert!(METHODS.iter().chain([&RESPONSE_START]).all(|m| m.first().is_some_and(u8::is_ascii_uppercase)));
+    fn start_lines_are_found_inside_a_body_of_unknown_length() {
+        // find_start_inside looks only at spaces after an uppercase letter,
+        // and takes a method's candidates in order of where they start.
+        assert!(METHODS.iter().all(|m| m.last().is_some_and(u8::is_ascii_uppercase) && !m.contains(&b' ')));
         let line = b"\x00\x01body bytes of unknown length GET /next HTTP/1.1\r\n";
         assert_eq!(find_start_inside(Side::Client, line), Some(31));
         assert_eq!(find_start_inside(Side::Server, b"xyzHTTP/1.1 200 OK\r\n"), Some(3));
+        assert_eq!(find_start_inside(Side::Server, b"HTTP/1.1 200 OK\r\n"), None, "not at 0");
         assert_eq!(find_start_inside(Side::Client, b"get / HTTP/1.1\r\n"), None);
+        assert_eq!(find_start_inside(Side::Client, b"GET / HTTP/1.1\r\n"), None, "not at 0");
+        // "UNLOCK " holds "LOCK ": the earlier start comes first.
+        assert_eq!(methods_ending_at(b"xxUNLOCK /", 8), vec![2, 4]);
+        assert_eq!(find_start_inside(Side::Client, b"xxUNLOCK /a HTTP/1.1\r\n"), Some(2));
+        // Candidates that are not start lines are passed over (at most
+        // MAX_START_TRIES of them).
+        assert_eq!(find_start_inside(Side::Client, b"a GET x PUT /b HTTP/1.1\r\n"), Some(8));
+        assert_eq!(find_start_inside(Side::Client, b"a GET x GET x GET x GET x PUT /b HTTP/1.1\r\n"), None);
     }
 
     #[test]

@@ -1145,7 +1145,7 @@ fn sip_start(payload: &[u8]) -> bool {
     // A request line ends with the version, a status line starts with it;
     // HTTP's lines (the usual text on TCP) fail here, before the parser.
     let head = payload.get(..payload.len().min(1024)).unwrap_or_default();
-    let line = head.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or_default();
+    let line = head.get(..memchr::memchr2(b'\r', b'\n', head).unwrap_or(head.len())).unwrap_or_default();
     let version = |s: Option<&[u8]>| s.is_some_and(|v| v.eq_ignore_ascii_case(b"SIP/2.0"));
     let request = version(line.len().checked_sub(7).and_then(|at| line.get(at..)));
     let status = version(line.get(..7));
