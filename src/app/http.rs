@@ -267,9 +267,11 @@ impl LineSoFar {
     }
 }
 
+/// Header lines are a few dozen bytes: memchr's word-at-a-time search
+/// still beat a byte loop (the stream shards' top entry on the benchmark).
 fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
     let tail = bytes.get(from..)?;
-    tail.iter().position(|&b| b == b'\n').map(|i| from + i)
+    memchr::memchr(b'\n', tail).map(|i| from + i)
 }
 
 /// The framing state of one side.
