@@ -148,6 +148,10 @@ pub struct FlowTable<M: Model> {
     free: Vec<u32>,
     lists: [Ends; 3],
     clock: i64,
+    /// No entry's deadline is earlier than this (a lower bound: deadlines
+    /// only move later once set). Until the clock passes it nothing can
+    /// expire, and most packets skip looking at the three list heads.
+    earliest: i64,
     idle_timeout: i64,
     linger: i64,
     active_timeout: i64,
@@ -174,6 +178,7 @@ impl<M: Model> FlowTable<M> {
             free: Vec::new(),
             lists: [Ends { head: NIL, tail: NIL }; 3],
             clock: i64::MIN,
+            earliest: i64::MIN,
             idle_timeout,
             linger: CLOSE_LINGER.min(idle_timeout),
             active_timeout: cfg.active_timeout.max(0),
@@ -224,6 +229,9 @@ impl<M: Model> FlowTable<M> {
     }
 
     fn push_back(&mut self, list: usize, i: u32) {
+        if let Some(d) = self.entry(i).map(|e| self.deadline(list, e)) {
+            self.earliest = self.earliest.min(d);
+        }
         let s = slot(list);
         let tail = self.lists[list].tail;
         self.set_link(i, s, |l| *l = Link { prev: tail, next: NIL });
@@ -289,23 +297,37 @@ impl<M: Model> FlowTable<M> {
     /// The entry with the earliest deadline, if that deadline has passed:
     /// (list, index).
     fn next_expired(&self) -> Option<(usize, u32)> {
-        let mut best: Option<(i64, usize, u32)> = None;
-        for list in [CLOSING, IDLE, ACTIVE] {
-            let i = self.lists[list].head;
-            let Some(e) = self.entry(i) else { continue };
-            let deadline = match list {
-                CLOSING => e.closed_at.saturating_add(self.linger),
-                IDLE => e.last_seen.saturating_add(self.idle_timeout),
-                _ => e.slice_start.saturating_add(self.active_timeout),
-            };
-            if deadline < self.clock && best.is_none_or(|(d, _, _)| deadline < d) {
-                best = Some((deadline, list, i));
-            }
+        self.heads()
+            .filter(|&(deadline, _, _)| deadline < self.clock)
+            .fold(None, |best: Option<(i64, usize, u32)>, head| match best {
+                Some((d, _, _)) if d <= head.0 => best,
+                _ => Some(head),
+            })
+            .map(|(_, list, i)| (list, i))
+    }
+
+    /// The deadline of an entry in `list`.
+    fn deadline(&self, list: usize, e: &Entry<M::State>) -> i64 {
+        match list {
+            CLOSING => e.closed_at.saturating_add(self.linger),
+            IDLE => e.last_seen.saturating_add(self.idle_timeout),
+            _ => e.slice_start.saturating_add(self.active_timeout),
         }
-        best.map(|(_, list, i)| (list, i))
+    }
+
+    /// (deadline, list, index) of each list's first entry, in the order
+    /// equal deadlines expire: closing, idle, active.
+    fn heads(&self) -> impl Iterator<Item = (i64, usize, u32)> + '_ {
+        [CLOSING, IDLE, ACTIVE].into_iter().filter_map(|list| {
+            let i = self.lists[list].head;
+            self.entry(i).map(|e| (self.deadline(list, e), list, i))
+        })
     }
 
     fn expire(&mut self, out: &mut Emitter) {
+        if self.clock <= self.earliest {
+            return;
+        }
         while let Some((list, i)) = self.next_expired() {
             if list == ACTIVE {
                 self.slice(i, out);
@@ -313,6 +335,7 @@ impl<M: Model> FlowTable<M> {
                 self.remove(i, out);
             }
         }
+        self.earliest = self.heads().map(|(d, _, _)| d).min().unwrap_or(i64::MAX);
     }
 
     /// Makes room: the least recently seen entry goes early.
@@ -598,6 +621,42 @@ mod tests {
         t.flush(&mut Emitter::new(&mut buf, &mut count));
         let c = pb::Connection::decode_length_delimited(buf.as_slice()).expect("a Connection record");
         assert_eq!((c.application_proto.as_str(), count), ("DNS", 1));
+    }
+
+    #[test]
+    fn a_connection_closed_after_an_idle_one_started_expires_first() {
+        // The idle UDP entry's deadline (60 s) is what the table knows as
+        // its earliest when the TCP connection opens; the reset brings the
+        // earliest down to the linger's end, 5 s later.
+        use crate::flows::{tcp_flag, PROTO_TCP};
+        let mut t = FlowTable::<Connection>::new(&FlowConfig::default());
+        let (mut buf, mut count) = (Vec::new(), 0u64);
+        t.observe(&udp(SECOND, true, ""), &mut Emitter::new(&mut buf, &mut count));
+        let tcp = |ts: i64, flags: u8| {
+            let mut o = udp(ts, true, "");
+            (o.protocol, o.src_port, o.dst_port, o.tcp_flags) = (PROTO_TCP, 50000, 80, flags);
+            o
+        };
+        t.observe(&tcp(2 * SECOND, tcp_flag::SYN), &mut Emitter::new(&mut buf, &mut count));
+        t.observe(&tcp(3 * SECOND, tcp_flag::RST), &mut Emitter::new(&mut buf, &mut count));
+        // Packets of other connections move the clock on.
+        let other = |ts: i64| {
+            let mut o = tcp(ts, tcp_flag::SYN);
+            o.src_port = 50001;
+            o
+        };
+        t.observe(&other(8 * SECOND), &mut Emitter::new(&mut buf, &mut count));
+        assert_eq!(count, 0, "the linger ends after 8 s");
+        t.observe(&other(8 * SECOND + 1), &mut Emitter::new(&mut buf, &mut count));
+        assert_eq!(count, 1, "the reset connection is written once its linger ends");
+        let c = pb::Connection::decode_length_delimited(buf.as_slice()).expect("a Connection record");
+        assert_eq!((c.src_port, c.dst_port), (50000, 80));
+        // The idle one goes at its own deadline (300 s after 1 s), not before.
+        let timeout = FlowConfig::default().conn_timeout;
+        t.observe(&other(SECOND + timeout), &mut Emitter::new(&mut buf, &mut count));
+        assert_eq!(count, 1);
+        t.observe(&other(SECOND + timeout + 1), &mut Emitter::new(&mut buf, &mut count));
+        assert_eq!(count, 2);
     }
 
     #[test]
