@@ -625,9 +625,10 @@ mod tests {
 
     #[test]
     fn a_connection_closed_after_an_idle_one_started_expires_first() {
-        // The idle UDP entry's deadline (60 s) is what the table knows as
-        // its earliest when the TCP connection opens; the reset brings the
-        // earliest down to the linger's end, 5 s later.
+        // The idle UDP entry's deadline (Connection's idle timeout, 300 s
+        // after its packet) is what the table knows as its earliest when
+        // the TCP connection opens; the reset must bring the earliest down
+        // to the end of its linger, 5 s after it.
         use crate::flows::{tcp_flag, PROTO_TCP};
         let mut t = FlowTable::<Connection>::new(&FlowConfig::default());
         let (mut buf, mut count) = (Vec::new(), 0u64);
