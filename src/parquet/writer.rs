@@ -9,8 +9,9 @@
 use super::columns::Columns;
 use crate::output::Error;
 use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
-use parquet::basic::{Compression, Type as PhysicalType, ZstdLevel};
+use parquet::basic::{Compression, Encoding, Type as PhysicalType, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnDescriptor;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -58,6 +59,13 @@ fn parquet_error(e: impl std::fmt::Display) -> Error {
 ///   payloads prunes nothing, and computing it (a `memcmp` per value)
 ///   was a fifth of the export's time. Numeric and timestamp columns keep
 ///   page statistics, which do prune (time ranges, frame numbers).
+/// - Timestamps and frame numbers delta-encoded (DELTA_BINARY_PACKED,
+///   which pyarrow, pandas, Polars, DuckDB and Spark read): they rise
+///   through a capture, so a value takes a few bits instead of eight
+///   bytes for zstd to search. The 1M-packet benchmark's tables are
+///   10.6 % smaller and a capture takes 3.2 % fewer instructions; delta
+///   for every integer column was larger and slower (ports and sequence
+///   numbers jump from row to row).
 /// - Values handed to the column encoders 8,192 at a time (the crate's
 ///   default is 1,024): fewer, larger mini-batches and pages; 0.7 % fewer
 ///   instructions and a 4 % smaller TCP table.
@@ -73,8 +81,19 @@ fn properties(schema: &arrow_schema::SchemaRef) -> Result<WriterProperties, Erro
         if column.physical_type() == PhysicalType::BYTE_ARRAY {
             props = props.set_column_statistics_enabled(column.path().clone(), EnabledStatistics::None);
         }
+        if is_packet_clock(column) {
+            props = props.set_column_encoding(column.path().clone(), Encoding::DELTA_BINARY_PACKED);
+        }
     }
     Ok(props.build())
+}
+
+/// A record's own timestamps (`Timestamp`, `TimestampFirst`, ...) and
+/// packet keys (`FrameNumber`, `FrameNumberFirst`, ...): they rise with
+/// the capture, so the differences between neighbours are small.
+fn is_packet_clock(column: &ColumnDescriptor) -> bool {
+    let [name] = column.path().parts() else { return false };
+    column.physical_type() == PhysicalType::INT64 && (name.starts_with("Timestamp") || name.starts_with("FrameNumber"))
 }
 
 /// Writes the records of one type as Parquet to `W`.
@@ -253,10 +272,11 @@ mod tests {
     }
 
     /// The encoding choices of [`properties`], read back from a file's
-    /// metadata: numbers keep min/max, byte arrays have none, and no
-    /// column is dictionary-encoded.
+    /// metadata: numbers keep min/max, byte arrays have none, no column
+    /// is dictionary-encoded, and only the timestamp and the frame
+    /// number are delta-encoded.
     #[test]
-    fn numbers_have_statistics_byte_arrays_and_dictionaries_do_not() {
+    fn the_encoding_choices_are_in_the_file() {
         let dir = std::env::temp_dir().join(format!("netcap-parquet-props-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("IPv4.parquet");
@@ -287,6 +307,9 @@ mod tests {
                 "{} is dictionary-encoded: {encodings:?}",
                 c.column_path()
             );
+            let path = c.column_path().string();
+            let delta = encodings.contains(&Encoding::DELTA_BINARY_PACKED);
+            assert_eq!(delta, path == "Timestamp" || path == "FrameNumber", "{path}: {encodings:?}");
         }
         std::fs::remove_dir_all(&dir).ok();
     }
