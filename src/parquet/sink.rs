@@ -177,7 +177,7 @@ fn append(
         Some(i) => i,
         None => {
             let path = dir.join(super::file_name(b.type_name));
-            let t = FileTable::with_row_group_bytes(&path, b.type_name, row_group_bytes)
+            let t = FileTable::for_capture(&path, b.type_name, row_group_bytes)
                 .map_err(|e| format!("cannot create {}: {}", path.display(), describe(e)))?;
             tables.push((b.type_name, t));
             tables.len() - 1

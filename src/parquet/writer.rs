@@ -123,6 +123,12 @@ impl<W: Write + Send> TableWriter<W> {
         Ok(TableWriter { columns, writer, row_group_bytes: ROW_GROUP_BYTES, rows: 0 })
     }
 
+    /// For the records of this capture: see [`Columns::own_records`].
+    pub fn own_records(mut self) -> Self {
+        self.columns = self.columns.own_records();
+        self
+    }
+
     /// Ends row groups at `bytes` of buffered columns (instead of
     /// [`ROW_GROUP_BYTES`]), or at [`ROW_GROUP_ROWS`] rows.
     pub fn with_row_group_bytes(mut self, bytes: usize) -> Self {
@@ -199,17 +205,27 @@ pub struct FileTable {
 }
 
 impl FileTable {
+    /// A table for records read from files (`netcap export`).
     pub fn create(path: &Path, type_name: &str) -> Result<FileTable, Error> {
-        FileTable::with_row_group_bytes(path, type_name, ROW_GROUP_BYTES)
+        FileTable::open(path, |tmp| TableWriter::create(tmp, type_name))
     }
 
-    /// [`create`](Self::create) with row groups of `row_group_bytes`.
-    pub fn with_row_group_bytes(path: &Path, type_name: &str, row_group_bytes: usize) -> Result<FileTable, Error> {
+    /// A table for the records of this capture (`-format parquet`), with
+    /// row groups of `row_group_bytes` ([`capture_row_group_bytes`]).
+    pub fn for_capture(path: &Path, type_name: &str, row_group_bytes: usize) -> Result<FileTable, Error> {
+        FileTable::open(path, |tmp| {
+            Ok(TableWriter::create(tmp, type_name)?.with_row_group_bytes(row_group_bytes).own_records())
+        })
+    }
+
+    fn open(
+        path: &Path,
+        table: impl FnOnce(&Path) -> Result<TableWriter<BufWriter<File>>, Error>,
+    ) -> Result<FileTable, Error> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".partial");
         let tmp = PathBuf::from(tmp);
-        let table = TableWriter::create(&tmp, type_name)?.with_row_group_bytes(row_group_bytes);
-        Ok(FileTable { table, tmp, path: path.to_owned() })
+        Ok(FileTable { table: table(&tmp)?, tmp, path: path.to_owned() })
     }
 
     pub fn table(&mut self) -> &mut TableWriter<BufWriter<File>> {
