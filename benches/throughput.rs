@@ -1,6 +1,7 @@
 //! End-to-end throughput: replicates ../shared/bench/base.pcap.gz (24k
 //! packets of mixed real traffic) to about one million packets, then times
-//! the `netcap` binary on it with `-comp gzip`, `zstd` and `none`, for 1 and 2 workers, and
+//! the `netcap` binary on it with `-comp gzip`, `zstd` and `none`, for 1 and 2 workers,
+//! and with `-format parquet` (tables written during the capture), and
 //! reports packets/s, CPU seconds and peak RSS (GNU time), the median of
 //! several runs taken in rounds (`--runs`, default 3); then
 //! the CPU time with the flow and the issue-11 layer record types off and on.
@@ -77,26 +78,32 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3)
         .max(1);
-    let configs: Vec<(&str, &str)> = ["gzip", "zstd", "none"].iter().flat_map(|c| [(*c, "1"), (*c, "2")]).collect();
+    // (row label, workers, output options): record files compressed each
+    // way, and Parquet tables instead of record files (issue 17).
+    let mut configs: Vec<(&str, &str, Vec<&str>)> =
+        ["gzip", "zstd", "none"].iter().flat_map(|c| ["1", "2"].map(|w| (*c, w, vec!["-comp", *c]))).collect();
+    configs.extend(["1", "2"].map(|w| ("parquet", w, vec!["-format", "parquet"])));
     let mut results: Vec<Vec<Run>> = configs.iter().map(|_| Vec::new()).collect();
     for _ in 0..runs {
-        for ((comp, workers), runs_of) in configs.iter().zip(results.iter_mut()) {
-            let out = work.join(format!("out-{comp}-{workers}"));
-            runs_of.push(run_netcap(&input, &out, &["-workers", workers, "-comp", comp]));
+        for ((label, workers, output), runs_of) in configs.iter().zip(results.iter_mut()) {
+            let out = work.join(format!("out-{label}-{workers}"));
+            let mut extra = vec!["-workers", workers];
+            extra.extend(output);
+            runs_of.push(run_netcap(&input, &out, &extra));
         }
     }
     println!("{runs} runs per row, in rounds over the rows; median run, and the range of packets/s over the runs:");
     println!();
     println!(
-        "| comp | workers | seconds | packets/s | packets/s range | CPU seconds | packets per CPU second | peak RSS |"
+        "| output | workers | seconds | packets/s | packets/s range | CPU seconds | packets per CPU second | peak RSS |"
     );
     println!(
         "|------|---------|---------|-----------|-----------------|-------------|------------------------|----------|"
     );
-    for ((comp, workers), runs_of) in configs.iter().zip(&results) {
+    for ((label, workers, _), runs_of) in configs.iter().zip(&results) {
         let m = Median::of(runs_of, packets);
         println!(
-            "| {comp} | {workers} | {:.2} | {:.0} | {} | {:.2} | {:.0} | {} MiB |",
+            "| {label} | {workers} | {:.2} | {:.0} | {} | {:.2} | {:.0} | {} MiB |",
             m.secs, m.rate, m.range, m.cpu, m.per_cpu, m.rss_mib
         );
     }
