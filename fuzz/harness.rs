@@ -175,6 +175,11 @@ pub fn ncap_reader(data: &[u8]) {
     // decode-first path must give the same rows (and errors) for any bytes.
     let mut one_pass = Columns::new(&desc).expect("columns for every record type");
     let mut decode_first = Columns::new(&desc).expect("columns for every record type");
+    // A capture's table skips the per-value UTF-8 check and relies on
+    // Arrow's check of each string column: it may take a record the others
+    // refuse (a string that is not UTF-8), but then its batch must fail.
+    let mut own = Columns::new(&desc).expect("columns for every record type").own_records();
+    let mut own_took_more = false;
     let mut vals = Values::default();
     let mut appended = 0u64;
     let mut buf = Vec::new();
@@ -188,6 +193,9 @@ pub fn ncap_reader(data: &[u8]) {
         let exported = table.append(&buf).is_ok();
         let fast = one_pass.append(&buf);
         assert_eq!(fast, decode_first.append_decoded(&buf), "one-pass and decode-first append disagree");
+        let own_ok = own.append(&buf).is_ok();
+        assert!(own_ok || fast.is_err(), "own records refused a record the checked append takes");
+        own_took_more |= own_ok && fast.is_err();
         assert_eq!(fast.is_ok(), exported);
         assert_eq!(printed, exported, "read -json and export disagree on a record of {} bytes", buf.len());
         appended += u64::from(exported);
@@ -196,6 +204,13 @@ pub fn ncap_reader(data: &[u8]) {
     assert_eq!(rows, appended);
     let fast = one_pass.take_batch().expect("a batch of the records it accepted");
     assert_eq!(fast, decode_first.take_batch().expect("a batch of the records it accepted"));
+    match own.take_batch() {
+        Ok(batch) => {
+            assert!(!own_took_more, "a string that is not UTF-8 reached a batch");
+            assert_eq!(batch, fast);
+        }
+        Err(e) => assert!(own_took_more, "own records' batch failed: {e}"),
+    }
 }
 
 /// Targets `http_decoder`, `tls_decoder`, `ssh_decoder`: one connection
