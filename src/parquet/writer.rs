@@ -60,7 +60,8 @@ fn parquet_error(e: impl std::fmt::Display) -> Error {
 ///   was a fifth of the export's time. Numeric and timestamp columns keep
 ///   page statistics, which do prune (time ranges, frame numbers).
 /// - Timestamps and frame numbers delta-encoded (DELTA_BINARY_PACKED,
-///   which pyarrow, pandas, Polars, DuckDB and Spark read): they rise
+///   which pyarrow, pandas, Polars, DuckDB and Spark 3.3 or later read
+///   with their vectorized readers): they rise
 ///   through a capture, so a value takes a few bits instead of eight
 ///   bytes for zstd to search. The 1M-packet benchmark's tables are
 ///   10.6 % smaller and a capture takes 3.2 % fewer instructions; delta
