@@ -9,7 +9,7 @@
 use super::columns::Columns;
 use crate::output::Error;
 use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
-use parquet::basic::{Compression, Encoding, Type as PhysicalType, ZstdLevel};
+use parquet::basic::{Compression, Encoding, LogicalType, Type as PhysicalType, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnDescriptor;
 use std::fs::File;
@@ -89,12 +89,15 @@ fn properties(schema: &arrow_schema::SchemaRef) -> Result<WriterProperties, Erro
     Ok(props.build())
 }
 
-/// A record's own timestamps (`Timestamp`, `TimestampFirst`, ...) and
-/// packet keys (`FrameNumber`, `FrameNumberFirst`, ...): they rise with
-/// the capture, so the differences between neighbours are small.
+/// A record's own timestamps (`Timestamp`, `TimestampFirst`, ...: the
+/// columns the schema mapping made timestamps) and packet keys
+/// (`FrameNumber`, `FrameNumberFirst`, ...): they rise with the capture,
+/// so the differences between neighbours are small. Nested ones (an
+/// answer's TTL, a certificate's validity) do not.
 fn is_packet_clock(column: &ColumnDescriptor) -> bool {
     let [name] = column.path().parts() else { return false };
-    column.physical_type() == PhysicalType::INT64 && (name.starts_with("Timestamp") || name.starts_with("FrameNumber"))
+    column.physical_type() == PhysicalType::INT64
+        && (matches!(column.logical_type_ref(), Some(LogicalType::Timestamp { .. })) || name.starts_with("FrameNumber"))
 }
 
 /// Writes the records of one type as Parquet to `W`.
