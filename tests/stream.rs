@@ -1,8 +1,16 @@
 //! The stream stage end to end: bounded memory under a flood of half-open
-//! connections, and output that does not depend on `-workers`.
+//! connections, output that does not depend on `-workers`, and connections
+//! opened again on the same ports (after the idle timeout, or before it with
+//! a new SYN) that keep every record.
 
+#[path = "common/netcap_run.rs"]
+#[allow(dead_code)]
+mod netcap_run;
 #[path = "common/packets.rs"]
 mod packets;
+#[path = "common/pcap_rewrite.rs"]
+#[allow(dead_code)]
+mod pcap_rewrite;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -129,5 +137,119 @@ fn stream_records_are_identical_for_any_number_of_workers() {
     assert!(outputs[0].len() > 100, "expected HTTP records, got {}", outputs[0].len());
     // The header holds the time the file was made; the records must be equal byte for byte.
     assert!(outputs.iter().all(|o| *o == outputs[0]), "HTTP records differ between -workers 1, 2 and 5");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs netcap on `capture` (stream record types and TCP, uncompressed) and
+/// returns its summary.
+fn stream_run(capture: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["-r", capture.to_str().unwrap_or_default(), "-out", out.to_str().unwrap_or_default()];
+    args.extend(["-comp", "none", "-overwrite", "-include", "TCP,HTTP,TLS,TLSServerHello"]);
+    args.extend(extra);
+    let (ok, summary) = netcap(&args);
+    assert!(ok, "netcap failed on {}: {summary}", capture.display());
+    summary
+}
+
+/// Records of one type with what differs between copies of a capture
+/// (timestamps, frame numbers) taken out, sorted.
+fn copies_comparable<M: prost::Message + Default + std::fmt::Debug>(
+    path: &Path,
+    strip: impl Fn(&mut M),
+) -> Vec<String> {
+    let mut out: Vec<String> = netcap_run::read_records::<M>(path)
+        .into_iter()
+        .map(|mut m| {
+            strip(&mut m);
+            format!("{m:?}")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The throughput bench's replica: the bench capture three times, 600 s
+/// apart (as `editcap -t` and `mergecap -a` make it), the same packets on the
+/// same ports. Connections idle for more than the 5-minute timeout come back
+/// as new ones; before the fix, a connection was only timed out at the end
+/// of a batch of packets, and the packets of the next copy that came before
+/// it went to the stale one: 1,118 instead of 1,128 TLS records here.
+#[test]
+fn a_capture_replayed_after_the_idle_timeout_gives_its_records_again() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/base.pcap.gz");
+    assert!(base.exists(), "the shared bench capture is missing: {}", base.display());
+    let dir = tempdir("replayed");
+    let plain = dir.join("base.pcap");
+    let mut gz = flate2::read::GzDecoder::new(std::fs::File::open(&base).expect("open base.pcap.gz"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut gz, &mut bytes).expect("gunzip base.pcap.gz");
+    std::fs::write(&plain, bytes).expect("write base.pcap");
+    let (link, packets) = pcap_rewrite::read_pcap(&plain).expect("an Ethernet pcap");
+    let replica = dir.join("replica.pcap");
+    pcap_rewrite::write_pcap(&replica, link, &pcap_rewrite::repeat_on_the_same_ports(&packets, 3, 600, 0));
+    stream_run(&plain, &dir.join("one"), &[]);
+    let summary = stream_run(&replica, &dir.join("three"), &[]);
+    use netcap::schema::pb;
+    let tls = |m: &mut pb::Tls| (m.timestamp, m.frame_number_first, m.frame_number_last) = (0, 0, 0);
+    let hello = |m: &mut pb::TlsServerHello| (m.timestamp, m.frame_number_first, m.frame_number_last) = (0, 0, 0);
+    let http = |m: &mut pb::Http| {
+        (m.timestamp, m.response_timestamp, m.frame_number_first, m.frame_number_last) = (0, 0, 0, 0)
+    };
+    let thrice = |v: Vec<String>| {
+        let mut out: Vec<String> = v.into_iter().flat_map(|r| [r.clone(), r.clone(), r]).collect();
+        out.sort();
+        out
+    };
+    let one = dir.join("one");
+    let three = dir.join("three");
+    let single = copies_comparable(&one.join("TLS.ncap"), tls);
+    assert!(single.len() > 300, "expected the bench capture's ClientHellos, got {}", single.len());
+    assert!(thrice(single) == copies_comparable(&three.join("TLS.ncap"), tls), "TLS records lost:\n{summary}");
+    let single = copies_comparable(&one.join("TLSServerHello.ncap"), hello);
+    assert!(thrice(single) == copies_comparable(&three.join("TLSServerHello.ncap"), hello), "{summary}");
+    let single = copies_comparable(&one.join("HTTP.ncap"), http);
+    assert!(single.len() > 1000, "expected the bench capture's HTTP records, got {}", single.len());
+    assert!(thrice(single) == copies_comparable(&three.join("HTTP.ncap"), http), "HTTP records lost:\n{summary}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client opening its connections again on the same ports, a minute
+/// later and so within the idle timeout, with new initial sequence numbers
+/// (a rewritten shared capture): each new SYN ends the open connection and
+/// starts another. tshark, which follows port reuse by the SYN's sequence
+/// number, is the oracle for where the ClientHellos are.
+#[test]
+fn a_syn_on_ports_in_use_starts_a_new_connection_as_tshark_sees_it() {
+    netcap_run::require_tshark();
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/pcaps/pcapplusplus/Tests/Pcap++Test/PcapExamples/example.pcap");
+    let (link, packets) = pcap_rewrite::read_pcap(&capture).expect("an Ethernet pcap");
+    let dir = tempdir("reused");
+    let replica = dir.join("replica.pcap");
+    pcap_rewrite::write_pcap(&replica, link, &pcap_rewrite::repeat_on_the_same_ports(&packets, 3, 60, 0x4000_0000));
+    let summary = stream_run(&replica, &dir.join("three"), &[]);
+    assert!(count_before(&summary, "ended by a new connection on") > 50, "{summary}");
+    let tshark = Command::new("tshark")
+        .arg("-r")
+        .arg(&replica)
+        .args(["-Y", "tcp and tls.handshake.type == 1", "-T", "fields", "-e", "frame.number"])
+        .output()
+        .expect("tshark runs");
+    let mut expected: Vec<u64> =
+        String::from_utf8_lossy(&tshark.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect();
+    expected.sort_unstable();
+    let records: Vec<netcap::schema::pb::Tls> = netcap_run::read_records(&dir.join("three/TLS.ncap"));
+    let mut got: Vec<u64> = records.iter().map(|r| r.frame_number_last).collect();
+    got.sort_unstable();
+    assert_eq!(expected.len(), 6, "tshark shows the two ClientHellos of each copy");
+    assert_eq!(got, expected, "ClientHellos by frame, netcap against tshark:\n{summary}");
+    // Every copy's requests, each copy's as many as the capture's own.
+    stream_run(&capture, &dir.join("one"), &[]);
+    let requests = |d: &str| {
+        let records: Vec<netcap::schema::pb::Http> = netcap_run::read_records(&dir.join(d).join("HTTP.ncap"));
+        records.iter().filter(|h| !h.request_missing).count()
+    };
+    assert!(requests("one") > 300);
+    assert_eq!(requests("three"), 3 * requests("one"), "{summary}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -78,6 +78,9 @@ pub enum CloseReason {
     Timeout,
     /// Forced out early by the memory budget.
     Evicted,
+    /// A SYN opened a new connection on the same addresses and ports
+    /// before this one ended (port reuse).
+    Reused,
     /// The capture ended (or the run was interrupted).
     EndOfInput,
 }

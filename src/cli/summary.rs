@@ -131,7 +131,8 @@ fn detail_lines(s: &Summary, opts: &CaptureOptions) -> Vec<String> {
         let r = &st.reassembly;
         lines.push(format!(
             "TCP reassembly: {} connections, {} segments, {} bytes in order; {} out of order, {} overlaps ({} with \
-             different bytes), {} gaps ({} bytes missing), {} bytes dropped; {} timed out, {} forced out by -memcap",
+             different bytes), {} gaps ({} bytes missing), {} bytes dropped; {} timed out, {} ended by a new connection on \
+             their ports, {} forced out by -memcap",
             count(st.connections),
             count(r.segments),
             count(r.bytes),
@@ -142,6 +143,7 @@ fn detail_lines(s: &Summary, opts: &CaptureOptions) -> Vec<String> {
             count(r.gap_bytes),
             count(r.dropped_bytes),
             count(st.timed_out),
+            count(st.reused),
             count(st.evicted)
         ));
     }

@@ -12,7 +12,10 @@
 //! which sees batches in capture order, hands batch k (shared, not copied)
 //! with each shard's segments to every shard; a shard runs its own
 //! [`connections::Connections`] in capture order, then, at the end of the
-//! batch, expires idle connections at the batch's last packet time.
+//! batch, expires idle connections at the batch's last packet time. A
+//! connection idle past the timeout that gets a packet before such an
+//! expiry ends there the same way (at the time it timed out), so where
+//! batches end changes where timeout records come, not what they say.
 //!
 //! Output is the same for any `-workers` (and any shard count): a record
 //! made while processing a packet is keyed by the packet's position in the
@@ -72,6 +75,9 @@ pub struct StreamStats {
     pub connections: u64,
     pub closed: u64,
     pub timed_out: u64,
+    /// Open connections ended by a SYN that started a new one on the same
+    /// addresses and ports (port reuse).
+    pub reused: u64,
     /// Connections forced out early by the memory budget.
     pub evicted: u64,
     pub reassembly: ReassemblyStats,

@@ -135,6 +135,17 @@ impl HalfStream {
         self.next_seq.is_some()
     }
 
+    /// Whether a SYN with sequence number `seq` from this side starts
+    /// another stream than this one: the side has started (from a SYN, its
+    /// data or the other side's ACK) at a different sequence number. A
+    /// retransmitted SYN, or the SYN of a stream whose SYN-ACK came first,
+    /// starts where this one did.
+    pub fn is_other_stream(&self, seq: u32) -> bool {
+        // `offset` counts the bytes passed on since the start, so the
+        // stream began `offset` bytes before `next_seq` (modulo 2^32).
+        self.next_seq.is_some_and(|next| next.wrapping_sub(self.offset as u32) != seq.wrapping_add(1))
+    }
+
     pub fn ended(&self) -> bool {
         self.ended
     }

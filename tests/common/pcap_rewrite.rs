@@ -193,3 +193,35 @@ pub fn unmap_ipv6(s: &str) -> String {
         _ => s.to_string(),
     }
 }
+
+/// The capture `copies` times over, copy k `k * seconds` later, every IPv4
+/// TCP sequence and acknowledgment number moved by `k * shift`: the same
+/// connections opened again on the same addresses and ports, but as new
+/// ones (other initial sequence numbers), as when a client reuses its ports.
+pub fn repeat_on_the_same_ports(packets: &[Packet], copies: u32, seconds: u32, shift: u32) -> Vec<Packet> {
+    let mut out = Vec::with_capacity(packets.len() * copies as usize);
+    for k in 0..copies {
+        for (sec, usec, bytes, orig) in packets {
+            let mut bytes = bytes.clone();
+            shift_tcp_numbers(&mut bytes, k.wrapping_mul(shift));
+            out.push((sec + k * seconds, *usec, bytes, *orig));
+        }
+    }
+    out
+}
+
+/// Moves the sequence number (and the acknowledgment number, when the ACK
+/// flag says it is one) of an Ethernet/IPv4 TCP packet by `by`.
+fn shift_tcp_numbers(bytes: &mut [u8], by: u32) {
+    let is_tcp = bytes.get(12..14) == Some(&[0x08, 0x00]) && bytes.get(23) == Some(&6);
+    let Some(&first) = bytes.get(14).filter(|_| is_tcp) else { return };
+    let tcp = 14 + usize::from(first & 0x0f) * 4;
+    let Some(header) = bytes.get_mut(tcp..tcp + 14) else { return };
+    let number = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let seq = number(&header[4..8]).wrapping_add(by);
+    header[4..8].copy_from_slice(&seq.to_be_bytes());
+    if header[13] & 0x10 != 0 {
+        let ack = number(&header[8..12]).wrapping_add(by);
+        header[8..12].copy_from_slice(&ack.to_be_bytes());
+    }
+}
