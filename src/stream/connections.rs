@@ -352,7 +352,12 @@ impl Connections {
         // The ACK speaks of the other side's bytes sent before this packet:
         // its gaps come before this packet's data (a request that follows a
         // lost response must not be taken for the one it answered).
-        if s.flags & tcp_flag::ACK != 0 && !reset {
+        // Answering a SYN, a side's first packet can acknowledge only the SYN
+        // itself: one that acknowledges more is a stale connection's
+        // challenge ACK (RFC 5961 section 4, answered by a RST), not a sign
+        // of data lost before the capture (it made gigabyte gaps).
+        let challenge = !mine.started() && theirs.sent_only_syn();
+        if s.flags & tcp_flag::ACK != 0 && !reset && !challenge {
             theirs.acknowledged(s.ack, stats, &mut |e| deliver(app, &info, side.other(), e, &mut ctx));
         }
         // A TCP keep-alive probe carries one old byte (at the next
@@ -813,6 +818,33 @@ mod tests {
         t.seg(true, 5001, 0, ACK, b"HI again", 7);
         assert_eq!(t.said().last().map(String::as_str), Some("C:HI again"));
         assert_eq!(t.conns.stats.connections, 2);
+    }
+
+    /// base.pcap frames 11321-11323: a SYN, the server's ACK of a stale
+    /// connection (acknowledging 860 MB past the SYN), the client's RST;
+    /// then the SYN again and the real connection. Taken as lost data, the
+    /// ACK made an 860 MB gap (3.97 GB "missing" over the 15 MB capture).
+    #[test]
+    fn a_challenge_ack_to_a_syn_is_no_gap() {
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 255_601_861, 0, SYN, b"", 1);
+        t.seg(false, 3_738_406_957, 1_116_180_385, ACK, b"", 2);
+        t.seg(true, 1_116_180_385, 0, RST, b"", 3);
+        t.seg(true, 255_601_861, 0, SYN, b"", 4);
+        t.seg(false, 4_081_086_534, 255_601_862, SYN | ACK, b"", 5);
+        t.seg(true, 255_601_862, 4_081_086_535, ACK, b"HI", 6);
+        t.seg(false, 4_081_086_535, 255_601_864, ACK, b"ok", 7);
+        assert_eq!(t.said(), ["C:HI", "S:ok"]);
+        assert_eq!((t.conns.stats.reassembly.gaps, t.conns.stats.reassembly.gap_bytes), (0, 0));
+        assert_eq!((t.conns.stats.connections, t.conns.stats.closed), (2, 1));
+        // A first packet that acknowledges just the SYN, or data after the
+        // handshake was missed, still moves the stream on.
+        let mut t = T::new(StreamConfig::default());
+        t.seg(true, 100, 0, SYN, b"", 1);
+        t.seg(true, 101, 0, ACK, b"HI", 2);
+        t.seg(false, 500, 111, ACK, b"", 3);
+        t.seg(true, 111, 0, ACK, b"after", 4);
+        assert_eq!(t.said(), ["C:HI", "C:gap 8", "C:after"]);
     }
 
     #[test]

@@ -116,6 +116,8 @@ pub struct HalfStream {
     recent: VecDeque<u8>,
     /// Stop keeping bytes (no decoder wants them): only count.
     discard: bool,
+    /// The stream started with this side's SYN.
+    from_syn: bool,
 }
 
 /// Signed distance from `from` to `to` in sequence space.
@@ -128,7 +130,13 @@ impl HalfStream {
     pub fn syn(&mut self, seq: u32) {
         if self.next_seq.is_none() {
             self.next_seq = Some(seq.wrapping_add(1));
+            self.from_syn = true;
         }
+    }
+
+    /// This side has sent its SYN and nothing after it (that was seen).
+    pub fn sent_only_syn(&self) -> bool {
+        self.from_syn && self.offset == 0 && self.held.is_empty() && self.fin_at.is_none()
     }
 
     pub fn started(&self) -> bool {
