@@ -47,11 +47,13 @@ use std::time::{Duration, Instant};
 
 /// Packets per batch. Every stage hands batches on through a channel and
 /// wakes a thread for each: 1,024 packets per batch took 5-9 % less time
-/// than 256 on the benchmark (two cores, eight threads), and 2,048 no less
-/// than 1,024.
-pub const BATCH_PACKETS: usize = 1024;
+/// than 256 on the benchmark (two cores, eight threads), and 2,048 another
+/// 4 % (gzip, six alternating runs) to 9 % (`-format parquet`, four) less
+/// than 1,024, for 6-8 MB more peak RSS (an earlier measurement, before the
+/// stream stage, saw no gain). Live captures cut batches by time too.
+pub const BATCH_PACKETS: usize = 2048;
 /// A batch is also cut when its packet bytes pass this size.
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 2 << 20;
 
 /// Dropped batches whose buffers wait for the reader (see [`BatchPool`]):
 /// about as many as are in flight between the reader and the writer's
