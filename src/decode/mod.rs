@@ -568,6 +568,11 @@ impl<'a> Layers<'a> {
         self.stack[..self.len].iter().flatten()
     }
 
+    /// The kinds of layer present, one bit each ([`kind`]).
+    pub fn kinds(&self) -> u64 {
+        self.present
+    }
+
     /// Whether a layer of one of the kinds in `mask` ([`kind`]) is present.
     #[inline]
     pub fn has(&self, mask: u64) -> bool {
