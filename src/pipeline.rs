@@ -512,13 +512,16 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
     // buffers start that large (plus a quarter), so they rarely grow; growing
     // from empty cost a realloc and a copy per doubling, per type, per batch.
     let mut sizes = vec![0usize; job.slots];
+    // The same for each shard's segment list (from empty, a list grew and
+    // was copied about eight times per batch).
+    let mut segment_counts = vec![0usize; job.shards];
     let mut plan = EncoderPlan::default();
     for batch in rx {
         let mut records: Vec<Vec<u8>> = sizes.iter().map(|&n| Vec::with_capacity(n + n / 4)).collect();
         let mut counts = vec![0u64; job.slots];
         let mut problems = Vec::new();
         let mut observations = Vec::with_capacity(if job.observe { batch.len() } else { 0 });
-        let mut segments: Vec<Vec<Segment>> = (0..job.shards).map(|_| Vec::new()).collect();
+        let mut segments: Vec<Vec<Segment>> = segment_counts.iter().map(|&n| Vec::with_capacity(n + n / 4)).collect();
         let mut fragments = Vec::new();
         // (slot, bytes, records) before each encoder run on the current
         // packet, to undo its output after a panic.
@@ -608,6 +611,9 @@ fn worker(rx: Receiver<PacketBatch>, tx: Sender<BatchResult>, job: &WorkerJob) {
         }
         for (size, r) in sizes.iter_mut().zip(&records) {
             *size = r.len();
+        }
+        for (count, list) in segment_counts.iter_mut().zip(&segments) {
+            *count = list.len();
         }
         let result = BatchResult { batch, records, counts, problems, observations, segments, fragments };
         if tx.send(result).is_err() {
