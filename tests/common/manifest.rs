@@ -2,6 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+/// Whether the captures are another folder's ([`pcaps_dir`]): documented
+/// exceptions are about the shared captures, so one that applies to none of
+/// another folder's is not stale.
+pub fn other_captures() -> bool {
+    std::env::var_os("NETCAP_PCAPS").is_some()
+}
+
 /// The protocols (tshark's names, as in the MANIFEST's `protocols` column)
 /// whose presence puts a capture into the test.
 pub const COVERED: &[&str] =
@@ -14,12 +21,17 @@ pub struct Capture {
     pub fuzz: bool,
 }
 
-/// The shared pcaps folder; panics when it is missing.
+/// The folder of captures with its MANIFEST.tsv: `../shared/pcaps`, or the
+/// folder `NETCAP_PCAPS` names (held-out captures, or a generator's; write
+/// its MANIFEST with `tests/manifest-for.sh DIR`). Panics when it is missing.
 pub fn pcaps_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps");
+    let dir = match std::env::var_os("NETCAP_PCAPS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps"),
+    };
     assert!(
         dir.join("MANIFEST.tsv").is_file(),
-        "the shared captures are missing: expected {}/MANIFEST.tsv (the test reads ../shared/pcaps relative to the repository)",
+        "the captures are missing: expected {}/MANIFEST.tsv (the tests read ../shared/pcaps relative to the repository, or the folder NETCAP_PCAPS names)",
         dir.display()
     );
     dir

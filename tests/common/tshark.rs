@@ -513,6 +513,8 @@ pub fn expected_layers(p: &Packet) -> Vec<Layer> {
             .any(|x| std::mem::discriminant(x) == std::mem::discriminant(l) && x != l && occurrence(x) > occurrence(l))
     };
     let flagged = |name: &str, l: &Layer| flagged.contains(&name) && last(l);
+    let short = short_layers(p);
+    let cut_short = |name: &str, l: &Layer| short.contains(&name) && last(l);
     if let Some(cut) = layers.iter().position(|l| {
         !match *l {
             Layer::Ethernet(k) => count("eth.type") + count("eth.len") + count("isl.len") > k,
@@ -523,7 +525,15 @@ pub fn expected_layers(p: &Packet) -> Vec<Layer> {
             Layer::Ipv4(k) => count("ip.dst") > k && !flagged("IPv4", l),
             Layer::Ipv6(k) => count("ipv6.dst") > k,
             Layer::Ipv6Fragment(k) => count("ipv6.fraghdr.ident") > k,
-            Layer::Tcp(k) => count("tcp.urgent_pointer") > k && !flagged("TCP", l),
+            // A header cut by the capture is flagged "Packet size limited";
+            // one cut by the IP length is "Malformed" with no segment length.
+            // tshark also throws "Malformed" on a whole header for a bad
+            // option (a SACK of length 2 or of a length not 2 + 8n), after
+            // showing every header field; netcap keeps those records.
+            Layer::Tcp(k) => {
+                count("tcp.urgent_pointer") > k
+                    && !(flagged("TCP", l) && (cut_short("TCP", l) || count("tcp.len") <= k))
+            }
             // A UDP length of 0 stops tshark before the checksum field,
             // which is there (BIG TCP tunnels: bigtcp-ipv4-vxlan-ipv4.pcap).
             Layer::Udp(k) => count("udp.checksum") > k || p.nth("udp.length", k) == Some("0"),
@@ -566,11 +576,19 @@ pub fn occurrence(l: &Layer) -> usize {
     }
 }
 
+/// tshark's names of the layers it flagged as cut short by the capture.
+fn short_layers<'a>(p: &Packet<'a>) -> Vec<&'a str> {
+    p.all("_ws.short")
+        .into_iter()
+        .filter_map(|s| {
+            s.strip_prefix("[Packet size limited during capture: ").and_then(|r| r.strip_suffix(" truncated]"))
+        })
+        .collect()
+}
+
 /// tshark's names of the layers it flagged as cut short or malformed.
 fn flagged_layers<'a>(p: &Packet<'a>) -> Vec<&'a str> {
-    let short = p.all("_ws.short").into_iter().filter_map(|s| {
-        s.strip_prefix("[Packet size limited during capture: ").and_then(|r| r.strip_suffix(" truncated]"))
-    });
+    let short = short_layers(p).into_iter();
     let malformed = p
         .all("_ws.malformed")
         .into_iter()

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Captures of packets with randomised fields, made with scapy (pip install
+scapy), for a differential run of netcap against tshark on packets that no
+shared capture has (README, Tests, "Other captures"):
+
+    python3 tests/scapy-captures.py DIR [SEED]
+    bash tests/manifest-for.sh DIR
+    NETCAP_PCAPS=DIR cargo test --release --test tshark_diff -- --nocapture
+
+Writes DIR/<protocol>-<seed>.pcap, 300 packets each: scapy's fuzz() for
+whole headers, random values for the fields of well-formed ones.
+"""
+import random
+import sys
+
+from scapy.all import *
+from scapy.contrib.bfd import BFD
+from scapy.contrib.cdp import *
+from scapy.contrib.geneve import GENEVE
+from scapy.contrib.igmp import IGMP
+from scapy.contrib.igmpv3 import *
+from scapy.contrib.lldp import *
+from scapy.contrib.modbus import *
+from scapy.contrib.mpls import MPLS
+from scapy.contrib.ospf import *
+from scapy.layers.dhcp import BOOTP, DHCP
+from scapy.layers.dhcp6 import *
+from scapy.layers.dns import *
+from scapy.layers.dot11 import *
+from scapy.layers.eap import EAPOL, EAP
+from scapy.layers.inet6 import *
+from scapy.layers.ipsec import AH, ESP
+from scapy.layers.l2 import *
+from scapy.layers.ntp import NTP
+from scapy.layers.sctp import *
+from scapy.layers.vrrp import VRRP, VRRPv3
+from scapy.layers.vxlan import VXLAN
+
+
+def layer_packets(random, add):
+    E = lambda: Ether(src=RandMAC()._fix(), dst=RandMAC()._fix())
+    IP4 = lambda: IP(src=RandIP()._fix(), dst=RandIP()._fix())
+    IP6 = lambda: IPv6(src=RandIP6()._fix(), dst=RandIP6()._fix())
+
+    for i in range(300):
+        add("tcp", E()/IP4()/fuzz(TCP(dataofs=None, chksum=None))/Raw(RandString(random.randint(0, 200))._fix()))
+        opts = random.sample([('MSS', random.randint(0, 65535)), ('WScale', random.randint(0, 14)), ('SAckOK', b''),
+                              ('Timestamp', (random.randint(0, 2**32-1), random.randint(0, 2**32-1))), ('NOP', None),
+                              ('SAck', (random.randint(0, 2**32-1), random.randint(0, 2**32-1))), ('EOL', None),
+                              ('AltChkSum', (1, 2)), ('TFO', b'\x01\x02\x03\x04')], random.randint(0, 6))
+        add("tcpopt", E()/IP4()/TCP(sport=RandShort()._fix(), dport=RandShort()._fix(), flags=random.randint(0, 511), options=opts))
+        add("tcp6", E()/IP6()/fuzz(TCP(dataofs=None, chksum=None)))
+        add("udp", E()/IP4()/fuzz(UDP(len=None, chksum=None))/Raw(RandString(random.randint(0, 100))._fix()))
+        add("ip4", E()/fuzz(IP(src=RandIP()._fix(), dst=RandIP()._fix(), ihl=None, len=None, chksum=None, proto=random.choice([6, 17, 1, 47, 99])))/Raw(b"x"*random.randint(0, 60)))
+        add("ip4opt", E()/IP(src=RandIP()._fix(), dst=RandIP()._fix(), options=[IPOption_RR(routers=[RandIP()._fix()]), IPOption_NOP(), IPOption_Timestamp(flg=0, timestamp=random.randint(0, 2**31))])/UDP())
+        add("icmp", E()/IP4()/fuzz(ICMP(chksum=None)))
+        add("icmp6", E()/IP6()/fuzz(ICMPv6Unknown()) if random.random() < 0.2 else E()/IP6()/random.choice([
+            ICMPv6ND_NS(tgt=RandIP6()._fix())/ICMPv6NDOptSrcLLAddr(lladdr=RandMAC()._fix()),
+            ICMPv6ND_NA(tgt=RandIP6()._fix(), R=random.randint(0, 1), S=random.randint(0, 1), O=random.randint(0, 1))/ICMPv6NDOptDstLLAddr(lladdr=RandMAC()._fix()),
+            ICMPv6ND_RA(chlim=random.randint(0, 255), routerlifetime=random.randint(0, 65535))/ICMPv6NDOptPrefixInfo(prefix=RandIP6()._fix())/ICMPv6NDOptMTU(mtu=random.randint(0, 2**32-1)),
+            ICMPv6ND_RS()/ICMPv6NDOptSrcLLAddr(lladdr=RandMAC()._fix()),
+            ICMPv6ND_Redirect(tgt=RandIP6()._fix(), dst=RandIP6()._fix()),
+            ICMPv6EchoRequest(id=RandShort()._fix(), seq=RandShort()._fix(), data=RandString(random.randint(0, 40))._fix()),
+            ICMPv6DestUnreach(code=random.randint(0, 7))/IPv6()/UDP(),
+            ICMPv6PacketTooBig(mtu=random.randint(0, 2**32-1))/IPv6()/TCP(),
+            ICMPv6TimeExceeded(code=random.randint(0, 1))/IPv6()/ICMPv6EchoRequest(),
+            ICMPv6MLQuery(mladdr=RandIP6()._fix()),
+            ICMPv6MLReport(mladdr=RandIP6()._fix()),
+        ]))
+        add("ip6ext", E()/IP6()/random.choice([IPv6ExtHdrHopByHop(options=[RouterAlert()]), IPv6ExtHdrHopByHop(options=[PadN(optdata=b'\x00'*random.randint(0, 6))]),
+            IPv6ExtHdrDestOpt(), IPv6ExtHdrRouting(addresses=[RandIP6()._fix()]), IPv6ExtHdrFragment(offset=random.randint(0, 8191), m=random.randint(0, 1), id=random.randint(0, 2**32-1))])/UDP(sport=RandShort()._fix(), dport=RandShort()._fix())/Raw(b"abc"))
+        add("arp", E()/fuzz(ARP(hwlen=6, plen=4, hwtype=1, ptype=0x0800)))
+        add("vlan", E()/Dot1Q(vlan=random.randint(0, 4095), prio=random.randint(0, 7), id=random.randint(0, 1))/IP4()/UDP())
+        add("qinq", Ether(src=RandMAC()._fix(), dst=RandMAC()._fix(), type=0x88a8)/Dot1Q(vlan=random.randint(0, 4095))/Dot1Q(vlan=random.randint(0, 4095))/IP4()/TCP())
+        q = DNSQR(qname="h%d.example.com" % random.randint(0, 10**6), qtype=random.choice([1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 255, 65]))
+        rrs = [
+            DNSRR(rrname="a.example", type="A", rdata=RandIP()._fix(), ttl=random.randint(0, 2**31-1)),
+            DNSRR(rrname="b.example", type="AAAA", rdata=RandIP6()._fix()),
+            DNSRR(rrname="c.example", type="CNAME", rdata="target.example.org"),
+            DNSRR(rrname="d.example", type="NS", rdata="ns1.example.net"),
+            DNSRR(rrname="e.example", type="PTR", rdata="host.example"),
+            DNSRR(rrname="f.example", type="TXT", rdata=[b"hello world", b"v=spf1 -all"]),
+            DNSRRMX(rrname="g.example", preference=random.randint(0, 65535), exchange="mx.example"),
+            DNSRRSOA(rrname="h.example", mname="ns.example", rname="admin.example", serial=random.randint(0, 2**32-1), refresh=1, retry=2, expire=3, minimum=4),
+            DNSRRSRV(rrname="_sip._tcp.example", priority=1, weight=2, port=5060, target="sip.example"),
+            DNSRROPT(rclass=random.randint(512, 4096), rdata=[EDNS0TLV(optcode=random.randint(0, 20), optdata=b"ab")]),
+            DNSRR(rrname="z.example", type=random.randint(100, 300), rdata=RandString(random.randint(0, 10))._fix()),
+        ]
+        picks = random.sample(rrs, random.randint(0, 4))
+        dns = DNS(id=RandShort()._fix(), qr=random.randint(0, 1), opcode=random.choice([0, 1, 2, 4, 5]), aa=random.randint(0, 1), tc=random.randint(0, 1),
+                  rd=random.randint(0, 1), ra=random.randint(0, 1), z=random.randint(0, 1), rcode=random.randint(0, 5), qd=q, an=picks)
+        add("dns", E()/IP4()/UDP(sport=RandShort()._fix(), dport=53)/dns)
+        add("dns6", E()/IP6()/UDP(sport=53, dport=RandShort()._fix())/dns)
+        dopts = random.sample([("message-type", random.randint(1, 8)), ("server_id", RandIP()._fix()), ("lease_time", random.randint(0, 2**32-1)),
+                               ("subnet_mask", "255.255.255.0"), ("router", RandIP()._fix()), ("name_server", RandIP()._fix()), ("hostname", b"host-" + str(i).encode()),
+                               ("domain", b"example.com"), ("requested_addr", RandIP()._fix()), ("param_req_list", [1, 3, 6, 15]), ("client_id", b"\x01" + bytes(6)),
+                               ("vendor_class_id", b"MSFT 5.0"), ("renewal_time", 100), ("rebinding_time", 200), ("max_dhcp_size", 1500)], random.randint(0, 8))
+        add("dhcp", E()/IP4()/UDP(sport=68, dport=67)/BOOTP(op=random.randint(1, 2), xid=random.randint(0, 2**32-1), secs=random.randint(0, 65535), flags=random.choice([0, 0x8000]),
+            ciaddr=RandIP()._fix(), yiaddr=RandIP()._fix(), siaddr=RandIP()._fix(), giaddr=RandIP()._fix(), chaddr=bytes.fromhex(RandMAC()._fix().replace(':', '')))/DHCP(options=dopts + ["end"]))
+        add("dhcp6", E()/IP6()/UDP(sport=546, dport=547)/random.choice([DHCP6_Solicit(trid=random.randint(0, 2**24-1))/DHCP6OptClientId(duid=DUID_LLT(lladdr=RandMAC()._fix()))/DHCP6OptElapsedTime(elapsedtime=random.randint(0, 65535))/DHCP6OptIA_NA(iaid=random.randint(0, 2**32-1)),
+            DHCP6_Advertise(trid=random.randint(0, 2**24-1))/DHCP6OptServerId(duid=DUID_LL(lladdr=RandMAC()._fix()))/DHCP6OptDNSServers(dnsservers=[RandIP6()._fix()]),
+            DHCP6_Request()/DHCP6OptOptReq(reqopts=[23, 24]), DHCP6_Reply()/DHCP6OptStatusCode(statuscode=random.randint(0, 5), statusmsg="ok"),
+            DHCP6_RelayForward(hopcount=random.randint(0, 32), linkaddr=RandIP6()._fix(), peeraddr=RandIP6()._fix())/DHCP6OptRelayMsg(message=DHCP6_Solicit())]))
+        add("ntp", E()/IP4()/UDP(sport=123, dport=123)/fuzz(NTP()))
+        add("igmp", E()/IP(src=RandIP()._fix(), dst="224.0.0.1")/random.choice([IGMP(type=random.choice([0x11, 0x12, 0x16, 0x17]), gaddr=RandIP()._fix(), mrcode=random.randint(0, 255)),
+            IGMPv3()/IGMPv3mr(records=[IGMPv3gr(rtype=random.randint(1, 6), maddr=RandIP()._fix(), srcaddrs=[RandIP()._fix() for _ in range(random.randint(0, 3))])]),
+            IGMPv3(type=0x11)/IGMPv3mq(gaddr=RandIP()._fix(), srcaddrs=[RandIP()._fix()])]))
+        add("sctp", E()/IP4()/SCTP(sport=RandShort()._fix(), dport=RandShort()._fix(), tag=random.randint(0, 2**32-1))/random.choice([SCTPChunkData(data=b"hello", tsn=random.randint(0, 2**32-1)),
+            SCTPChunkInit(init_tag=random.randint(0, 2**32-1)), SCTPChunkSACK(), SCTPChunkHeartbeatReq(), SCTPChunkAbort(), SCTPChunkShutdown(), SCTPChunkCookieEcho(cookie=b"abcd")]))
+        add("gre", E()/IP4()/GRE(key_present=random.randint(0, 1), seqnum_present=random.randint(0, 1), chksum_present=random.randint(0, 1), key=random.randint(0, 2**32-1), seqence_number=random.randint(0, 2**32-1))/IP4()/UDP(sport=1234, dport=4321))
+        add("vxlan", E()/IP4()/UDP(sport=RandShort()._fix(), dport=4789)/VXLAN(vni=random.randint(0, 2**24-1))/E()/IP4()/TCP(sport=80, dport=RandShort()._fix()))
+        add("geneve", E()/IP4()/UDP(sport=RandShort()._fix(), dport=6081)/GENEVE(vni=random.randint(0, 2**24-1), proto=0x6558)/E()/IP4()/UDP(sport=53, dport=53))
+        add("mpls", Ether(src=RandMAC()._fix(), dst=RandMAC()._fix(), type=0x8847)/MPLS(label=random.randint(16, 2**20-1), cos=random.randint(0, 7), s=0, ttl=random.randint(0, 255))/MPLS(label=random.randint(16, 2**20-1), s=1, ttl=64)/IP4()/ICMP())
+        add("vrrp", E()/IP(src=RandIP()._fix(), dst="224.0.0.18", ttl=255)/random.choice([VRRP(vrid=random.randint(1, 255), priority=random.randint(0, 255), addrlist=[RandIP()._fix() for _ in range(random.randint(1, 3))]),
+            VRRPv3(vrid=random.randint(1, 255), priority=random.randint(0, 255), addrlist=[RandIP()._fix()])]))
+        add("bfd", E()/IP4()/UDP(sport=RandShort()._fix(), dport=3784)/BFD(sta=random.randint(0, 3), my_discriminator=random.randint(0, 2**32-1), your_discriminator=random.randint(0, 2**32-1),
+            min_tx_interval=random.randint(0, 2**32-1), min_rx_interval=random.randint(0, 2**32-1), echo_rx_interval=random.randint(0, 2**32-1), detect_mult=random.randint(0, 255), diag=random.randint(0, 8)))
+        add("ospf", E()/IP(src=RandIP()._fix(), dst="224.0.0.5")/OSPF_Hdr(src=RandIP()._fix(), area=RandIP()._fix())/random.choice([OSPF_Hello(router=RandIP()._fix(), backup=RandIP()._fix(), neighbors=[RandIP()._fix()]),
+            OSPF_DBDesc(ddseq=random.randint(0, 2**32-1)), OSPF_LSReq(), OSPF_LSAck(), OSPF_LSUpd(lsalist=[OSPF_Router_LSA(id=RandIP()._fix(), adrouter=RandIP()._fix(), linklist=[OSPF_Link(id=RandIP()._fix(), data=RandIP()._fix())])])]))
+        add("ah", E()/IP4()/AH(spi=random.randint(0, 2**32-1), seq=random.randint(0, 2**32-1), icv=b"\x00"*12, nh=17)/UDP(sport=1, dport=2))
+        add("esp", E()/IP4()/ESP(spi=random.randint(0, 2**32-1), seq=random.randint(0, 2**32-1), data=RandString(random.randint(8, 64))._fix()))
+        add("lldp", Ether(src=RandMAC()._fix(), dst="01:80:c2:00:00:0e")/LLDPDUChassisID(subtype=4, id=RandMAC()._fix())/LLDPDUPortID(subtype=random.choice([3, 5, 7]), id=b"port" + str(i).encode())/LLDPDUTimeToLive(ttl=random.randint(0, 65535))/
+            LLDPDUSystemName(system_name=b"sw" + str(i).encode())/LLDPDUSystemDescription(description=b"desc")/LLDPDUSystemCapabilities()/LLDPDUEndOfLLDPDU())
+        add("stp", Dot3(src=RandMAC()._fix(), dst="01:80:c2:00:00:00")/LLC()/STP(rootid=random.randint(0, 65535), rootmac=RandMAC()._fix(), pathcost=random.randint(0, 2**32-1), bridgeid=random.randint(0, 65535), bridgemac=RandMAC()._fix(), portid=random.randint(0, 65535), age=random.randint(0, 255), maxage=20, hellotime=2, fwddelay=15))
+        add("snap", Dot3(src=RandMAC()._fix(), dst=RandMAC()._fix())/LLC(dsap=0xaa, ssap=0xaa, ctrl=3)/SNAP(OUI=0, code=0x0800)/IP4()/UDP())
+
+
+def link_and_app_packets(random, add):
+    M = lambda: RandMAC()._fix()
+    IP4 = lambda: IP(src=RandIP()._fix(), dst=RandIP()._fix())
+    for i in range(300):
+        rt = RadioTap(present='Flags+Rate+Channel+dBm_AntSignal+Antenna', Flags=0, Rate=random.choice([2, 4, 11, 22, 108]), ChannelFrequency=random.choice([2412, 2437, 5180]), ChannelFlags=0x00a0, dBm_AntSignal=-random.randint(20, 90), Antenna=random.randint(0, 3))
+        d = Dot11(type=random.randint(0, 2), subtype=random.randint(0, 15), FCfield=random.randint(0, 255) & ~0x40, ID=random.randint(0, 65535), addr1=M(), addr2=M(), addr3=M(), SC=random.randint(0, 65535), addr4=M())
+        add("dot11", rt/d/Raw(RandString(random.randint(0, 40))._fix()))
+        add("beacon", rt/Dot11(type=0, subtype=8, addr1="ff:ff:ff:ff:ff:ff", addr2=M(), addr3=M(), SC=random.randint(0, 65535))/Dot11Beacon(cap=random.randint(0, 65535), beacon_interval=random.randint(0, 65535))/Dot11Elt(ID="SSID", info=b"net%d" % i)/Dot11EltRates(rates=[0x82, 0x84, 0x8b, 0x96])/Dot11Elt(ID=random.randint(0, 255), info=RandString(random.randint(0, 20))._fix()))
+        add("wdata", rt/Dot11(type=2, subtype=random.choice([0, 8]), FCfield=random.choice([1, 2]), addr1=M(), addr2=M(), addr3=M(), SC=random.randint(0, 65535))/(Dot11QoS(TID=random.randint(0, 7)) if random.random() < 0.5 else Raw(b""))/LLC(dsap=0xaa, ssap=0xaa, ctrl=3)/SNAP(OUI=0, code=0x0800)/IP4()/UDP(sport=RandShort()._fix(), dport=RandShort()._fix())/Raw(b"hello"))
+        add("eapol", Ether(src=M(), dst=M())/EAPOL(version=random.randint(1, 3), type=random.choice([0, 1, 2]))/random.choice([EAP(code=random.randint(1, 4), id=random.randint(0, 255), type=random.choice([1, 3, 4, 13, 21, 25]) ), Raw(b"")]) if random.random() < 0.5 else
+            Ether(src=M(), dst=M())/EAPOL(version=random.choice([1, 2]), type=3)/Raw(bytes([2]) + random.randint(0, 65535).to_bytes(2, 'big') + (16).to_bytes(2, 'big') + random.randint(0, 2**64-1).to_bytes(8, 'big') + RandString(32)._fix().encode('latin1')[:32].ljust(32, b'\0') + bytes(16) + bytes(8) + bytes(8) + RandString(16)._fix().encode('latin1')[:16].ljust(16, b'\0') + (4).to_bytes(2, 'big') + b"\xdd\x02\x00\x0f"))
+        add("cdp", Dot3(src=M(), dst="01:00:0c:cc:cc:cc")/LLC(dsap=0xaa, ssap=0xaa, ctrl=3)/SNAP(OUI=0x0c, code=0x2000)/CDPv2_HDR(vers=random.choice([1, 2]), ttl=random.randint(0, 255), msg=[CDPMsgDeviceID(val=b"sw%d" % i), CDPMsgPortID(iface=b"Gi0/%d" % random.randint(0, 48)), CDPMsgPlatform(val=b"cisco WS-C2960"), CDPMsgSoftwareVersion(val=b"IOS 15"), CDPMsgAddr(addr=[CDPAddrRecordIPv4(addr=RandIP()._fix())]), CDPMsgNativeVLAN(vlan=random.randint(1, 4094)), CDPMsgDuplex(duplex=random.randint(0, 1))]))
+        meth = random.choice(["INVITE", "REGISTER", "OPTIONS", "BYE", "ACK"])
+        sip = (("%s sip:user%d@example.com SIP/2.0\r\n" % (meth, i)) if random.random() < 0.5 else "SIP/2.0 %d %s\r\n" % random.choice([(100, "Trying"), (180, "Ringing"), (200, "OK"), (404, "Not Found")])) + \
+            "Via: SIP/2.0/UDP 10.0.0.%d:5060;branch=z9hG4bK%d\r\nFrom: <sip:a@example.com>;tag=%d\r\nTo: <sip:b@example.com>\r\nCall-ID: %d@host\r\nCSeq: %d %s\r\nContact: <sip:a@10.0.0.1>\r\nUser-Agent: test\r\nContent-Length: 0\r\n\r\n" % (i % 250, i, i, random.randint(0, 10**9), random.randint(1, 1000), meth)
+        add("sip", Ether(src=M(), dst=M())/IP4()/UDP(sport=5060, dport=5060)/Raw(sip.encode()))
+        add("modbus", Ether(src=M(), dst=M())/IP4()/TCP(sport=RandShort()._fix(), dport=502, flags="PA", seq=random.randint(0, 2**32-1))/ModbusADURequest(transId=random.randint(0, 65535), unitId=random.randint(0, 255))/random.choice([ModbusPDU01ReadCoilsRequest(startAddr=random.randint(0, 65535), quantity=random.randint(1, 2000)), ModbusPDU03ReadHoldingRegistersRequest(startAddr=random.randint(0, 65535), quantity=random.randint(1, 125)), ModbusPDU06WriteSingleRegisterRequest(registerAddr=random.randint(0, 65535), registerValue=random.randint(0, 65535)), ModbusPDU10WriteMultipleRegistersRequest(startAddr=1, quantityRegisters=2, outputsValue=[1, 2])]))
+
+
+def main():
+    out_dir = sys.argv[1]
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    random.seed(seed)  # scapy's RandMAC/RandIP/fuzz draw from the module's generator
+    captures = {}
+    add = lambda name, p: captures.setdefault(name, []).append(p)
+    layer_packets(random, add)
+    link_and_app_packets(random, add)
+    for name, pkts in captures.items():
+        for j, p in enumerate(pkts):
+            p.time = 1700000000.0 + j * 0.001
+        wrpcap(f"{out_dir}/{name}-{seed}.pcap", pkts)
+    print(len(captures), "captures,", sum(len(v) for v in captures.values()), "packets in", out_dir)
+
+
+if __name__ == "__main__":
+    main()
