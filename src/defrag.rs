@@ -173,12 +173,6 @@ impl FragmentView<'_> {
     fn end(&self) -> usize {
         self.offset + self.data.len()
     }
-
-    /// An IPv6 fragment that is the whole datagram (RFC 6946): it is
-    /// reassembled alone, never mixed with fragments of the same key.
-    fn is_atomic(&self) -> bool {
-        self.offset == 0 && !self.more_fragments
-    }
 }
 
 /// What a packet given to [`Defragmenter::add`] is.
@@ -296,9 +290,6 @@ impl Defragmenter {
         };
         self.stats.fragments += 1;
         self.expire(timestamp);
-        if fragment.is_atomic() {
-            return self.finish(fragment.header, [fragment.data], fragment.end());
-        }
         let mut datagram = match self.take(fragment.key) {
             Some(d) => d,
             None => self.start_datagram(timestamp)?,
@@ -637,6 +628,14 @@ fn parse_ipv6_fragment<'a>(ip: &'a [u8], packet: &Ipv6Packet, at: usize, next_he
         return Parsed::NotFragment;
     };
     let FragmentHeader { next_header, fragment_offset, more_fragments, identification, .. } = fragment_header;
+    // An atomic fragment (offset 0, no more fragments) is the whole
+    // datagram and is processed in isolation (RFC 6946): the packet's own
+    // decoding already reached its upper layers, as tshark's does (it
+    // shows no reassembly for it). Reassembling it too gave its
+    // application records twice.
+    if fragment_offset == 0 && !more_fragments {
+        return Parsed::NotFragment;
+    }
     let key = DatagramKey::V6 { src: address(packet.src()), dst: address(packet.dst()), id: identification };
     // Declared bytes past the captured ones were cut by the snap length.
     let data = ip.get(at + ipv6_fragment::HEADER_LEN..declared_end);
@@ -1100,15 +1099,17 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_atomic_fragment_is_a_datagram_at_once() {
+    fn ipv6_atomic_fragment_is_no_fragment() {
         let original = ipv6_datagram(false, UDP, &payload(100, 22));
         let atomic = ipv6_fragment(&original, 40, 6, 5, 0, 100, false);
         let mut d = defragmenter();
-        // A pending fragment of the same key is not mixed in (RFC 6946).
+        // Processed in isolation (RFC 6946): not reassembled, not counted,
+        // and a pending fragment of the same key is not disturbed.
         let other = ipv6_datagram(false, UDP, &payload(200, 23));
         assert!(d.add(&ipv6_fragment(&other, 40, 6, 5, 0, 104, true), 0).is_none());
-        assert_eq!(d.add(&atomic, 0), Some(original));
-        assert_eq!((d.stats().datagrams, d.stats().overlaps), (1, 0));
+        assert_eq!(d.add(&atomic, 0), None);
+        assert_eq!((d.stats().fragments, d.stats().datagrams, d.stats().overlaps), (1, 0, 0));
+        assert_eq!(d.add(&ipv6_fragment(&other, 40, 6, 5, 104, 200, false), 0), Some(other));
     }
 
     #[test]
