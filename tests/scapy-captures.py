@@ -7,8 +7,9 @@ shared capture has (README, Tests, "Other captures"):
     bash tests/manifest-for.sh DIR
     NETCAP_PCAPS=DIR cargo test --release --test tshark_diff -- --nocapture
 
-Writes DIR/<protocol>-<seed>.pcap, 300 packets each: scapy's fuzz() for
-whole headers, random values for the fields of well-formed ones.
+Writes DIR/<protocol>-<seed>.pcap, 300 packets each (the fragment captures
+as many as their 60 datagrams take): scapy's fuzz() for whole headers,
+random values for the fields of well-formed ones.
 """
 import random
 import sys
@@ -144,6 +145,53 @@ def link_and_app_packets(random, add):
         add("modbus", Ether(src=M(), dst=M())/IP4()/TCP(sport=RandShort()._fix(), dport=502, flags="PA", seq=random.randint(0, 2**32-1))/ModbusADURequest(transId=random.randint(0, 65535), unitId=random.randint(0, 255))/random.choice([ModbusPDU01ReadCoilsRequest(startAddr=random.randint(0, 65535), quantity=random.randint(1, 2000)), ModbusPDU03ReadHoldingRegistersRequest(startAddr=random.randint(0, 65535), quantity=random.randint(1, 125)), ModbusPDU06WriteSingleRegisterRequest(registerAddr=random.randint(0, 65535), registerValue=random.randint(0, 65535)), ModbusPDU10WriteMultipleRegistersRequest(startAddr=1, quantityRegisters=2, outputsValue=[1, 2])]))
 
 
+def link_type_packets(random, add):
+    """IPv4, IPv6 and ARP behind the other common link types: Linux cooked
+    (v1 and v2), raw IPv4 and IPv6, BSD null/loopback and PPP."""
+    IP4 = lambda: IP(src=RandIP()._fix(), dst=RandIP()._fix(), ttl=random.randint(1, 255), id=random.randint(0, 65535), flags=random.randint(0, 2))
+    IP6 = lambda: IPv6(src=RandIP6()._fix(), dst=RandIP6()._fix(), hlim=random.randint(0, 255), fl=random.randint(0, 2**20 - 1), tc=random.randint(0, 255))
+    def l4():
+        return random.choice([TCP(sport=RandShort()._fix(), dport=RandShort()._fix(), flags=random.randint(0, 255), seq=random.randint(0, 2**32 - 1),
+                                  options=[('MSS', 1460), ('NOP', None), ('WScale', 7)])/Raw(b"a" * random.randint(0, 50)),
+                              UDP(sport=RandShort()._fix(), dport=RandShort()._fix())/Raw(b"b" * random.randint(0, 50)),
+                              ICMP(type=random.choice([0, 8, 3, 11]), code=random.randint(0, 3))])
+    lladdr = lambda: bytes.fromhex(RandMAC()._fix().replace(':', '')) + b"\0\0"
+    for i in range(300):
+        add("sll", CookedLinux(pkttype=random.randint(0, 4), lladdrtype=1, lladdrlen=6, src=lladdr())/random.choice([IP4()/l4(), IP6()/l4(), ARP(psrc=RandIP()._fix(), pdst=RandIP()._fix())]))
+        add("sll2", CookedLinuxV2(pkttype=random.randint(0, 4), ifindex=random.randint(0, 100), lladdrtype=1, lladdrlen=6, src=lladdr())/random.choice([IP4()/l4(), IP6()/l4()]))
+        add("raw4", IP4()/l4())
+        add("raw6", IP6()/l4())
+        v6 = random.random() < 0.5
+        add("null", Loopback(type=30 if v6 else 2)/(IP6() if v6 else IP4())/l4())
+        add("ppp", PPP(proto=0x57 if v6 else 0x21)/(IP6() if v6 else IP4())/l4())
+
+
+def fragment_packets(random, add):
+    """DNS responses of 0.5 to 5 KB in IPv4 and IPv6 fragments, in order,
+    reversed, shuffled or with a fragment sent twice; an IPv6 response that
+    fits one packet becomes an atomic fragment (RFC 6946)."""
+    for i in range(60):
+        txt = [("x%d-" % i).encode() * 40 for _ in range(random.randint(3, 12))]
+        dns = DNS(id=i, qr=1, qd=DNSQR(qname="big%d.example.com" % i, qtype="TXT"),
+                  an=[DNSRR(rrname="big%d.example.com" % i, type="TXT", rdata=txt)])
+        eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        v4 = fragment(eth/IP(src="10.0.0.53", dst="10.0.0.%d" % (i % 200 + 1), id=1000 + i)/UDP(sport=53, dport=40000 + i)/dns,
+                      fragsize=random.choice([256, 512, 1000]))
+        v6 = fragment6(eth/IPv6(src="fd00::53", dst="fd00::%x" % (i + 1))/IPv6ExtHdrFragment(id=5000 + i)/UDP(sport=53, dport=40000 + i)/dns,
+                       random.choice([600, 1000, 1280]))
+        order = random.choice(["in", "reversed", "shuffled", "twice"])
+        for name, frags in (("frag4", v4), ("frag6", v6)):
+            frags = list(frags)
+            if order == "reversed":
+                frags.reverse()
+            elif order == "shuffled":
+                random.shuffle(frags)
+            elif order == "twice":
+                frags.append(frags[0])
+            for f in frags:
+                add(name, f)
+
+
 def main():
     out_dir = sys.argv[1]
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
@@ -152,6 +200,8 @@ def main():
     add = lambda name, p: captures.setdefault(name, []).append(p)
     layer_packets(random, add)
     link_and_app_packets(random, add)
+    link_type_packets(random, add)
+    fragment_packets(random, add)
     for name, pkts in captures.items():
         for j, p in enumerate(pkts):
             p.time = 1700000000.0 + j * 0.001
