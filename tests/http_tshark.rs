@@ -57,6 +57,8 @@ struct Request {
     user_agent: Option<String>,
     code: Option<i32>,
     content_type: Option<String>,
+    /// Sent while an earlier request of its connection was unanswered.
+    pipelined: bool,
 }
 
 fn field<'a>(layers: &'a serde_json::Value, name: &str) -> Vec<&'a str> {
@@ -82,7 +84,7 @@ fn tshark_requests(capture: &Path) -> Vec<Request> {
         .args(["-2", "-Y", "http", "-T", "json"])
         .args(["-e", "frame.number", "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.host"])
         .args(["-e", "http.user_agent", "-e", "http.response_in", "-e", "http.response.code"])
-        .args(["-e", "http.content_type"])
+        .args(["-e", "http.content_type", "-e", "tcp.stream"])
         .output()
         .expect("tshark runs");
     let packets: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
@@ -107,8 +109,10 @@ fn tshark_requests(capture: &Path) -> Vec<Request> {
         let hosts = field(layers, "http.host");
         let agents = field(layers, "http.user_agent");
         let response_in = field(layers, "http.response_in");
+        let stream = field(layers, "tcp.stream").first().map(|s| s.to_string()).unwrap_or_default();
         for (i, m) in methods.iter().enumerate() {
             requests.push((
+                stream.clone(),
                 Request {
                     frame,
                     method: m.to_string(),
@@ -117,17 +121,34 @@ fn tshark_requests(capture: &Path) -> Vec<Request> {
                     user_agent: aligned(&agents, i, methods.len()),
                     code: None,
                     content_type: None,
+                    pipelined: false,
                 },
                 aligned(&response_in, i, methods.len()),
             ));
         }
     }
+    // A request sent while an earlier one of its connection was still
+    // unanswered is pipelined: HTTP/1.1 answers in order, and netcap pairs
+    // so, but tshark 4.0 may pair such a response with the latest request
+    // instead (see `every_request_tshark_shows_is_one_record_with_its_response`).
+    let answered_at = |response_in: &Option<String>| response_in.as_deref().and_then(|f| f.parse::<u64>().ok());
+    let pipelined: Vec<bool> = requests
+        .iter()
+        .enumerate()
+        .map(|(k, (stream, r, _))| {
+            requests[..k].iter().any(|(s, earlier, earlier_response)| {
+                s == stream && earlier.frame <= r.frame && answered_at(earlier_response).is_none_or(|at| at > r.frame)
+            })
+        })
+        .collect();
     // Pair each request with its response; several requests answered in
     // one frame take its responses in order.
     let mut taken: HashMap<u64, usize> = HashMap::new();
     requests
         .into_iter()
-        .map(|(mut r, response_in)| {
+        .zip(pipelined)
+        .map(|((_, mut r, response_in), pipelined)| {
+            r.pipelined = pipelined;
             match response_in.as_deref().map(str::parse::<u64>) {
                 Some(Ok(f)) => {
                     let n = taken.entry(f).or_default();
@@ -159,6 +180,16 @@ fn matches(r: &Request, h: &pb::Http) -> bool {
     // cut, flagged Incomplete. Where tshark shows no response, only the
     // request is compared.
     let cut_response = r.code == Some(0);
+    // tshark pairs a request with a 100 Continue (or other 1xx) that came
+    // before the final response; netcap's record has the final status and
+    // lists the interim ones.
+    if let Some(code) = r.code.filter(|c| (100..200).contains(c)) {
+        return r.method == h.method
+            && r.uri == h.url
+            && opt(&r.host, &h.host)
+            && opt(&r.user_agent, &h.user_agent)
+            && h.interim_status_codes.contains(&code);
+    }
     r.method == h.method
         && r.uri == h.url
         && opt(&r.host, &h.host)
@@ -171,9 +202,11 @@ fn matches(r: &Request, h: &pb::Http) -> bool {
 fn every_request_tshark_shows_is_one_record_with_its_response() {
     require_tshark();
     let captures = http_captures();
-    assert!(captures.len() >= 10, "expected the MANIFEST's HTTP captures, found {}", captures.len());
+    let shared = !manifest::other_captures();
+    assert!(captures.len() >= 10 || !shared, "expected the MANIFEST's HTTP captures, found {}", captures.len());
     let tmp = tempdir("http-tshark");
     let (mut total, mut matched, mut extra, mut with_response, mut only_netcap) = (0usize, 0, 0, 0, 0);
+    let mut request_only_count = 0;
     let mut failures = Vec::new();
     for (name, path) in &captures {
         let records = run_netcap(path, &tmp);
@@ -181,14 +214,23 @@ fn every_request_tshark_shows_is_one_record_with_its_response() {
         let mut used = vec![false; records.len()];
         for r in &requests {
             total += 1;
-            let found = records.iter().enumerate().position(|(i, h)| !used[i] && !h.request_missing && matches(r, h));
+            let free = |i: usize, h: &pb::Http| !used[i] && !h.request_missing;
+            let mut found = records.iter().enumerate().position(|(i, h)| free(i, h) && matches(r, h));
+            if found.is_none() && r.pipelined {
+                // tshark paired this pipelined request with a later
+                // request's response: the request's own fields must agree.
+                let request_only = Request { code: None, content_type: None, ..r.clone() };
+                found = records.iter().enumerate().position(|(i, h)| free(i, h) && matches(&request_only, h));
+                request_only_count += usize::from(found.is_some());
+            }
             match found {
                 Some(i) => {
                     used[i] = true;
                     matched += 1;
-                    if records[i].status_code != 0 && r.code != Some(0) {
+                    if records[i].status_code != 0 && r.code.is_some_and(|c| c != 0) {
                         with_response += 1;
                     }
+
                     if records[i].status_code != 0 && r.code == Some(0) {
                         only_netcap += 1;
                     }
@@ -200,12 +242,13 @@ fn every_request_tshark_shows_is_one_record_with_its_response() {
     }
     eprintln!(
         "HTTP vs tshark: {matched}/{total} requests matched ({with_response} with the response tshark pairs \
-         with them, {only_netcap} with a response tshark did not reassemble) over {} captures; {extra} netcap \
-         records tshark does not show (other ports, responses without request)",
+         with them, {only_netcap} with a response tshark did not reassemble or pair, {request_only_count} pipelined \
+         ones whose response tshark gave to another request) over {} captures; {extra} netcap records tshark \
+         does not show (other ports, responses without request)",
         captures.len()
     );
     assert!(failures.is_empty(), "{} requests differ:\n{}", failures.len(), failures.join("\n"));
-    assert!(total > 500, "expected hundreds of requests, tshark showed {total}");
+    assert!(total > 500 || !shared, "expected hundreds of requests, tshark showed {total}");
 }
 
 /// Records as compared across rewritten captures: timestamps and frame
@@ -254,7 +297,7 @@ fn records_survive_ipv6_and_reordered_retransmitted_segments() {
         compared += original.len();
     }
     eprintln!("{compared} HTTP records identical over IPv6 and with reordered/retransmitted segments");
-    assert!(compared > 300, "expected hundreds of records to compare, got {compared}");
+    assert!(compared > 300 || manifest::other_captures(), "expected hundreds of records to compare, got {compared}");
 }
 
 /// Fails with the records only one side has.

@@ -166,6 +166,85 @@ def link_type_packets(random, add):
         add("ppp", PPP(proto=0x57 if v6 else 0x21)/(IP6() if v6 else IP4())/l4())
 
 
+def http_connection(add, cip, sip, cport, sport, exchanges, mss):
+    """A TCP connection (handshake, data in segments of `mss`, FINs) that
+    carries `exchanges`, a list of ('c' or 's', bytes) in order."""
+    cseq, sseq = random.randint(0, 2**32-1), random.randint(0, 2**32-1)
+    E = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    def pkt(d, flags, data=b""):
+        nonlocal cseq, sseq
+        if d == 'c':
+            p = E/IP(src=cip, dst=sip)/TCP(sport=cport, dport=sport, flags=flags, seq=cseq, ack=sseq)/Raw(data)
+            cseq = (cseq + len(data) + (1 if 'S' in flags or 'F' in flags else 0)) % 2**32
+        else:
+            p = E/IP(src=sip, dst=cip)/TCP(sport=sport, dport=cport, flags=flags, seq=sseq, ack=cseq)/Raw(data)
+            sseq = (sseq + len(data) + (1 if 'S' in flags or 'F' in flags else 0)) % 2**32
+        add("http", p)
+    pkt('c', 'S'); pkt('s', 'SA'); pkt('c', 'A')
+    for d, data in exchanges:
+        for i in range(0, len(data), mss):
+            pkt(d, 'PA', data[i:i+mss])
+    pkt('c', 'FA'); pkt('s', 'FA'); pkt('c', 'A')
+
+
+def http_body(n):
+    return bytes(random.choice(b"abcdefgh \n") for _ in range(n))
+
+
+def http_response(method):
+    code = random.choice([200, 200, 200, 404, 301, 304, 204, 500])
+    reason = {200: "OK", 404: "Not Found", 301: "Moved Permanently", 304: "Not Modified", 204: "No Content", 500: "Internal Server Error"}[code]
+    ctype = random.choice(["text/html", "application/json", "image/png", "text/plain; charset=utf-8"])
+    h = "HTTP/1.1 %d %s\r\nServer: test/%d\r\nContent-Type: %s\r\n" % (code, reason, random.randint(1, 9), ctype)
+    b = b"" if code in (204, 304) or method == "HEAD" else http_body(random.randint(0, 3000))
+    pre = b""
+    if random.random() < 0.1:
+        pre = b"HTTP/1.1 100 Continue\r\n\r\n"
+    if code in (204, 304):
+        return pre + (h + "\r\n").encode()
+    if method != "HEAD" and random.random() < 0.4:
+        chunks = b""
+        rest = b
+        while rest:
+            n = random.randint(1, 700); c, rest = rest[:n], rest[n:]
+            chunks += b"%x\r\n" % len(c) + c + b"\r\n"
+        return pre + (h + "Transfer-Encoding: chunked\r\n\r\n").encode() + chunks + b"0\r\n\r\n"
+    length = len(b) if method != "HEAD" else random.randint(0, 5000)
+    return pre + (h + "Content-Length: %d\r\n\r\n" % length).encode() + b
+
+
+def http_request(i, j):
+    method = random.choice(["GET", "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS"])
+    uri = "/p%d/%d?q=%s" % (i, j, random.choice(["a", "b,c", "d%20e", "\"x\""]))
+    ua = random.choice(["curl/8.0", "Mozilla/5.0 (X11; Linux x86_64)", "agent, with comma"])
+    h = "%s %s HTTP/1.1\r\nHost: h%d.example\r\nUser-Agent: %s\r\n" % (method, uri, i, ua)
+    if method in ("POST", "PUT"):
+        b = http_body(random.randint(0, 2000))
+        return method, (h + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(b)).encode() + b
+    return method, (h + "\r\n").encode()
+
+
+def http_packets(random, add):
+    """80 HTTP/1.1 connections on ports 80, 8080, 8000 and 3128: 1 to 4
+    requests each (GET, POST, HEAD, PUT, DELETE, OPTIONS; values with
+    commas and quotes), pipelined or not, answered with Content-Length or
+    chunked bodies, 204/304 without one, sometimes after a 100 Continue,
+    in segments of 100, 536 or 1460 bytes."""
+    for i in range(80):
+        n = random.randint(1, 4)
+        ex = []
+        pipelined = random.random() < 0.3
+        reqs = [http_request(i, j) for j in range(n)]
+        if pipelined:
+            ex.append(('c', b"".join(r for _, r in reqs)))
+            ex.append(('s', b"".join(http_response(m) for m, _ in reqs)))
+        else:
+            for m, r in reqs:
+                ex.append(('c', r)); ex.append(('s', http_response(m)))
+        port = random.choice([80, 8080, 8000, 3128, 80])
+        http_connection(add, "10.1.%d.%d" % (i // 200, i % 200 + 1), "10.2.0.%d" % (i % 50 + 1), 40000 + i, port, ex, random.choice([100, 536, 1460]))
+
+
 def fragment_packets(random, add):
     """DNS responses of 0.5 to 5 KB in IPv4 and IPv6 fragments, in order,
     reversed, shuffled or with a fragment sent twice; an IPv6 response that
@@ -202,6 +281,7 @@ def main():
     link_and_app_packets(random, add)
     link_type_packets(random, add)
     fragment_packets(random, add)
+    http_packets(random, add)
     for name, pkts in captures.items():
         for j, p in enumerate(pkts):
             p.time = 1700000000.0 + j * 0.001
