@@ -166,7 +166,7 @@ def link_type_packets(random, add):
         add("ppp", PPP(proto=0x57 if v6 else 0x21)/(IP6() if v6 else IP4())/l4())
 
 
-def http_connection(add, cip, sip, cport, sport, exchanges, mss):
+def http_connection(add, cip, sip, cport, sport, exchanges, mss, name="http"):
     """A TCP connection (handshake, data in segments of `mss`, FINs) that
     carries `exchanges`, a list of ('c' or 's', bytes) in order."""
     cseq, sseq = random.randint(0, 2**32-1), random.randint(0, 2**32-1)
@@ -179,7 +179,7 @@ def http_connection(add, cip, sip, cport, sport, exchanges, mss):
         else:
             p = E/IP(src=sip, dst=cip)/TCP(sport=sport, dport=cport, flags=flags, seq=sseq, ack=cseq)/Raw(data)
             sseq = (sseq + len(data) + (1 if 'S' in flags or 'F' in flags else 0)) % 2**32
-        add("http", p)
+        add(name, p)
     pkt('c', 'S'); pkt('s', 'SA'); pkt('c', 'A')
     for d, data in exchanges:
         for i in range(0, len(data), mss):
@@ -245,6 +245,78 @@ def http_packets(random, add):
         http_connection(add, "10.1.%d.%d" % (i // 200, i % 200 + 1), "10.2.0.%d" % (i % 50 + 1), 40000 + i, port, ex, random.choice([100, 536, 1460]))
 
 
+def tls_packets(random, add):
+    """80 TLS handshakes on random ports: ClientHellos with random cipher
+    suites, GREASE values (RFC 8701) among suites, extensions and groups,
+    SNI, ALPN, supported versions, groups, point formats and signature
+    algorithms in random order; ServerHellos with a chosen suite and some
+    extensions; hellos cut into segments of 20 to 1,460 bytes."""
+    load_layer("tls")
+    from scapy.layers.tls.all import (TLS, TLSClientHello, TLSServerHello, TLS_Ext_ALPN, TLS_Ext_ServerName,
+                                      TLS_Ext_SignatureAlgorithms, TLS_Ext_SupportedGroups,
+                                      TLS_Ext_SupportedPointFormat, TLS_Ext_SupportedVersion_CH,
+                                      TLS_Ext_SupportedVersion_SH, TLS_Ext_Unknown, ProtocolName, ServerName)
+    grease = lambda: random.choice(range(0x0a0a, 0x10000, 0x1010))
+    suites = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035]
+    for i in range(80):
+        ciphers = random.sample(suites, random.randint(1, len(suites)))
+        if random.random() < 0.5:
+            ciphers.insert(random.randint(0, len(ciphers)), grease())
+        groups = random.sample([0x001d, 0x0017, 0x0018, 0x0019, 0x001e, 0x0100], random.randint(1, 4))
+        if random.random() < 0.5:
+            groups.insert(0, grease())
+        ext = [TLS_Ext_ServerName(servernames=[ServerName(servername=b"host%d.example" % i)]),
+               TLS_Ext_SupportedGroups(groups=groups),
+               TLS_Ext_SupportedPointFormat(ecpl=random.sample([0, 1, 2], random.randint(1, 3))),
+               TLS_Ext_ALPN(protocols=[ProtocolName(protocol=p) for p in random.sample([b"h2", b"http/1.1", b"h3", b"spdy/3"], random.randint(1, 3))]),
+               TLS_Ext_SignatureAlgorithms(sig_algs=random.sample([0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601], random.randint(1, 8))),
+               TLS_Ext_Unknown(type=random.choice([0x0017, 0x0023, 0xff01, 0x0012, 0x001b]), val=b"")]
+        if random.random() < 0.6:
+            ext.append(TLS_Ext_SupportedVersion_CH(versions=random.sample([0x0304, 0x0303, 0x0302], random.randint(1, 3))))
+        if random.random() < 0.5:
+            ext.insert(random.randint(0, len(ext)), TLS_Ext_Unknown(type=grease(), val=b""))
+        random.shuffle(ext)
+        hello = raw(TLS(type=22, version=0x0301, msg=[TLSClientHello(version=0x0303, ciphers=ciphers, ext=ext)]))
+        sext = [TLS_Ext_Unknown(type=0xff01, val=b"\x00")]
+        if random.random() < 0.5:
+            sext.append(TLS_Ext_ALPN(protocols=[ProtocolName(protocol=b"h2")]))
+        if random.random() < 0.5:
+            sext.append(TLS_Ext_SupportedVersion_SH(version=0x0304))
+        server = raw(TLS(type=22, version=0x0303, msg=[TLSServerHello(version=0x0303, cipher=random.choice(ciphers[:1] + suites[:3]), ext=sext)]))
+        port = random.choice([443, 443, 8443, 4433, 993, random.randint(1024, 65535)])
+        http_connection(add, "10.3.%d.%d" % (i // 200, i % 200 + 1), "10.4.0.%d" % (i % 50 + 1), 41000 + i, port,
+                        [('c', hello), ('s', server)], random.choice([20, 100, 536, 1460]), name="tls")
+
+
+def ssh_packets(random, add):
+    """60 SSH connections on port 22 or another: identification lines
+    (some servers send text lines first), then each side's KEXINIT with
+    random algorithm lists, in segments of 20 to 1,460 bytes."""
+    import struct
+    def name_list(names):
+        text = ",".join(names).encode()
+        return struct.pack("!I", len(text)) + text
+    def kexinit(lists):
+        payload = bytes([20]) + bytes(random.getrandbits(8) for _ in range(16))
+        payload += b"".join(name_list(l) for l in lists) + bytes([0]) + bytes(4)
+        padding = 8 - (len(payload) + 5) % 8 + 8
+        return struct.pack("!IB", len(payload) + padding + 1, padding) + payload + bytes(padding)
+    kex = ["curve25519-sha256", "ecdh-sha2-nistp256", "diffie-hellman-group14-sha256", "sntrup761x25519-sha512@openssh.com", "ext-info-c"]
+    hostkey = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256", "ecdsa-sha2-nistp256"]
+    enc = ["chacha20-poly1305@openssh.com", "aes128-ctr", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"]
+    mac = ["umac-64-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "hmac-sha2-256", "hmac-sha1"]
+    comp = ["none", "zlib@openssh.com", "zlib"]
+    pick = lambda l: random.sample(l, random.randint(1, len(l)))
+    for i in range(60):
+        lists = lambda: [pick(kex), pick(hostkey), pick(enc), pick(enc), pick(mac), pick(mac), pick(comp), pick(comp), [], []]
+        client = b"SSH-2.0-OpenSSH_%d.%dp1 Debian-%d\r\n" % (random.randint(7, 9), random.randint(0, 9), i)
+        server = random.choice([b"", b"Welcome\r\n"]) + b"SSH-2.0-dropbear_2022.%d\r\n" % random.randint(80, 83)
+        port = random.choice([22, 22, 2222, random.randint(1024, 65535)])
+        http_connection(add, "10.5.%d.%d" % (i // 200, i % 200 + 1), "10.6.0.%d" % (i % 50 + 1), 42000 + i, port,
+                        [('c', client), ('s', server), ('c', kexinit(lists())), ('s', kexinit(lists()))],
+                        random.choice([20, 100, 536, 1460]), name="ssh")
+
+
 def fragment_packets(random, add):
     """DNS responses of 0.5 to 5 KB in IPv4 and IPv6 fragments, in order,
     reversed, shuffled or with a fragment sent twice; an IPv6 response that
@@ -282,6 +354,8 @@ def main():
     link_type_packets(random, add)
     fragment_packets(random, add)
     http_packets(random, add)
+    tls_packets(random, add)
+    ssh_packets(random, add)
     for name, pkts in captures.items():
         for j, p in enumerate(pkts):
             p.time = 1700000000.0 + j * 0.001

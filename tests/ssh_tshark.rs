@@ -93,7 +93,8 @@ fn tshark_ssh(capture: &Path) -> (Vec<(u64, String)>, Vec<Kex>) {
 fn every_banner_and_kexinit_tshark_shows_is_one_record() {
     require_tshark();
     let captures = ssh_captures();
-    assert!(captures.len() >= 6, "expected the MANIFEST's SSH captures, found {}", captures.len());
+    let shared = !manifest::other_captures();
+    assert!(captures.len() >= 6 || !shared, "expected the MANIFEST's SSH captures, found {}", captures.len());
     let tmp = tempdir("ssh-tshark");
     let mut failures = Vec::new();
     let mut table = vec![format!(
@@ -167,8 +168,8 @@ fn every_banner_and_kexinit_tshark_shows_is_one_record() {
     }
     eprintln!("SSH vs tshark, {banners_matched} banners and {kex_matched} KEXINITs matched:\n{}", table.join("\n"));
     assert!(failures.is_empty(), "{} captures differ:\n{}", failures.len(), failures.join("\n"));
-    assert!(banners_matched >= 6, "expected the shared captures' banners, matched {banners_matched}");
-    assert!(kex_matched >= 5, "expected the shared captures' KEXINITs, matched {kex_matched}");
+    assert!(banners_matched >= 6 || !shared, "expected the shared captures' banners, matched {banners_matched}");
+    assert!(kex_matched >= 5 || !shared, "expected the shared captures' KEXINITs, matched {kex_matched}");
 }
 
 fn role(client: bool) -> &'static str {
@@ -221,5 +222,5 @@ fn records_survive_small_reordered_retransmitted_segments() {
         }
     }
     eprintln!("{compared} SSH records identical with 7-byte, reordered, retransmitted segments in {rewritten:?}");
-    assert!(compared >= 4, "expected SSH records in rewritten captures, got {compared}");
+    assert!(compared >= 4 || manifest::other_captures(), "expected SSH records in rewritten captures, got {compared}");
 }
