@@ -5,6 +5,9 @@
 //! group and prints its agreement table.
 
 mod common;
+#[path = "common/pcap_rewrite.rs"]
+#[allow(dead_code)]
+mod pcap_rewrite;
 
 #[path = "layers_tshark/dhcp.rs"]
 mod dhcp;

@@ -457,15 +457,16 @@ fn an_ipv6_atomic_fragment_gives_one_dns_record() {
     let first = ipv6_frame(44, &fragment(2, 0, true, &split[..512]));
     let last = ipv6_frame(44, &fragment(2, 512, false, &split[512..]));
     let whole = ipv6_frame(17, &udp_from_53(&txt_response(3, 1)));
-    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0];
-    for (i, frame) in [atomic, first, last, whole].iter().enumerate() {
-        for v in [1_700_000_000 + i as u32, 0, frame.len() as u32, frame.len() as u32] {
-            pcap.extend_from_slice(&v.to_le_bytes());
-        }
-        pcap.extend_from_slice(frame);
-    }
+    let packets: Vec<crate::pcap_rewrite::Packet> = [atomic, first, last, whole]
+        .into_iter()
+        .enumerate()
+        .map(|(i, frame)| {
+            let wire = frame.len() as u32;
+            (1_700_000_000 + i as u32, 0, frame, wire)
+        })
+        .collect();
     let path = dir.join("atomic-fragment.pcap");
-    std::fs::write(&path, pcap).expect("write the capture");
+    crate::pcap_rewrite::write_pcap(&path, 1, &packets);
     let (netcap, tshark, missing) = layers::run_on(&DNS, &path);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!((netcap, tshark), (3, 3), "DNS records (netcap, tshark); rows only one side has: {missing:#?}");
